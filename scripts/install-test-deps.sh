@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the machine-level programs the tests need, from Debian's packages, only when missing.
+# Idempotent: a second run on a prepared machine does nothing and takes a second.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have redis-server || need+=(redis-server)
+have pg_ctl || [ -x "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | head -n1)" ] || need+=(postgresql)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

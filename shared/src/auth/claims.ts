@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { tenantIdSchema } from '../tenant.ts';
+
+export const roles = ['admin', 'facilitator', 'participant', 'observer'] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+/**
+ * What an access token says about its bearer. `dojo` is set on join tokens, which the API issues for
+ * one dojo with the caller's role in that dojo.
+ */
+export const claimsSchema = z.object({
+  sub: z.string().min(1).max(128),
+  tid: tenantIdSchema,
+  roles: z.array(roleSchema).max(4),
+  dojo: z.string().min(1).max(64).optional(),
+  name: z.string().max(200).optional(),
+  exp: z.number().int(),
+  iat: z.number().int().optional(),
+  jti: z.string().max(128).optional(),
+});
+
+export type Claims = z.infer<typeof claimsSchema>;
+
+/** Observers read; every other role may write (dojo rules narrow this further). */
+export const canWrite = (claims: Pick<Claims, 'roles'>): boolean => claims.roles.some((role) => role !== 'observer');

@@ -1,0 +1,36 @@
+import type { JWK } from 'jose';
+import type { BaseConfig } from '../config.ts';
+import { loadOrCreateSigningKey } from './signing-key.ts';
+import { createTokenIssuer, type TokenIssuer } from './token-issuer.ts';
+import { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
+
+/**
+ * The process's view of identity. Embedded mode holds its own key pair (it can issue tokens and
+ * publishes its public key); with AUTH_JWKS_URL it only verifies tokens from that provider.
+ */
+export interface Identity {
+  verifier: TokenVerifier;
+  /** Absent when an external provider issues the tokens. */
+  issuer: TokenIssuer | undefined;
+  /** The public key set served at /.well-known/jwks.json in embedded mode. */
+  jwks: { keys: JWK[] };
+}
+
+export async function createIdentity(
+  config: Pick<BaseConfig, 'DATA_DIR' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>,
+): Promise<Identity> {
+  const claimsCheck = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
+  if (config.AUTH_JWKS_URL) {
+    return {
+      verifier: createTokenVerifier({ keys: { kind: 'remote', url: config.AUTH_JWKS_URL }, ...claimsCheck }),
+      issuer: undefined,
+      jwks: { keys: [] },
+    };
+  }
+  const key = await loadOrCreateSigningKey(config.DATA_DIR);
+  return {
+    verifier: createTokenVerifier({ keys: { kind: 'local', keys: [key.publicJwk] }, ...claimsCheck }),
+    issuer: createTokenIssuer({ key, ...claimsCheck }),
+    jwks: { keys: [key.publicJwk] },
+  };
+}

@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logging.ts';
+import type { Database } from './schema.ts';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  pool: pg.Pool;
+  /** The connection string other libraries (job queue) can use; points at the embedded server in embedded mode. */
+  connectionString: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logger: Logger;
+  poolSize?: number;
+}
+
+/**
+ * With DATABASE_URL: a pg pool on that server. Without: an embedded Postgres (PGlite, data in
+ * DATA_DIR/pgdata) served over a private Unix socket, so the very same `pg` + Kysely code, migrations,
+ * row-level security and job queue run on both.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const log = options.logger.child({ component: 'database' });
+  if (options.databaseUrl) {
+    const pool = createPool(options.databaseUrl, options.poolSize ?? 20, log);
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      pool,
+      connectionString: options.databaseUrl,
+      embedded: false,
+      close: () => pool.end(),
+    };
+  }
+
+  const dataDir = resolve(options.dataDir, 'pgdata');
+  await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir, extensions: { pg_trgm } });
+  // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
+  const socketDir = await mkdtemp(join(tmpdir(), 'pocdojo-pg-'));
+  const socketPort = 5432;
+  const server = new PGLiteSocketServer({
+    db: pglite,
+    path: join(socketDir, `.s.PGSQL.${socketPort}`),
+    maxConnections: 32,
+  });
+  await server.start();
+  const connectionString = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}&port=${socketPort}`;
+  const pool = createPool(connectionString, Math.min(options.poolSize ?? 10, 30), log);
+  log.info({ dataDir }, 'embedded Postgres (PGlite) started');
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    pool,
+    connectionString,
+    embedded: true,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await pglite.close();
+      await rm(socketDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function createPool(connectionString: string, max: number, log: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its server must not crash the process; the pool replaces it on next use.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  return pool;
+}

@@ -1,0 +1,13 @@
+export * from './errors.ts';
+export * from './config.ts';
+export * from './logging.ts';
+export * from './metrics.ts';
+export * from './tenant.ts';
+export * from './auth/claims.ts';
+export * from './auth/identity.ts';
+export * from './auth/signing-key.ts';
+export * from './auth/token-issuer.ts';
+export * from './auth/token-verifier.ts';
+export * from './database/open-database.ts';
+export * from './database/migrate.ts';
+export type { Database } from './database/schema.ts';

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Two cores on the CI machine: test files that start servers run in at most two forks.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'clients/web/**/e2e/**'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
