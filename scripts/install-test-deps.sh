@@ -15,3 +15,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+
+# The voice service's media engine (mediasoup worker 3.8.4 from Debian experimental, pinned).
+bash "$(dirname "$0")/install-mediasoup-worker.sh"
