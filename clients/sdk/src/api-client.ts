@@ -1,0 +1,390 @@
+/**
+ * The REST API (`/api/v1`, issue 5's contract) as typed calls. Every response is validated with zod
+ * before it reaches the caller, and every failure comes back as a value with a code
+ * (`invalid`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `rate_limited`, `unavailable`)
+ * decoded from the server's RFC 9457 problem+json, never as a thrown exception.
+ *
+ * A client holds one session (access + refresh token). When a call answers 401 it refreshes once and
+ * retries, so a 15-minute access token is invisible to the user.
+ */
+import { z } from 'zod';
+
+export const apiErrorCodeSchema = z.enum([
+  'invalid',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'unavailable',
+]);
+export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>;
+
+export interface ApiError {
+  code: ApiErrorCode;
+  status: number;
+  message: string;
+  /** Field-level messages of a validation failure, keyed by the field's path. */
+  fields: Record<string, string>;
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const roleSchema = z.enum(['admin', 'facilitator', 'participant', 'observer']);
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  roles: z.array(roleSchema),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const tenantSchema = z.object({ id: z.string(), name: z.string(), slug: z.string() });
+export type Tenant = z.infer<typeof tenantSchema>;
+
+export const sessionSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  user: userSchema,
+  tenant: tenantSchema,
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const pocStatusSchema = z.enum(['idea', 'active', 'done', 'abandoned']);
+export type PocStatus = z.infer<typeof pocStatusSchema>;
+
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+export const pocSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: optionalText,
+  language: z.string(),
+  tags: z.array(z.string()).default([]),
+  repoUrl: optionalText,
+  status: pocStatusSchema.default('idea'),
+  ownerId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Poc = z.infer<typeof pocSchema>;
+
+export interface PocInput {
+  name: string;
+  description?: string;
+  language: string;
+  tags?: string[];
+  repoUrl?: string;
+  status?: PocStatus;
+}
+
+const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullish() });
+
+export const searchHitSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  language: z.string(),
+  tags: z.array(z.string()).default([]),
+  score: z.number(),
+  highlights: z.unknown().optional(),
+});
+export type SearchHit = z.infer<typeof searchHitSchema>;
+
+export const searchResultSchema = z.object({
+  items: z.array(searchHitSchema),
+  facets: z.object({
+    languages: z.record(z.string(), z.number()).default({}),
+    tags: z.record(z.string(), z.number()).default({}),
+  }),
+  tookMs: z.number().optional(),
+});
+export type SearchResult = z.infer<typeof searchResultSchema>;
+
+export const dojoFormatSchema = z.enum(['randori', 'kata', 'mob']);
+export type DojoFormat = z.infer<typeof dojoFormatSchema>;
+
+export const dojoDocumentsSchema = z.object({ code: z.string(), chat: z.string(), control: z.string() });
+
+export const dojoSchema = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  pocId: z.string().nullish(),
+  format: dojoFormatSchema.optional(),
+  language: z.string().optional(),
+  turnMinutes: z.number().nullish(),
+  documents: dojoDocumentsSchema,
+  createdAt: z.string().optional(),
+});
+export type Dojo = z.infer<typeof dojoSchema>;
+
+export const joinSchema = z.object({
+  token: z.string(),
+  url: z.string(),
+  documents: dojoDocumentsSchema,
+  role: z.enum(['facilitator', 'participant', 'observer']),
+});
+export type DojoJoin = z.infer<typeof joinSchema>;
+
+/** A stored snapshot of `code` at a rotation or at the end (issue 6's review). */
+export const turnSnapshotSchema = z.object({
+  turn: z.number().int(),
+  driverId: z.string().nullish(),
+  driverName: z.string().nullish(),
+  at: z.string().or(z.number()),
+});
+export type TurnSnapshot = z.infer<typeof turnSnapshotSchema>;
+const historyListSchema = z.union([
+  z.array(turnSnapshotSchema),
+  z.object({ items: z.array(turnSnapshotSchema) }).transform((page) => page.items),
+]);
+export const turnFilesSchema = z.object({
+  turn: z.number().int(),
+  files: z.union([
+    z.record(z.string(), z.string()),
+    z
+      .array(z.object({ path: z.string(), content: z.string() }))
+      .transform((files) => Object.fromEntries(files.map((file) => [file.path, file.content]))),
+  ]),
+});
+export type TurnFiles = z.infer<typeof turnFilesSchema>;
+
+const problemSchema = z.object({
+  title: z.string().optional(),
+  detail: z.string().optional(),
+  code: z.string().optional(),
+  errors: z
+    .array(
+      z.object({
+        path: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(),
+        field: z.string().optional(),
+        message: z.string(),
+      }),
+    )
+    .optional(),
+});
+
+function codeForStatus(status: number): ApiErrorCode {
+  if (status === 400 || status === 422) return 'invalid';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate_limited';
+  return 'unavailable';
+}
+
+async function readProblem(response: Response): Promise<ApiError> {
+  const body: unknown = await response.json().catch(() => ({}));
+  const problem = problemSchema.safeParse(body);
+  const fields: Record<string, string> = {};
+  for (const entry of problem.success ? (problem.data.errors ?? []) : []) {
+    const path = entry.field ?? (Array.isArray(entry.path) ? entry.path.join('.') : (entry.path ?? ''));
+    fields[path.replace(/^\/?(body|query)[./]?/, '').replace(/\//g, '.')] = entry.message;
+  }
+  const declared = apiErrorCodeSchema.safeParse(problem.success ? problem.data.code : undefined);
+  return {
+    code: declared.success ? declared.data : codeForStatus(response.status),
+    status: response.status,
+    message:
+      (problem.success && (problem.data.detail ?? problem.data.title)) ||
+      response.statusText ||
+      `HTTP ${response.status}`,
+    fields,
+  };
+}
+
+export interface ApiClientOptions {
+  /** Origin of the API, e.g. `http://127.0.0.1:8080`; empty for the page's own origin. */
+  baseUrl?: string;
+  session?: Session;
+  /** Called whenever the session changes (sign in, refresh, sign out), e.g. to persist it. */
+  onSession?: (session: Session | undefined) => void;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class ApiClient {
+  session: Session | undefined;
+  private readonly baseUrl: string;
+  private readonly onSession: (session: Session | undefined) => void;
+  private readonly fetchImpl: typeof fetch;
+  private refreshing: Promise<boolean> | undefined;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
+    this.session = options.session;
+    this.onSession = options.onSession ?? (() => undefined);
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async signup(input: {
+    tenantName: string;
+    email: string;
+    password: string;
+    displayName?: string;
+  }): Promise<ApiResult<Session>> {
+    return this.startSession(
+      await this.request('POST', '/auth/signup', sessionSchema, { body: input, anonymous: true }),
+    );
+  }
+
+  async login(input: { tenant: string; email: string; password: string }): Promise<ApiResult<Session>> {
+    return this.startSession(
+      await this.request('POST', '/auth/login', sessionSchema, { body: input, anonymous: true }),
+    );
+  }
+
+  async logout(): Promise<void> {
+    const refreshToken = this.session?.refreshToken;
+    this.setSession(undefined);
+    if (refreshToken)
+      await this.request('POST', '/auth/logout', z.unknown(), { body: { refreshToken }, anonymous: true });
+  }
+
+  listUsers = () =>
+    this.request(
+      'GET',
+      '/users',
+      z.union([z.array(userSchema), pageSchema(userSchema).transform((page) => page.items)]),
+    );
+  createUser = (input: { email: string; displayName: string; roles: User['roles']; password: string }) =>
+    this.request('POST', '/users', userSchema, { body: input });
+
+  createPoc = (input: PocInput) => this.request('POST', '/pocs', pocSchema, { body: input });
+  getPoc = (id: string) => this.request('GET', `/pocs/${encodeURIComponent(id)}`, pocSchema);
+  updatePoc = (id: string, input: Partial<PocInput>) =>
+    this.request('PATCH', `/pocs/${encodeURIComponent(id)}`, pocSchema, { body: input });
+  deletePoc = (id: string) => this.request('DELETE', `/pocs/${encodeURIComponent(id)}`, z.unknown());
+  listPocs = (
+    query: {
+      owner?: string;
+      language?: string;
+      tag?: string;
+      status?: PocStatus;
+      year?: number;
+      cursor?: string;
+      limit?: number;
+    } = {},
+  ) => this.request('GET', '/pocs', pageSchema(pocSchema), { query });
+  searchPocs = (query: { q?: string; language?: string; tags?: string[]; limit?: number }) =>
+    this.request('GET', '/search/pocs', searchResultSchema, {
+      query: {
+        q: query.q ?? '',
+        language: query.language,
+        tags: query.tags?.length ? query.tags.join(',') : undefined,
+        limit: query.limit,
+      },
+    });
+
+  createDojo = (input: { title: string; pocId?: string; format: DojoFormat; language: string; turnMinutes?: number }) =>
+    this.request('POST', '/dojos', dojoSchema, { body: input });
+  listDojos = () =>
+    this.request(
+      'GET',
+      '/dojos',
+      z.union([z.array(dojoSchema), pageSchema(dojoSchema).transform((page) => page.items)]),
+    );
+  getDojo = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}`, dojoSchema);
+  joinDojo = (id: string) => this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinSchema, { body: {} });
+  dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, historyListSchema);
+  dojoTurn = (id: string, turn: number) =>
+    this.request('GET', `/dojos/${encodeURIComponent(id)}/history/${turn}`, turnFilesSchema);
+
+  /** Calls an endpoint; public so that new endpoints are usable before they get a named method. */
+  async request<T extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    schema: T,
+    options: { body?: unknown; query?: Query; anonymous?: boolean } = {},
+  ): Promise<ApiResult<z.output<T>>> {
+    let response = await this.send(method, path, options);
+    if (response.status === 401 && !options.anonymous && (await this.refresh()))
+      response = await this.send(method, path, options);
+    if (response.status === 0)
+      return {
+        ok: false,
+        error: { code: 'unavailable', status: 0, message: 'the server cannot be reached', fields: {} },
+      };
+    if (!response.ok) return { ok: false, error: await readProblem(response) };
+    const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'unavailable',
+          status: response.status,
+          message: `unexpected response from ${path}: ${parsed.error.message}`,
+          fields: {},
+        },
+      };
+    }
+    return { ok: true, value: parsed.data };
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; anonymous?: boolean },
+  ): Promise<Response> {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined && value !== '') search.set(key, String(value));
+    const url = `${this.baseUrl}/api/v1${path}${search.size ? `?${search}` : ''}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (!options.anonymous && this.session) headers.authorization = `Bearer ${this.session.accessToken}`;
+    try {
+      return await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch {
+      // A network failure reads as a response with status 0, which `request` maps to `unavailable`.
+      return Response.error();
+    }
+  }
+
+  /** One refresh at a time: concurrent 401s wait for the same rotation (a spent token revokes the family). */
+  private refresh(): Promise<boolean> {
+    const refreshToken = this.session?.refreshToken;
+    if (!refreshToken) return Promise.resolve(false);
+    this.refreshing ??= this.request(
+      'POST',
+      '/auth/refresh',
+      z.object({ accessToken: z.string(), refreshToken: z.string() }),
+      {
+        body: { refreshToken },
+        anonymous: true,
+      },
+    )
+      .then((result) => {
+        if (!result.ok || !this.session) {
+          if (result.ok === false && result.error.code !== 'unavailable') this.setSession(undefined);
+          return false;
+        }
+        this.setSession({ ...this.session, ...result.value });
+        return true;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private startSession(result: ApiResult<Session>): ApiResult<Session> {
+    if (result.ok) this.setSession(result.value);
+    return result;
+  }
+
+  private setSession(session: Session | undefined): void {
+    this.session = session;
+    this.onSession(session);
+  }
+}

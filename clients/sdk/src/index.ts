@@ -1,0 +1,5 @@
+export * from './api-client.ts';
+export * from './dojo-connection.ts';
+export * from './dojo-documents.ts';
+export * from './dojo-protocol.ts';
+export * from './presence.ts';
