@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '**/.data/**', 'load-tests/build/**', 'load-tests/results/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.data/**',
+      '**/.data/**',
+      'load-tests/build/**',
+      'load-tests/results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -2,7 +2,15 @@
  * Errors are values with a code the client can act on. Each boundary maps them once:
  * HTTP → problem+json status, WebSocket → close code, dojo command → reply.
  */
-export const errorCodes = ['forbidden', 'invalid', 'rate_limited', 'not_found', 'unavailable', 'unauthorized', 'conflict'] as const;
+export const errorCodes = [
+  'forbidden',
+  'invalid',
+  'rate_limited',
+  'not_found',
+  'unavailable',
+  'unauthorized',
+  'conflict',
+] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
 export class DomainError extends Error {

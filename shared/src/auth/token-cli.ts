@@ -45,6 +45,4 @@ const config = readConfig(baseConfigSchema);
 const key = await loadOrCreateSigningKey(config.DATA_DIR);
 const issuer = createTokenIssuer({ key, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
 const { tenant, user, role, ttl, dojo, name } = args.data;
-process.stdout.write(
-  (await issuer.issue({ sub: user, tid: tenant, roles: role, dojo, name }, parseTtl(ttl))) + '\n',
-);
+process.stdout.write((await issuer.issue({ sub: user, tid: tenant, roles: role, dojo, name }, parseTtl(ttl))) + '\n');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileMigrationProvider, Migrator, type Kysely } from 'kysely';
 import type { Logger } from '../logging.ts';
+import type { Database } from './schema.ts';
 
 const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -10,7 +11,7 @@ const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 
  * Runs every pending migration in `migrations/` (dated TypeScript files, one schema change each) and
  * throws with the failing migration's name. Concurrent starters are serialised by Kysely's migration lock.
  */
-export async function migrateToLatest(db: Kysely<unknown>, logger: Logger): Promise<void> {
+export async function migrateToLatest(db: Kysely<Database>, logger: Logger): Promise<void> {
   const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
   const { error, results } = await migrator.migrateToLatest();
   for (const result of results ?? []) {

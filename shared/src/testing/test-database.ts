@@ -11,8 +11,7 @@ export interface TestDatabase {
 }
 
 export const testServerUrl = (): string =>
-  // The one place tests learn where the test server is; production config never reads this.
-  // eslint-disable-next-line no-restricted-syntax
+  // Tests learn where the test server is here; production code reads its environment only through readConfig.
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export async function createTestDatabase(prefix = 'pocdojo'): Promise<TestDatabase> {

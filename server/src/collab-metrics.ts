@@ -1,0 +1,63 @@
+import { Counter, Gauge, type Registry } from '@pocdojo/shared';
+
+export interface CollabMetrics {
+  connections: Gauge;
+  documents: Gauge;
+  messagesIn: Counter;
+  messagesOut: Counter;
+  bytesIn: Counter;
+  updateBytes: Counter;
+  closed: Counter;
+  errors: Counter;
+}
+
+export function registerCollabMetrics(registry: Registry, documentsLoaded: () => number): CollabMetrics {
+  return {
+    connections: new Gauge({
+      name: 'pocdojo_ws_connections',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+    }),
+    documents: new Gauge({
+      name: 'pocdojo_documents_loaded',
+      help: 'Documents held in memory',
+      registers: [registry],
+      collect() {
+        this.set(documentsLoaded());
+      },
+    }),
+    messagesIn: new Counter({
+      name: 'pocdojo_ws_messages_in_total',
+      help: 'Frames received from clients',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    messagesOut: new Counter({
+      name: 'pocdojo_ws_messages_out_total',
+      help: 'Frames sent to clients',
+      registers: [registry],
+    }),
+    bytesIn: new Counter({
+      name: 'pocdojo_ws_bytes_in_total',
+      help: 'Bytes received from clients',
+      registers: [registry],
+    }),
+    updateBytes: new Counter({
+      name: 'pocdojo_update_bytes_in_total',
+      help: 'Bytes of Yjs updates received from clients',
+      registers: [registry],
+    }),
+    closed: new Counter({
+      name: 'pocdojo_ws_closed_total',
+      help: 'Connections closed by the server, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'pocdojo_errors_total',
+      help: 'Errors by component',
+      labelNames: ['component'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,98 @@
+import type { WebSocketLike } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import type { WebSocket } from 'uWebSockets.js';
+import type { DurableAcks } from '@pocdojo/sync';
+import { closeCodes } from './close-codes.ts';
+import { messageTypes, readFrameHeader } from './frame-guard.ts';
+
+const wsOpen = 1;
+const wsClosed = 3;
+const authPermissionDenied = 1;
+
+/** What every uWS socket on /collab carries; `socket` is set when it opens. */
+export interface CollabSocketData {
+  request: Request;
+  remoteAddress: string;
+  socket?: CollabSocket;
+}
+
+/**
+ * Hocuspocus's view of one uWebSockets.js socket (its `WebSocketLike`). Two things happen on the way
+ * out: acknowledgements wait for the durable commit of what they acknowledge, in order; and a document
+ * that could not be loaded closes the socket with "unavailable" so the provider retries, instead of
+ * the provider taking it as a final permission denial.
+ */
+export class CollabSocket implements WebSocketLike {
+  readyState = wsOpen;
+  private readonly ackTails = new Map<string, Promise<unknown>>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryDue: number | undefined;
+
+  constructor(
+    private readonly ws: WebSocket<CollabSocketData>,
+    private readonly acks: DurableAcks,
+    private readonly onSent: () => void,
+  ) {}
+
+  send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    if (this.readyState !== wsOpen || !(data instanceof Uint8Array)) return;
+    const { address, type, decoder } = readFrameHeader(data);
+    if (type === messageTypes.syncStatus) {
+      this.sendAcknowledgement(address, data);
+      return;
+    }
+    this.write(data);
+    if (type === messageTypes.auth && decoding.readVarUint(decoder) === authPermissionDenied) {
+      const reason = decoding.readVarString(decoder);
+      if (reason.startsWith('unavailable')) this.close(closeCodes.unavailable, 'document unavailable, retry');
+    }
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState !== wsOpen) return;
+    this.readyState = 2;
+    this.ws.end(code ?? 1000, reason?.slice(0, 120));
+  }
+
+  /** Called from the uWS close handler: the socket is gone, nothing may touch it any more. */
+  markClosed(): void {
+    this.readyState = wsClosed;
+    clearTimeout(this.expiryTimer);
+  }
+
+  /** Closes the socket when the earliest token used on it expires; the provider reconnects with a fresh one. */
+  expireAt(epochSeconds: number): void {
+    const ms = epochSeconds * 1000 - Date.now();
+    if (this.expiryTimer && this.expiryDue !== undefined && this.expiryDue <= epochSeconds) return;
+    clearTimeout(this.expiryTimer);
+    this.expiryDue = epochSeconds;
+    // setTimeout holds 32-bit delays; longer-lived tokens are re-checked on reconnect anyway.
+    this.expiryTimer = setTimeout(
+      () => this.close(closeCodes.unauthorized, 'token expired'),
+      Math.min(Math.max(ms, 0), 2 ** 31 - 1),
+    );
+  }
+
+  private sendAcknowledgement(address: string, frame: Uint8Array): void {
+    const durable = this.acks.pending(this, address);
+    const previous = this.ackTails.get(address);
+    if (!durable && !previous) {
+      this.write(frame);
+      return;
+    }
+    const tail = Promise.all([previous, durable]).then(
+      () => this.write(frame),
+      () => undefined,
+    );
+    this.ackTails.set(address, tail);
+    void tail.finally(() => {
+      if (this.ackTails.get(address) === tail) this.ackTails.delete(address);
+    });
+  }
+
+  private write(frame: Uint8Array): void {
+    if (this.readyState !== wsOpen) return;
+    this.ws.send(frame, true);
+    this.onSent();
+  }
+}

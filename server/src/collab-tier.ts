@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { DatabaseHandle, Identity, Logger, Registry } from '@pocdojo/shared';
+import {
+  Compactor,
+  DocumentPersistence,
+  DurableAcks,
+  GroupCommit,
+  registerPersistenceMetrics,
+  UpdateLog,
+} from '@pocdojo/sync';
+import { CollabEndpoint } from './collab-endpoint.ts';
+import type { CollabSocket } from './collab-socket.ts';
+import { registerCollabMetrics } from './collab-metrics.ts';
+import type { CollabConfig } from './config.ts';
+import { TenantGuard } from './tenant-guard.ts';
+
+export interface CollabTier {
+  hocuspocus: Hocuspocus;
+  endpoint: CollabEndpoint;
+  persistence: DocumentPersistence;
+  commits: GroupCommit;
+  nodeId: string;
+  /** Stop accepting, ask clients to reconnect elsewhere, and commit everything pending. */
+  drain(): Promise<void>;
+}
+
+/**
+ * The collaboration tier on a uWS app: Hocuspocus (its transport-independent `Hocuspocus` class) with
+ * the tenant guard and durable persistence, behind the guarded `/collab` endpoint.
+ */
+export function createCollabTier(
+  app: TemplatedApp,
+  deps: {
+    config: CollabConfig;
+    database: DatabaseHandle;
+    identity: Identity;
+    logger: Logger;
+    registry: Registry;
+    extensions?: Extension[];
+  },
+): CollabTier {
+  const { config, logger } = deps;
+  const nodeId = config.NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const persistenceMetrics = registerPersistenceMetrics(deps.registry);
+  const log = new UpdateLog(deps.database.db, nodeId);
+  const commits = new GroupCommit(log, logger.child({ component: 'group-commit' }), {
+    committed(_documents, updates, bytes, seconds) {
+      persistenceMetrics.commitSeconds.observe(seconds);
+      persistenceMetrics.committedUpdates.inc(updates);
+      persistenceMetrics.committedBytes.inc(bytes);
+      persistenceMetrics.backlogBytes.set(commits.backlogBytes);
+    },
+    failed() {
+      persistenceMetrics.commitFailures.inc();
+      persistenceMetrics.backlogBytes.set(commits.backlogBytes);
+    },
+  });
+  const acks = new DurableAcks();
+  const persistence = new DocumentPersistence({
+    log,
+    commits,
+    compactor: new Compactor(deps.database.db, log, logger.child({ component: 'compaction' })),
+    acks,
+    metrics: persistenceMetrics,
+    logger: logger.child({ component: 'persistence' }),
+    compaction: { afterUpdates: config.COMPACT_AFTER_UPDATES },
+  });
+
+  const sockets = new WeakMap<Request, CollabSocket>();
+  const hocuspocus = new Hocuspocus({
+    name: nodeId,
+    quiet: true,
+    extensions: [
+      new TenantGuard(deps.identity.verifier, (request) => sockets.get(request), logger.child({ component: 'auth' })),
+      persistence,
+      ...(deps.extensions ?? []),
+    ],
+  });
+  const metrics = registerCollabMetrics(deps.registry, () => hocuspocus.getDocumentsCount());
+  const endpoint = new CollabEndpoint(hocuspocus, sockets, acks, metrics, logger.child({ component: 'collab' }), {
+    path: '/collab',
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    messagesPerSecond: config.MESSAGES_PER_SECOND,
+    messageBurst: config.MESSAGE_BURST,
+  });
+  endpoint.attach(app);
+
+  return {
+    hocuspocus,
+    endpoint,
+    persistence,
+    commits,
+    nodeId,
+    async drain() {
+      endpoint.stopAccepting();
+      endpoint.closeAll();
+      await commits.flush();
+      commits.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { Extension, onAuthenticatePayload } from '@hocuspocus/server';
+import { canWrite, parseDocumentName, TokenError, type Claims, type Logger, type TokenVerifier } from '@pocdojo/shared';
+import type { CollabSocket } from './collab-socket.ts';
+
+/** What every authenticated document connection carries in its Hocuspocus context. */
+export interface CollabContext {
+  claims: Claims;
+}
+
+/** Thrown to Hocuspocus: its `reason` travels to the provider as the permission-denied reason. */
+export class PermissionDenied extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * Authentication and tenant isolation, before any document is loaded or created:
+ * - the token is verified (signature, exp, nbf, issuer, audience, claim shapes);
+ * - the document's first segment must be the token's tenant, and a dojo join token opens only that dojo;
+ * - observers connect read-only (Hocuspocus then refuses their updates and leaves the document unchanged);
+ * - the socket closes when the token expires, so the provider reconnects with a fresh one.
+ */
+export class TenantGuard implements Extension {
+  extensionName = 'tenant-guard';
+  priority = 2000;
+
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly socketOf: (request: Request) => CollabSocket | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  async onAuthenticate({
+    token,
+    documentName,
+    connectionConfig,
+    request,
+  }: onAuthenticatePayload): Promise<CollabContext> {
+    let claims: Claims;
+    try {
+      claims = await this.verifier.verify(token);
+    } catch (error) {
+      const reason = error instanceof TokenError ? error.reason : 'invalid';
+      this.logger.info({ document: documentName, reason }, 'token refused');
+      throw new PermissionDenied(reason === 'expired' ? 'unauthorized: token expired' : 'unauthorized: invalid token');
+    }
+    const name = parseDocumentName(documentName);
+    if (!name) throw new PermissionDenied('forbidden: invalid document name');
+    if (name.tenantId !== claims.tid) {
+      this.logger.warn({ document: documentName, tenant: claims.tid, user: claims.sub }, 'cross-tenant open refused');
+      throw new PermissionDenied('forbidden: document belongs to another tenant');
+    }
+    if (claims.dojo !== undefined && (name.kind !== 'dojo' || name.id !== claims.dojo)) {
+      throw new PermissionDenied('forbidden: this token is for another dojo');
+    }
+    connectionConfig.readOnly = !canWrite(claims);
+    this.socketOf(request)?.expireAt(claims.exp);
+    return { claims };
+  }
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { acknowledged, connect, eventually, synced, type TestProvider } from './support/providers.ts';
+import { ServerProcess } from './support/server-process.ts';
+
+describe('collaboration over /collab with stock Hocuspocus providers', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  const providers: TestProvider[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await ServerProcess.start({ databaseUrl: database.url });
+  });
+
+  afterAll(async () => {
+    for (const p of providers) p.destroy();
+    await server?.stop();
+    await database?.drop();
+  });
+
+  const open = async (user: string, name = 't_acme/dojo/d1/code') => {
+    const p = connect({
+      url: server.wsUrl,
+      name,
+      token: await server.token({ sub: user, tid: 't_acme', roles: ['participant'] }),
+    });
+    providers.push(p);
+    await synced(p);
+    return p;
+  };
+
+  it('two providers editing one document converge, and a third joining later receives the full state', async () => {
+    const alice = await open('alice');
+    const bob = await open('bob');
+
+    alice.text.insert(0, 'function add(a, b) {}');
+    bob.text.insert(0, '// kata: add\n');
+    await eventually(() => alice.text.toString() === bob.text.toString() && alice.text.length > 30, 'convergence');
+
+    const carol = await open('carol');
+    expect(carol.text.toString()).toBe(alice.text.toString());
+    expect(carol.text.toString()).toContain('function add(a, b) {}');
+    expect(carol.text.toString()).toContain('// kata: add');
+  });
+
+  it('acknowledges an edit only once it is committed to the update log', async () => {
+    const dave = await open('dave', 't_acme/dojo/d2/code');
+    dave.text.insert(0, 'durable');
+    await acknowledged(dave);
+
+    const check = await fetch(`${server.httpUrl}/metrics`).then((r) => r.text());
+    const committed = Number(/^pocdojo_persistence_updates_total\{[^}]*\} (\d+)/m.exec(check)?.[1] ?? 0);
+    expect(committed).toBeGreaterThan(0);
+  });
+});

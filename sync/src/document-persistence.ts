@@ -1,0 +1,104 @@
+import type { Extension, afterUnloadDocumentPayload, onChangePayload, onLoadDocumentPayload } from '@hocuspocus/server';
+import * as Y from 'yjs';
+import { parseDocumentName, type Logger } from '@pocdojo/shared';
+import type { Compactor } from './compaction.ts';
+import type { DurableAcks } from './durable-ack.ts';
+import type { GroupCommit } from './group-commit.ts';
+import type { PersistenceMetrics } from './persistence-metrics.ts';
+import { isReplayOrigin } from './origins.ts';
+import type { UpdateLog } from './update-log.ts';
+
+export interface CompactionPolicy {
+  /** Compact once this many log rows follow the snapshot. */
+  afterUpdates: number;
+}
+
+/**
+ * Hocuspocus extension that makes documents durable in the update log:
+ * - load = snapshot + later updates; a failed load throws, so Hocuspocus closes the connections and
+ *   never serves (or later stores) an empty document in place of the real one;
+ * - every update received from a client, or written locally by the server, is appended exactly once by
+ *   this node; updates replayed from Redis or from the log are not appended again;
+ * - the client's acknowledgement waits for the commit (see DurableAcks).
+ */
+export class DocumentPersistence implements Extension {
+  extensionName = 'document-persistence';
+  // Loads before other extensions read the document (dojo rules, Redis sync).
+  priority = 1000;
+
+  /** Highest log seq known to be reflected in each loaded document (read by the repair loop). */
+  readonly appliedSeq = new Map<string, number>();
+  private readonly sinceCompaction = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      log: UpdateLog;
+      commits: GroupCommit;
+      compactor: Compactor;
+      acks: DurableAcks;
+      metrics: PersistenceMetrics;
+      logger: Logger;
+      compaction: CompactionPolicy;
+    },
+  ) {}
+
+  async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
+    const end = this.deps.metrics.loadSeconds.startTimer();
+    try {
+      const loaded = await this.deps.log.load(documentName);
+      Y.transact(document, () => {
+        for (const update of loaded.updates) Y.applyUpdate(document, update);
+      });
+      this.appliedSeq.set(documentName, loaded.seq);
+      this.sinceCompaction.set(documentName, loaded.updates.length);
+      end();
+    } catch (error) {
+      this.deps.metrics.loadFailures.inc();
+      this.deps.logger.error({ err: error, document: documentName }, 'document load failed; not serving it');
+      throw error;
+    }
+  }
+
+  async onChange({ documentName, update, transactionOrigin, connection }: onChangePayload): Promise<void> {
+    if (isReplayOrigin(transactionOrigin)) return;
+    const tenantId = parseDocumentName(documentName)?.tenantId ?? '';
+    const commit = this.deps.commits.append(documentName, tenantId, update);
+    if (connection) this.deps.acks.hold(connection.webSocket, connection.messageAddress, commit);
+    const seq = await commit;
+    this.noteCommitted(documentName, seq);
+  }
+
+  async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
+    this.appliedSeq.delete(documentName);
+    this.sinceCompaction.delete(documentName);
+  }
+
+  /** Records a seq this node applied from elsewhere (Redis, repair). */
+  noteApplied(documentName: string, seq: number): void {
+    const known = this.appliedSeq.get(documentName);
+    if (known !== undefined && seq > known) this.appliedSeq.set(documentName, seq);
+  }
+
+  private noteCommitted(documentName: string, seq: number): void {
+    // Our own commit advances what we know only when no other node's update slipped in between;
+    // otherwise the repair loop reads the gap from the log.
+    const known = this.appliedSeq.get(documentName);
+    if (known !== undefined && seq === known + 1) this.appliedSeq.set(documentName, seq);
+    const count = (this.sinceCompaction.get(documentName) ?? 0) + 1;
+    this.sinceCompaction.set(documentName, count);
+    if (count >= this.deps.compaction.afterUpdates) {
+      this.sinceCompaction.set(documentName, 0);
+      void this.compact(documentName);
+    }
+  }
+
+  private async compact(documentName: string): Promise<void> {
+    try {
+      const result = await this.deps.compactor.compact(documentName);
+      this.deps.metrics.compactions.inc({ result });
+    } catch (error) {
+      this.deps.metrics.compactions.inc({ result: 'failed' });
+      this.deps.logger.warn({ err: error, document: documentName }, 'compaction failed; the log stays as it is');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { sql, type Kysely } from 'kysely';
+import * as Y from 'yjs';
+import type { Database } from '@pocdojo/shared';
+
+/**
+ * The durable form of a document: a snapshot plus an append-only log of Yjs updates after it.
+ *
+ * - Every append bumps the document's `last_seq` in the same statement that inserts the update, so the
+ *   row lock on `documents` orders concurrent writers (on any node) and sequence numbers commit in order.
+ * - Reads run in one REPEATABLE READ transaction, so a compaction that folds and deletes log rows at the
+ *   same time can never make a reader miss an update.
+ * - Yjs updates are idempotent: a retried append whose first attempt did commit only duplicates a row,
+ *   it never changes the document.
+ */
+export interface LoadedDocument {
+  /** Updates to apply in order (the snapshot first when there is one). */
+  updates: Uint8Array[];
+  /** The highest sequence number included. */
+  seq: number;
+}
+
+export interface PendingAppend {
+  name: string;
+  tenantId: string;
+  update: Uint8Array;
+}
+
+export class CorruptDocumentError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(`document ${name} has a row that is not a valid Yjs update`, { cause });
+    this.name = 'CorruptDocumentError';
+  }
+}
+
+export class UpdateLog {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly nodeId: string,
+  ) {}
+
+  /** Everything after `afterSeq`; when the log before it was compacted away, the snapshot too. */
+  async load(name: string, afterSeq = 0): Promise<LoadedDocument> {
+    const loaded = await this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const doc = await trx
+          .selectFrom('documents')
+          .select(['snapshot', 'snapshot_seq', 'last_seq'])
+          .where('name', '=', name)
+          .executeTakeFirst();
+        if (!doc) return { updates: [], seq: 0 };
+        const snapshotSeq = Number(doc.snapshot_seq);
+        const fromSnapshot = afterSeq < snapshotSeq;
+        const rows = await trx
+          .selectFrom('document_updates')
+          .select(['seq', 'update'])
+          .where('document_name', '=', name)
+          .where('seq', '>', String(fromSnapshot ? snapshotSeq : afterSeq))
+          .orderBy('seq')
+          .execute();
+        const updates = rows.map((row) => row.update);
+        if (fromSnapshot && doc.snapshot) updates.unshift(doc.snapshot);
+        return { updates, seq: Math.max(Number(doc.last_seq), afterSeq) };
+      });
+    for (const update of loaded.updates) {
+      try {
+        Y.decodeUpdate(update);
+      } catch (error) {
+        throw new CorruptDocumentError(name, error);
+      }
+    }
+    return loaded;
+  }
+
+  /** Appends one merged update per document in a single transaction; returns each document's new seq. */
+  async append(batch: PendingAppend[]): Promise<Map<string, number>> {
+    if (batch.length === 0) return new Map();
+    // Sorted so that two nodes committing overlapping batches lock document rows in the same order.
+    const sorted = [...batch].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const result = await sql<{ document_name: string; seq: string }>`
+      WITH input AS (
+        SELECT * FROM unnest(${sorted.map((b) => b.name)}::text[], ${sorted.map((b) => b.tenantId)}::text[],
+                             ${sorted.map((b) => Buffer.from(b.update.buffer, b.update.byteOffset, b.update.byteLength))}::bytea[])
+          WITH ORDINALITY AS t(name, tenant_id, update, ord)
+      ),
+      bumped AS (
+        INSERT INTO documents (name, tenant_id, last_seq)
+        SELECT name, tenant_id, 1 FROM input ORDER BY ord
+        ON CONFLICT (name) DO UPDATE SET last_seq = documents.last_seq + 1, updated_at = now()
+        RETURNING name, last_seq
+      )
+      INSERT INTO document_updates (document_name, seq, update, node_id)
+      SELECT bumped.name, bumped.last_seq, input.update, ${this.nodeId} FROM bumped JOIN input USING (name)
+      RETURNING document_name, seq`.execute(this.db);
+    return new Map(result.rows.map((row) => [row.document_name, Number(row.seq)]));
+  }
+
+  /** The latest committed sequence number of each named document (0 when it has none). */
+  async lastSeqs(names: string[]): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('documents')
+      .select(['name', 'last_seq'])
+      .where('name', 'in', names)
+      .execute();
+    return new Map(rows.map((row) => [row.name, Number(row.last_seq)]));
+  }
+}
