@@ -8,6 +8,10 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 have redis-server || need+=(redis-server)
 have pg_ctl || [ -x "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | head -n1)" ] || need+=(postgresql)
+# The yearly video: ffmpeg encodes, espeak-ng narrates, DejaVu draws the text (api/src/videos).
+have ffmpeg && have ffprobe || need+=(ffmpeg)
+have espeak-ng || need+=(espeak-ng)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
