@@ -2,7 +2,7 @@
  * WebSocket close codes of the collaboration tier. The Hocuspocus provider reconnects after any close,
  * so every code here is "reconnect-friendly"; what differs is what the client should show or fix.
  *
- *  1009 message too big        (uWebSockets.js, above MAX_MESSAGE_BYTES)
+ *  1009 message too big        above MAX_MESSAGE_BYTES (past twice that, uWS drops the socket: 1006)
  *  1012 service restart        node draining or shutting down: reconnect, possibly to another node
  *  4400 invalid message        a frame that does not parse as the Hocuspocus protocol
  *  4401 unauthorized           token expired or invalid: reconnect with a fresh token

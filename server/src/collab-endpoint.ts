@@ -48,7 +48,9 @@ export class CollabEndpoint {
 
   attach(app: TemplatedApp): void {
     app.ws<CollabSocketData>(this.options.path, {
-      maxPayloadLength: this.options.maxMessageBytes,
+      // uWS drops a socket past its own limit without a close frame; up to twice our limit we read the
+      // message and close with 1009 and a reason, so the client can tell what happened.
+      maxPayloadLength: Math.min(this.options.maxMessageBytes * 2, 256 * 1024 * 1024),
       // A reader that cannot keep up is dropped (and resyncs on reconnect) rather than silently losing frames.
       maxBackpressure: 64 * 1024 * 1024,
       closeOnBackpressureLimit: true,
@@ -91,6 +93,15 @@ export class CollabEndpoint {
         // uWS reuses the buffer after this callback returns; Hocuspocus works asynchronously.
         const frame = new Uint8Array(message.slice(0));
         this.metrics.bytesIn.inc(frame.byteLength);
+        if (frame.byteLength > this.options.maxMessageBytes) {
+          this.reject(
+            ws,
+            session,
+            closeCodes.messageTooBig,
+            `message too big (limit ${this.options.maxMessageBytes} bytes)`,
+          );
+          return;
+        }
         if (!session.rate.take()) {
           this.reject(ws, session, closeCodes.rateLimited, 'rate limited: too many messages');
           return;

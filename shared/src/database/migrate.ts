@@ -1,18 +1,37 @@
-import { promises as fs } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, type Kysely } from 'kysely';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Logger } from '../logging.ts';
 import type { Database } from './schema.ts';
 
 const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /**
- * Runs every pending migration in `migrations/` (dated TypeScript files, one schema change each) and
- * throws with the failing migration's name. Concurrent starters are serialised by Kysely's migration lock.
+ * Every dated file in `migrations/`. Imported from here rather than by Kysely's FileMigrationProvider so
+ * that the import goes through whatever loads our TypeScript (tsx at run time, vitest in tests).
+ */
+const folderMigrations: MigrationProvider = {
+  async getMigrations() {
+    const files = (await readdir(migrationFolder)).filter(
+      (file) => /^\d{4}-\d{2}-\d{2}.*\.ts$/.test(file) && !file.endsWith('.test.ts'),
+    );
+    const entries = await Promise.all(
+      files.map(async (file) => {
+        const migration = (await import(pathToFileURL(path.join(migrationFolder, file)).href)) as Migration;
+        return [file.replace(/\.ts$/, ''), migration] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  },
+};
+
+/**
+ * Runs every pending migration (dated TypeScript files, one schema change each) and throws with the
+ * failing migration's name. Concurrent starters are serialised by Kysely's migration lock.
  */
 export async function migrateToLatest(db: Kysely<Database>, logger: Logger): Promise<void> {
-  const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
+  const migrator = new Migrator({ db, provider: folderMigrations });
   const { error, results } = await migrator.migrateToLatest();
   for (const result of results ?? []) {
     if (result.status === 'Success') logger.info({ migration: result.migrationName }, 'migration applied');

@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createLogger, migrateToLatest, openDatabase, type DatabaseHandle } from '@pocdojo/shared';
+import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { Compactor } from '../src/compaction.ts';
+import { UpdateLog } from '../src/update-log.ts';
+
+const logger = createLogger({ level: 'silent', name: 'test' });
+
+describe('compaction under concurrent writes', () => {
+  let testDb: TestDatabase;
+  let handle: DatabaseHandle;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    handle = await openDatabase({ databaseUrl: testDb.url, dataDir: '/tmp', logger });
+    await migrateToLatest(handle.db, logger);
+  });
+
+  afterAll(async () => {
+    await handle?.close();
+    await testDb?.drop();
+  });
+
+  it('loses no update, whatever the interleaving of writers and compactions', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Per writer: a list of edits (insert position as a fraction of the length, and the text).
+        fc.array(
+          fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.string({ minLength: 1, maxLength: 8 })), {
+            minLength: 1,
+            maxLength: 15,
+          }),
+          {
+            minLength: 2,
+            maxLength: 4,
+          },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        async (writers, compactions) => {
+          const name = `t_prop/poc/run${run++}/code`;
+          const nodes = writers.map((_, i) => new UpdateLog(handle.db, `node-${i}`));
+          const compactor = new Compactor(handle.db, nodes[0]!, logger);
+          const reference = new Y.Doc();
+
+          const writing = writers.map(async (edits, i) => {
+            const doc = new Y.Doc();
+            for (const [at, text] of edits) {
+              const before = Y.encodeStateVector(doc);
+              const t = doc.getText('code');
+              t.insert(Math.floor(at * t.length), text);
+              const update = Y.encodeStateAsUpdate(doc, before);
+              Y.applyUpdate(reference, update);
+              await nodes[i]!.append([{ name, tenantId: 't_prop', update }]);
+            }
+          });
+          const compacting = (async () => {
+            for (let c = 0; c < compactions; c++) {
+              await compactor.compact(name);
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          })();
+          await Promise.all([...writing, compacting]);
+          await compactor.compact(name);
+
+          const loaded = await nodes[0]!.load(name);
+          const restored = new Y.Doc();
+          for (const update of loaded.updates) Y.applyUpdate(restored, update);
+          expect(restored.getText('code').toString()).toBe(reference.getText('code').toString());
+          expect(restored.getText('code').length).toBe(writers.flat().reduce((n, [, text]) => n + text.length, 0));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('lets one node compact a document at a time', async () => {
+    const name = 't_prop/poc/lock/code';
+    const log = new UpdateLog(handle.db, 'node-a');
+    const doc = new Y.Doc();
+    for (let i = 0; i < 50; i++) {
+      const before = Y.encodeStateVector(doc);
+      doc.getText('code').insert(0, `${i} `);
+      await log.append([{ name, tenantId: 't_prop', update: Y.encodeStateAsUpdate(doc, before) }]);
+    }
+    const results = await Promise.all([1, 2, 3].map(() => new Compactor(handle.db, log, logger).compact(name)));
+    expect(results.filter((r) => r === 'compacted')).toHaveLength(1);
+    expect((await log.load(name)).updates).toHaveLength(1);
+  });
+});
