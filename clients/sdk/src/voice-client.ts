@@ -1,0 +1,313 @@
+/**
+ * Voice in a dojo: the `/media` signaling protocol (media/src/voice-protocol.ts, version 1) driving
+ * `mediasoup-client`. One WebSocket of JSON frames — requests `{v, id, method, data}`, responses
+ * `{v, id, ok, data | error}`, events `{v, event, data}` — and two WebRTC transports: one sends this
+ * user's microphone, one receives everyone else.
+ *
+ * Browsers only for media (WebRTC); the signaling half also runs in Node for tests.
+ */
+import { Device, type types } from 'mediasoup-client';
+import { z } from 'zod';
+
+const frameSchema = z.union([
+  z.object({ v: z.literal(1), id: z.number().int().nullable(), ok: z.literal(true), data: z.unknown() }),
+  z.object({
+    v: z.literal(1),
+    id: z.number().int().nullable(),
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+  z.object({ v: z.literal(1), event: z.string(), data: z.unknown() }),
+]);
+
+const joinedSchema = z.object({
+  peerId: z.string(),
+  routerRtpCapabilities: z.custom<types.RtpCapabilities>((value) => typeof value === 'object' && value !== null),
+  canProduce: z.boolean(),
+  muted: z.boolean(),
+});
+
+const transportSchema = z.object({
+  id: z.string(),
+  iceParameters: z.custom<types.IceParameters>((value) => typeof value === 'object' && value !== null),
+  iceCandidates: z.array(z.custom<types.IceCandidate>((value) => typeof value === 'object' && value !== null)),
+  dtlsParameters: z.custom<types.DtlsParameters>((value) => typeof value === 'object' && value !== null),
+  iceServers: z.array(z.custom<RTCIceServer>((value) => typeof value === 'object' && value !== null)).optional(),
+});
+
+const newConsumerSchema = z.object({
+  consumerId: z.string(),
+  producerId: z.string(),
+  peerId: z.string(),
+  userId: z.string(),
+  kind: z.literal('audio'),
+  rtpParameters: z.custom<types.RtpParameters>((value) => typeof value === 'object' && value !== null),
+});
+
+const speakingSchema = z.object({ speakers: z.array(z.object({ userId: z.string(), volume: z.number() })) });
+const mutedSchema = z.object({ muted: z.boolean(), canProduce: z.boolean() });
+const consumerClosedSchema = z.object({ consumerId: z.string() });
+
+export interface VoiceError {
+  code: string;
+  message: string;
+}
+export type VoiceResult<T> = { ok: true; value: T } | { ok: false; error: VoiceError };
+
+export interface VoiceState {
+  /** A facilitator muted this user: the server paused the producer and refuses to resume it. */
+  forceMuted: boolean;
+  /** This user's own microphone switch. */
+  selfMuted: boolean;
+  canProduce: boolean;
+  /** userIds speaking now (audio level observer). */
+  speaking: string[];
+  /** userId → the audio track received from them. */
+  tracks: Map<string, MediaStreamTrack>;
+  closed: VoiceError | undefined;
+}
+
+export interface VoiceJoinOptions {
+  /** e.g. `ws://127.0.0.1:8080/media`. */
+  url: string;
+  /** The dojo join token (`POST /api/v1/dojos/:id/join`). */
+  token: string;
+  tenantId: string;
+  dojoId: string;
+  /** The microphone track to send; omitted for listeners. */
+  microphone?: MediaStreamTrack;
+  WebSocketPolyfill?: typeof WebSocket;
+}
+
+export class VoiceClient {
+  readonly state: VoiceState = {
+    forceMuted: false,
+    selfMuted: false,
+    canProduce: false,
+    speaking: [],
+    tracks: new Map(),
+    closed: undefined,
+  };
+  private readonly listeners = new Set<(state: VoiceState) => void>();
+  private readonly pending = new Map<number, (result: VoiceResult<unknown>) => void>();
+  private readonly consumers = new Map<string, { consumer: types.Consumer; userId: string }>();
+  private nextId = 0;
+  private device: Device | undefined;
+  private receiveTransport: types.Transport | undefined;
+  private sendTransport: types.Transport | undefined;
+  private producer: types.Producer | undefined;
+  private readonly ready: Promise<void>;
+
+  private constructor(private readonly socket: WebSocket) {
+    this.ready = new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => resolve());
+      socket.addEventListener('error', () => reject(new Error('voice signaling connection failed')));
+    });
+    socket.addEventListener('message', (event: MessageEvent) => this.receive(String(event.data)));
+    socket.addEventListener('close', (event: CloseEvent) => {
+      for (const resolve of this.pending.values())
+        resolve({ ok: false, error: { code: 'unavailable', message: 'voice connection closed' } });
+      this.pending.clear();
+      this.state.closed ??= {
+        code: event.code === 4403 ? 'forbidden' : 'unavailable',
+        message: event.reason || 'voice connection closed',
+      };
+      this.changed();
+    });
+  }
+
+  /** Connects, joins the dojo's room, starts receiving everyone and (when allowed) sends `microphone`. */
+  static async join(options: VoiceJoinOptions): Promise<VoiceResult<VoiceClient>> {
+    const Socket = options.WebSocketPolyfill ?? WebSocket;
+    const client = new VoiceClient(new Socket(options.url));
+    const failure = (error: VoiceError): VoiceResult<VoiceClient> => {
+      client.close();
+      return { ok: false, error };
+    };
+    try {
+      await client.ready;
+    } catch (error) {
+      return failure({ code: 'unavailable', message: error instanceof Error ? error.message : 'voice unavailable' });
+    }
+    const joined = await client.request(
+      'join',
+      { token: options.token, room: `${options.tenantId}/${options.dojoId}` },
+      joinedSchema,
+    );
+    if (!joined.ok) return failure(joined.error);
+    client.state.canProduce = joined.value.canProduce;
+    client.state.forceMuted = joined.value.muted;
+    const device = new Device();
+    await device.load({ routerRtpCapabilities: joined.value.routerRtpCapabilities });
+    client.device = device;
+    const receiving = await client.openTransport('recv');
+    if (!receiving.ok) return failure(receiving.error);
+    client.receiveTransport = receiving.value;
+    const consuming = await client.request('startConsuming', { rtpCapabilities: device.rtpCapabilities }, z.unknown());
+    if (!consuming.ok) return failure(consuming.error);
+    if (options.microphone && joined.value.canProduce) {
+      const sending = await client.startSending(options.microphone);
+      if (!sending.ok) return failure(sending.error);
+    }
+    client.changed();
+    return { ok: true, value: client };
+  }
+
+  onChange(listener: (state: VoiceState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Self-mute: pauses the producer on the server too, so no packets flow while muted. */
+  async setMuted(muted: boolean): Promise<VoiceResult<unknown>> {
+    if (!this.producer) return { ok: false, error: { code: 'invalid', message: 'not sending audio' } };
+    const result = await this.request(muted ? 'pauseProducer' : 'resumeProducer', {}, z.unknown());
+    if (!result.ok) return result;
+    if (muted) this.producer.pause();
+    else this.producer.resume();
+    this.state.selfMuted = muted;
+    this.changed();
+    return result;
+  }
+
+  /** Facilitator commands: force-mute, unmute, remove from voice. */
+  moderate(method: 'mute' | 'unmute' | 'remove', userId: string): Promise<VoiceResult<unknown>> {
+    return this.request(method, { userId }, z.unknown());
+  }
+
+  close(): void {
+    this.producer?.close();
+    this.sendTransport?.close();
+    this.receiveTransport?.close();
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING)
+      this.socket.close(1000, 'leave');
+    this.listeners.clear();
+  }
+
+  private async startSending(track: MediaStreamTrack): Promise<VoiceResult<void>> {
+    const sending = await this.openTransport('send');
+    if (!sending.ok) return sending;
+    this.sendTransport = sending.value;
+    try {
+      this.producer = await sending.value.produce({ track, codecOptions: { opusDtx: true, opusFec: true } });
+    } catch (error) {
+      return {
+        ok: false,
+        error: { code: 'unavailable', message: error instanceof Error ? error.message : 'cannot send audio' },
+      };
+    }
+    return { ok: true, value: undefined };
+  }
+
+  private async openTransport(direction: 'send' | 'recv'): Promise<VoiceResult<types.Transport>> {
+    const device = this.device;
+    if (!device) return { ok: false, error: { code: 'invalid', message: 'not joined' } };
+    const created = await this.request('createTransport', { direction }, transportSchema);
+    if (!created.ok) return created;
+    const options = created.value;
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      void this.request('connectTransport', { transportId: transport.id, dtlsParameters }, z.unknown()).then(
+        (result) => (result.ok ? callback() : errback(new Error(result.error.message))),
+      );
+    });
+    transport.on('produce', ({ rtpParameters }, callback, errback) => {
+      void this.request(
+        'produce',
+        { transportId: transport.id, kind: 'audio', rtpParameters },
+        z.object({ producerId: z.string() }),
+      ).then((result) =>
+        result.ok ? callback({ id: result.value.producerId }) : errback(new Error(result.error.message)),
+      );
+    });
+    transport.on('connectionstatechange', (state) => {
+      // A network change breaks ICE: ask the server for fresh parameters and restart.
+      if (state !== 'failed' && state !== 'disconnected') return;
+      void this.request(
+        'restartIce',
+        { transportId: transport.id },
+        z.object({ iceParameters: transportSchema.shape.iceParameters }),
+      ).then(async (result) => {
+        if (result.ok) await transport.restartIce({ iceParameters: result.value.iceParameters });
+      });
+    });
+    return { ok: true, value: transport };
+  }
+
+  private async consume(data: z.infer<typeof newConsumerSchema>): Promise<void> {
+    const transport = this.receiveTransport;
+    if (!transport) return;
+    const consumer = await transport.consume({
+      id: data.consumerId,
+      producerId: data.producerId,
+      kind: data.kind,
+      rtpParameters: data.rtpParameters,
+    });
+    this.consumers.set(consumer.id, { consumer, userId: data.userId });
+    this.state.tracks.set(data.userId, consumer.track);
+    this.changed();
+  }
+
+  private receive(text: string): void {
+    let frame: z.infer<typeof frameSchema>;
+    try {
+      frame = frameSchema.parse(JSON.parse(text));
+    } catch {
+      return;
+    }
+    if ('event' in frame) return this.onEvent(frame.event, frame.data);
+    if (frame.id === null) return;
+    const resolve = this.pending.get(frame.id);
+    this.pending.delete(frame.id);
+    resolve?.(frame.ok ? { ok: true, value: frame.data } : { ok: false, error: frame.error });
+  }
+
+  private onEvent(name: string, data: unknown): void {
+    if (name === 'newConsumer') {
+      const parsed = newConsumerSchema.safeParse(data);
+      if (parsed.success) void this.consume(parsed.data);
+      return;
+    }
+    if (name === 'consumerClosed') {
+      const parsed = consumerClosedSchema.safeParse(data);
+      const entry = parsed.success ? this.consumers.get(parsed.data.consumerId) : undefined;
+      if (!entry || !parsed.success) return;
+      entry.consumer.close();
+      this.consumers.delete(parsed.data.consumerId);
+      this.state.tracks.delete(entry.userId);
+    } else if (name === 'speaking') {
+      const parsed = speakingSchema.safeParse(data);
+      if (parsed.success) this.state.speaking = parsed.data.speakers.map((speaker) => speaker.userId);
+    } else if (name === 'silence') {
+      this.state.speaking = [];
+    } else if (name === 'muted') {
+      const parsed = mutedSchema.safeParse(data);
+      if (!parsed.success) return;
+      this.state.forceMuted = parsed.data.muted;
+      this.state.canProduce = parsed.data.canProduce;
+    } else if (name === 'removed') {
+      this.state.closed = { code: 'forbidden', message: 'a facilitator removed you from voice' };
+    } else return;
+    this.changed();
+  }
+
+  private request<T extends z.ZodType>(method: string, data: unknown, schema: T): Promise<VoiceResult<z.output<T>>> {
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      this.pending.set(id, (result) => {
+        if (!result.ok) return resolve(result);
+        const parsed = schema.safeParse(result.value);
+        resolve(
+          parsed.success
+            ? { ok: true, value: parsed.data }
+            : { ok: false, error: { code: 'unavailable', message: `unexpected ${method} response` } },
+        );
+      });
+      this.socket.send(JSON.stringify({ v: 1, id, method, data }));
+    });
+  }
+
+  private changed(): void {
+    this.listeners.forEach((listener) => listener(this.state));
+  }
+}

@@ -1,0 +1,96 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { DojoPage } from './dojo/dojo-page.tsx';
+import { PocDetailPage } from './pages/poc-detail-page.tsx';
+import { PocListPage } from './pages/poc-list-page.tsx';
+import { EmptyFeaturePage } from './pages/empty-feature-page.tsx';
+import { SignInPage } from './pages/sign-in-page.tsx';
+import { UsersPage } from './pages/users-page.tsx';
+import { currentPath, navigate, type Route, useRoute } from './router.ts';
+import { api, useSession } from './session.ts';
+
+export function App() {
+  const route = useRoute();
+  const session = useSession();
+
+  useEffect(() => {
+    if (!session && route.name !== 'signin') navigate(`/signin?next=${encodeURIComponent(currentPath())}`);
+  }, [session, route.name]);
+
+  if (route.name === 'signin') return <SignInPage tenant={route.tenant} next={route.next} />;
+  if (!session) return null;
+  return <Layout route={route}>{page(route)}</Layout>;
+}
+
+function page(route: Exclude<Route, { name: 'signin' }>) {
+  switch (route.name) {
+    case 'pocs':
+      return <PocListPage />;
+    case 'poc':
+      return <PocDetailPage id={route.id} />;
+    case 'dojo':
+      return <DojoPage key={route.id} id={route.id} />;
+    case 'users':
+      return <UsersPage />;
+    case 'reports':
+      return (
+        <EmptyFeaturePage
+          title="Reports"
+          text="Session reports will be listed here once the reports service is enabled on this server."
+        />
+      );
+    case 'videos':
+      return (
+        <EmptyFeaturePage
+          title="Videos"
+          text="Recorded dojo videos will be listed here once the video service is enabled on this server."
+        />
+      );
+    case 'notFound':
+      return <EmptyFeaturePage title="Not found" text={`Nothing lives at “${route.path}”.`} />;
+  }
+}
+
+function Layout({ route, children }: { route: Route; children: ComponentChildren }) {
+  const session = useSession();
+  if (!session) return null;
+  const isAdmin = session.user.roles.includes('admin');
+  const link = (href: string, label: string, active: boolean) => (
+    <a href={`#${href}`} aria-current={active ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <div class={route.name === 'dojo' ? 'shell shell-wide' : 'shell'}>
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(event) => (event.preventDefault(), document.getElementById('main')?.focus())}
+      >
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a class="brand" href="#/pocs">
+          POC Dojo
+        </a>
+        <nav aria-label="Main">
+          {link('/pocs', 'POCs', route.name === 'pocs' || route.name === 'poc')}
+          {isAdmin && link('/users', 'Users', route.name === 'users')}
+          {link('/reports', 'Reports', route.name === 'reports')}
+          {link('/videos', 'Videos', route.name === 'videos')}
+        </nav>
+        <div class="account">
+          <span class="muted" title={session.user.email}>
+            {session.user.displayName} · {session.tenant.name}
+          </span>
+          <button type="button" class="link-button" onClick={() => void api.logout()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

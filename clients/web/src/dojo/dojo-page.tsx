@@ -1,0 +1,299 @@
+/**
+ * The dojo room: file tree, the shared editor, the turn bar (timer, driver and navigator, connection
+ * state, follow mode) and a side panel with chat, people, voice, the facilitator's controls and the
+ * review of past turns.
+ */
+import type { Dojo } from '@pocdojo/sdk/api-client';
+import { codeFiles, mayEdit, remainingTurnMs } from '@pocdojo/sdk/dojo-documents';
+import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { FormError } from '../form-field.tsx';
+import { languageById } from '../languages.ts';
+import { api, useSession } from '../session.ts';
+import { ChatPanel } from './chat-panel.tsx';
+import { CodeEditor, type ScrollRequest } from './code-editor.tsx';
+import { CommandButton } from './command-button.tsx';
+import { FacilitatorPanel } from './facilitator-panel.tsx';
+import { addFile, FileTree } from './file-tree.tsx';
+import { formatClock, nameOf } from './people.ts';
+import { ReviewPanel } from './review-panel.tsx';
+import { type DojoView, useDojo } from './use-dojo.ts';
+import { VoicePanel } from './voice-panel.tsx';
+
+type Tab = 'chat' | 'people' | 'voice' | 'facilitator' | 'review';
+
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+export function DojoPage({ id }: { id: string }) {
+  const load = useDojo(id);
+  const [dojo, setDojo] = useState<Dojo | undefined>();
+  useEffect(() => void api.getDojo(id).then((answer) => answer.ok && setDojo(answer.value)), [id]);
+
+  if (load.state === 'loading') return <p class="page muted">Joining the dojo…</p>;
+  if (load.state === 'error')
+    return (
+      <section class="page">
+        <h1>Dojo</h1>
+        <FormError
+          message={
+            load.error.code === 'not_found' ? 'This dojo does not exist (or is not yours to join).' : load.error.message
+          }
+        />
+      </section>
+    );
+  return <DojoRoom view={load.view} dojo={dojo} dojoId={id} />;
+}
+
+function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefined; dojoId: string }) {
+  const session = useSession();
+  const { connection, control, join } = view;
+  const role = join.role;
+  const userId = connection.self.userId;
+  const now = useNow();
+  const [selected, setSelected] = useState<string | undefined>();
+  const [tab, setTab] = useState<Tab>('chat');
+  const [follow, setFollow] = useState(role === 'observer');
+  const [scroll, setScroll] = useState<ScrollRequest | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const seq = useRef(0);
+  const [cursorLine, setCursorLine] = useState(1);
+
+  const canEdit = mayEdit(control, userId, role) && !view.denied;
+  const isFacilitator = role === 'facilitator';
+  const driver = view.peers.find((peer) => peer.userId === control.driverId);
+  const file = selected && view.files.includes(selected) ? selected : view.files[0];
+
+  // The facilitator seeds an empty dojo with one file in the dojo's language, once synced.
+  const seeded = useRef(false);
+  useEffect(() => {
+    if (!view.synced || seeded.current || !isFacilitator || view.files.length > 0 || !dojo) return;
+    seeded.current = true;
+    addFile(connection, `main.${languageById(dojo.language)?.extension ?? 'txt'}`);
+  }, [view.synced, view.files.length, dojo]);
+
+  // Follow mode: open the driver's file and keep their first visible line in view.
+  useEffect(() => {
+    if (!follow || !driver?.file || driver.userId === userId) return;
+    if (driver.file !== file) setSelected(driver.file);
+    if (driver.topLine) setScroll({ line: driver.topLine, seq: ++seq.current, select: false });
+  }, [follow, driver?.file, driver?.topLine]);
+
+  useEffect(
+    () =>
+      connection.on('event', (event: DojoEvent) => {
+        if (event.name === 'summon') {
+          setSelected(event.data.path);
+          setScroll({ line: event.data.line, seq: ++seq.current, select: true });
+          setNotice(`${nameOf(view, event.data.by)} summoned everyone to ${event.data.path}:${event.data.line}`);
+        } else if (event.name === 'editRejected') setNotice(`Your edit was not accepted: ${event.data.reason}`);
+        else if (event.name === 'removed') setNotice('A facilitator removed you from this dojo.');
+      }),
+    [connection],
+  );
+
+  const remaining = remainingTurnMs(control, now);
+  const liveFiles = useMemo(
+    () => () =>
+      Object.fromEntries([...codeFiles(connection.docs.code).entries()].map(([path, text]) => [path, text.toString()])),
+    [connection],
+  );
+  const tabs: { id: Tab; label: string }[] = [
+    { id: 'chat', label: 'Chat' },
+    { id: 'people', label: `People (${view.peers.length + 1})` },
+    { id: 'voice', label: 'Voice' },
+    ...(isFacilitator ? [{ id: 'facilitator' as const, label: 'Facilitate' }] : []),
+    { id: 'review', label: 'Review' },
+  ];
+
+  return (
+    <div class="dojo">
+      <header class="dojo-bar">
+        <div class="dojo-title">
+          <h1>{dojo?.title ?? 'Dojo'}</h1>
+          <span class={`phase phase-${control.phase}`}>{control.phase}</span>
+        </div>
+        <div class="turn" aria-live="polite">
+          {remaining !== null && (
+            <span class="timer" aria-label={`Time left in the turn: ${formatClock(remaining)}`}>
+              ⏱ {formatClock(remaining)}
+            </span>
+          )}
+          <span>
+            Driver: <strong>{nameOf(view, control.driverId)}</strong>
+          </span>
+          <span>
+            Navigator: <strong>{nameOf(view, control.navigatorId)}</strong>
+          </span>
+          <span class="muted">You: {role}</span>
+        </div>
+        <div class="connection">
+          <ConnectionBadge view={view} />
+          <label class="toggle">
+            <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />{' '}
+            Follow driver
+          </label>
+          <button
+            type="button"
+            class="small"
+            onClick={() =>
+              void navigator.clipboard?.writeText(
+                `${location.origin}${location.pathname}#/dojos/${dojoId}?tenant=${session?.tenant.slug ?? ''}`,
+              )
+            }
+            title="Copy an invitation link for people of your team"
+          >
+            Copy invite link
+          </button>
+        </div>
+      </header>
+      {notice && (
+        <div class="notice" role="status">
+          {notice}
+          <button type="button" class="icon" aria-label="Dismiss" onClick={() => setNotice(undefined)}>
+            ×
+          </button>
+        </div>
+      )}
+      {view.denied && (
+        <p class="form-error" role="alert">
+          The server refused this connection ({view.denied}).
+        </p>
+      )}
+      <div class="dojo-body">
+        <FileTree connection={connection} files={view.files} selected={file} canEdit={canEdit} onSelect={setSelected} />
+        <section class="editor-area" aria-label="Editor">
+          {file ? (
+            <>
+              <div class="editor-head">
+                <span class="file-path">{file}</span>
+                {!canEdit && (
+                  <span class="badge readonly">
+                    {role === 'observer' ? 'Read only (observer)' : 'Read only: editing is locked to the driver'}
+                  </span>
+                )}
+                <Avatars view={view} file={file} />
+              </div>
+              <CodeEditor
+                key={file}
+                connection={connection}
+                path={file}
+                language={view.languages[file]}
+                readOnly={!canEdit}
+                scroll={scroll}
+                onCursorLine={setCursorLine}
+              />
+            </>
+          ) : (
+            <p class="empty">{view.synced ? 'No files yet.' : 'Loading the code…'}</p>
+          )}
+        </section>
+        <aside class="side">
+          <div class="tabs" role="tablist" aria-label="Dojo panels">
+            {tabs.map((entry) => (
+              <button
+                type="button"
+                role="tab"
+                id={`tab-${entry.id}`}
+                aria-selected={tab === entry.id}
+                aria-controls={`panel-${entry.id}`}
+                class={tab === entry.id ? 'tab active' : 'tab'}
+                onClick={() => setTab(entry.id)}
+              >
+                {entry.label}
+              </button>
+            ))}
+          </div>
+          <div class="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+            {tab === 'chat' && (
+              <ChatPanel connection={connection} messages={view.chat} muted={control.muted.includes(userId)} />
+            )}
+            {tab === 'people' && <PeoplePanel view={view} />}
+            {tab === 'voice' && <VoicePanel dojoId={dojoId} view={view} />}
+            {tab === 'facilitator' && isFacilitator && (
+              <FacilitatorPanel view={view} currentFile={file} currentLine={cursorLine} />
+            )}
+            {tab === 'review' && <ReviewPanel dojoId={dojoId} liveFiles={liveFiles} />}
+          </div>
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function ConnectionBadge({ view }: { view: DojoView }) {
+  const label =
+    view.status === 'connected'
+      ? view.synced
+        ? 'Online'
+        : 'Syncing…'
+      : view.status === 'connecting'
+        ? 'Reconnecting…'
+        : 'Offline';
+  return (
+    <span class={`status status-${view.status}`} role="status" aria-label={`Connection: ${label}`}>
+      <span class="dot" aria-hidden="true" /> {label}
+      {view.unsynced > 0 && <span class="muted"> · {view.unsynced} unsynced</span>}
+    </span>
+  );
+}
+
+function Avatars({ view, file }: { view: DojoView; file: string }) {
+  const here = view.peers.filter((peer) => peer.file === file);
+  return (
+    <ul class="avatars" aria-label="Also in this file">
+      {here.map((peer) => (
+        <li style={{ background: peer.color }} title={`${peer.name} (${peer.role})`}>
+          {peer.name.slice(0, 1).toUpperCase()}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function PeoplePanel({ view }: { view: DojoView }) {
+  const { connection, control } = view;
+  const userId = connection.self.userId;
+  const handRaised = control.participants[userId]?.handRaised ?? false;
+  return (
+    <section aria-label="People">
+      <ul class="people">
+        <li>
+          <span>
+            <span class="dot" style={{ background: connection.awareness.getLocalState()?.color as string }} />{' '}
+            {connection.self.name} (you, {connection.self.role})
+          </span>
+        </li>
+        {view.peers.map((peer) => (
+          <li>
+            <span>
+              <span class="dot" style={{ background: peer.color }} /> {peer.name}{' '}
+              <span class="muted">({peer.role})</span>
+              {peer.userId === control.driverId && <span class="badge">driver</span>}
+              {peer.userId === control.navigatorId && <span class="badge">navigator</span>}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {connection.self.role !== 'observer' && (
+        <div class="button-row">
+          <CommandButton run={() => connection.send('raiseHand', { raised: !handRaised })}>
+            {handRaised ? 'Lower hand' : 'Raise hand'}
+          </CommandButton>
+          <CommandButton run={() => connection.send('requestDrive', {})} disabled={control.driverId === userId}>
+            Ask to drive
+          </CommandButton>
+          {control.driverId === userId && control.handover === 'manual' && (
+            <CommandButton run={() => connection.send('handover', {})}>Hand over</CommandButton>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

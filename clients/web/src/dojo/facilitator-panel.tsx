@@ -1,0 +1,168 @@
+/**
+ * The facilitator's controls. Every button is a dojo command; the server checks the sender's role
+ * and answers, and the resulting state comes back through the `control` document.
+ */
+import { useState } from 'preact/hooks';
+import { CommandButton } from './command-button.tsx';
+import { nameOf } from './people.ts';
+import type { DojoView } from './use-dojo.ts';
+
+export function FacilitatorPanel({
+  view,
+  currentFile,
+  currentLine,
+}: {
+  view: DojoView;
+  currentFile: string | undefined;
+  currentLine: number;
+}) {
+  const { connection, control } = view;
+  const [minutes, setMinutes] = useState(String(Math.max(1, Math.round(control.turnSeconds / 60))));
+  const [breakMinutes, setBreakMinutes] = useState('5');
+  const people = Object.entries(control.participants);
+
+  return (
+    <section class="facilitator" aria-label="Facilitator controls">
+      <h2>Session</h2>
+      <div class="button-row">
+        {control.phase === 'lobby' || control.phase === 'ended' ? (
+          <CommandButton class="primary" run={() => connection.send('start', {})}>
+            Start
+          </CommandButton>
+        ) : control.phase === 'paused' || control.phase === 'break' ? (
+          <CommandButton class="primary" run={() => connection.send('resume', {})}>
+            Resume
+          </CommandButton>
+        ) : (
+          <CommandButton run={() => connection.send('pause', {})}>Pause</CommandButton>
+        )}
+        <CommandButton run={() => connection.send('rotate', {})} disabled={control.phase === 'ended'}>
+          Rotate now
+        </CommandButton>
+        <CommandButton
+          class="danger"
+          run={() => connection.send('end', {})}
+          disabled={control.phase === 'ended' || control.phase === 'lobby'}
+        >
+          End
+        </CommandButton>
+      </div>
+      <div class="field-row">
+        <div class="field">
+          <label for="lock-mode">Who may type</label>
+          <select
+            id="lock-mode"
+            value={control.lock}
+            onChange={(event) =>
+              void connection.send('lock', { mode: event.currentTarget.value as 'driver' | 'pair' | 'open' })
+            }
+          >
+            <option value="open">Everyone</option>
+            <option value="driver">Driver only</option>
+            <option value="pair">Driver and navigator</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="handover-rule">Handover</label>
+          <select
+            id="handover-rule"
+            value={control.handover}
+            onChange={(event) =>
+              void connection.send('setHandoverRule', { rule: event.currentTarget.value as 'timer' | 'manual' })
+            }
+          >
+            <option value="timer">On the timer</option>
+            <option value="manual">Driver hands over</option>
+          </select>
+        </div>
+      </div>
+      <div class="field-row">
+        <div class="field">
+          <label for="turn-minutes">Turn length (minutes)</label>
+          <input
+            id="turn-minutes"
+            type="number"
+            min={1}
+            max={120}
+            value={minutes}
+            onInput={(event) => setMinutes(event.currentTarget.value)}
+          />
+        </div>
+        <CommandButton run={() => connection.send('setTurnLength', { seconds: Math.round(Number(minutes) * 60) })}>
+          Set
+        </CommandButton>
+      </div>
+      <div class="field-row">
+        <div class="field">
+          <label for="break-minutes">Break (minutes)</label>
+          <input
+            id="break-minutes"
+            type="number"
+            min={1}
+            max={120}
+            value={breakMinutes}
+            onInput={(event) => setBreakMinutes(event.currentTarget.value)}
+          />
+        </div>
+        <CommandButton run={() => connection.send('break', { minutes: Math.round(Number(breakMinutes)) })}>
+          Take a break
+        </CommandButton>
+      </div>
+      <div class="button-row">
+        <CommandButton run={() => connection.send('randomizeRotation', {})}>Shuffle rotation</CommandButton>
+        <CommandButton
+          run={() => connection.send('summon', { path: currentFile ?? '', line: currentLine })}
+          disabled={!currentFile}
+        >
+          Summon everyone here
+        </CommandButton>
+      </div>
+      <h2>People</h2>
+      {control.rotation.length > 0 && (
+        <p class="muted">Rotation: {control.rotation.map((userId) => nameOf(view, userId)).join(' → ')}</p>
+      )}
+      <ul class="people">
+        {people.map(([userId, person]) => {
+          const muted = control.muted.includes(userId);
+          return (
+            <li>
+              <span>
+                {person.name} <span class="muted">({person.role})</span>
+                {person.handRaised && <span aria-label="hand raised"> ✋</span>}
+              </span>
+              <span class="button-row">
+                <CommandButton class="small" run={() => connection.send(muted ? 'unmute' : 'mute', { userId })}>
+                  {muted ? 'Unmute' : 'Mute'}
+                </CommandButton>
+                {person.role === 'observer' ? (
+                  <CommandButton
+                    class="small"
+                    run={() => connection.send('grantRole', { userId, role: 'participant' })}
+                  >
+                    Make participant
+                  </CommandButton>
+                ) : (
+                  person.role === 'participant' && (
+                    <CommandButton class="small" run={() => connection.send('grantRole', { userId, role: 'observer' })}>
+                      Make observer
+                    </CommandButton>
+                  )
+                )}
+                {userId !== connection.self.userId && (
+                  <CommandButton
+                    class="small danger"
+                    label={`Remove ${person.name}`}
+                    run={() => connection.send('remove', { userId })}
+                  >
+                    Remove
+                  </CommandButton>
+                )}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      {people.length === 0 && <p class="muted">Nobody has joined through the session yet.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who speaks and
+ * whether a facilitator muted you. Where the server has no voice worker, joining says so.
+ */
+import { parseDocumentName } from '@pocdojo/shared/tenant';
+import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { nameOf } from './people.ts';
+import { collaborationUrl, type DojoView } from './use-dojo.ts';
+
+export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView }) {
+  const [client, setClient] = useState<VoiceClient | undefined>();
+  const [state, setState] = useState<VoiceState | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [joining, setJoining] = useState(false);
+
+  useEffect(() => () => client?.close(), [client]);
+
+  async function join() {
+    setJoining(true);
+    setError(undefined);
+    const tenantId = parseDocumentName(view.join.documents.code)?.tenantId;
+    const token = await api.joinDojo(dojoId);
+    let microphone: MediaStreamTrack | undefined;
+    if (view.join.role !== 'observer') {
+      try {
+        microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+      } catch {
+        setError('No microphone access: you will listen only.');
+      }
+    }
+    if (!token.ok || !tenantId) {
+      setJoining(false);
+      return setError(token.ok ? 'Unknown tenant' : token.error.message);
+    }
+    // mediasoup-client loads only when someone joins voice.
+    const { VoiceClient } = await import('@pocdojo/sdk/voice-client');
+    const joined = await VoiceClient.join({
+      url: collaborationUrl('/media'),
+      token: token.value.token,
+      tenantId,
+      dojoId,
+      microphone,
+    });
+    setJoining(false);
+    if (!joined.ok)
+      return setError(
+        joined.error.code === 'unavailable'
+          ? `Voice is unavailable on this server (${joined.error.message}).`
+          : joined.error.message,
+      );
+    joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks) }));
+    setState({ ...joined.value.state });
+    setClient(joined.value);
+  }
+
+  function leave() {
+    client?.close();
+    setClient(undefined);
+    setState(undefined);
+  }
+
+  if (!client || !state)
+    return (
+      <section aria-label="Voice">
+        <p class="muted">Talk with the others while you code.</p>
+        <button type="button" class="primary" onClick={() => void join()} disabled={joining}>
+          {joining ? 'Connecting…' : 'Join voice'}
+        </button>
+        {error && (
+          <p class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </section>
+    );
+
+  return (
+    <section aria-label="Voice">
+      {state.closed && (
+        <p class="field-error" role="alert">
+          {state.closed.message}
+        </p>
+      )}
+      {state.forceMuted && (
+        <p class="notice" role="status">
+          A facilitator muted you.
+        </p>
+      )}
+      <div class="button-row">
+        {state.canProduce && (
+          <button
+            type="button"
+            aria-pressed={state.selfMuted}
+            disabled={state.forceMuted}
+            onClick={() => void client.setMuted(!state.selfMuted)}
+          >
+            {state.selfMuted ? 'Unmute' : 'Mute'}
+          </button>
+        )}
+        <button type="button" onClick={leave}>
+          Leave voice
+        </button>
+      </div>
+      {!state.canProduce && <p class="muted">You are listening only.</p>}
+      <ul class="people">
+        {[...state.tracks.keys()].map((userId) => (
+          <li class={state.speaking.includes(userId) ? 'speaking' : undefined}>
+            <span>
+              {state.speaking.includes(userId) ? '🔊' : '🔈'} {nameOf(view, userId)}
+            </span>
+            <RemoteAudio track={state.tracks.get(userId)} />
+          </li>
+        ))}
+      </ul>
+      {error && <p class="muted">{error}</p>}
+    </section>
+  );
+}
+
+function RemoteAudio({ track }: { track: MediaStreamTrack | undefined }) {
+  const element = useRef<HTMLAudioElement>(null);
+  useEffect(() => {
+    if (element.current && track) element.current.srcObject = new MediaStream([track]);
+  }, [track]);
+  return <audio ref={element} autoPlay />;
+}

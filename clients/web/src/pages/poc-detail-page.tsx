@@ -1,0 +1,158 @@
+import type { ApiError, Dojo, DojoFormat, Poc } from '@pocdojo/sdk/api-client';
+import { useEffect, useState } from 'preact/hooks';
+import { Field, FormError } from '../form-field.tsx';
+import { navigate } from '../router.ts';
+import { api } from '../session.ts';
+import { PocForm } from './poc-form.tsx';
+
+export function PocDetailPage({ id }: { id: string }) {
+  const [poc, setPoc] = useState<Poc | undefined>();
+  const [error, setError] = useState<ApiError | undefined>();
+  const [editing, setEditing] = useState(false);
+  const [dojos, setDojos] = useState<Dojo[]>([]);
+
+  useEffect(() => {
+    void api.getPoc(id).then((answer) => (answer.ok ? setPoc(answer.value) : setError(answer.error)));
+    void api.listDojos().then((answer) => answer.ok && setDojos(answer.value.filter((dojo) => dojo.pocId === id)));
+  }, [id]);
+
+  if (error)
+    return (
+      <section class="page">
+        <h1>POC</h1>
+        <FormError
+          message={error.code === 'not_found' ? 'This POC does not exist (or is not yours to see).' : error.message}
+        />
+      </section>
+    );
+  if (!poc)
+    return (
+      <section class="page">
+        <p class="muted">Loading…</p>
+      </section>
+    );
+
+  async function remove() {
+    if (!poc || !confirm(`Delete “${poc.name}”? This cannot be undone.`)) return;
+    const answer = await api.deletePoc(poc.id);
+    if (answer.ok) navigate('/pocs');
+    else setError(answer.error);
+  }
+
+  return (
+    <section class="page">
+      <p>
+        <a href="#/pocs">← All POCs</a>
+      </p>
+      {editing ? (
+        <PocForm
+          poc={poc}
+          submitLabel="Save changes"
+          onCancel={() => setEditing(false)}
+          onSave={async (input) => {
+            const answer = await api.updatePoc(poc.id, input);
+            if (!answer.ok) return answer.error;
+            setPoc(answer.value);
+            setEditing(false);
+            return undefined;
+          }}
+        />
+      ) : (
+        <article class="card">
+          <div class="page-head">
+            <h1>{poc.name}</h1>
+            <div class="actions">
+              <button type="button" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+              <button type="button" class="danger" onClick={() => void remove()}>
+                Delete
+              </button>
+            </div>
+          </div>
+          <p>
+            <span class="badge">{poc.language}</span> <span class="badge status">{poc.status}</span>{' '}
+            {poc.tags.map((tag) => (
+              <span class="tag">{tag}</span>
+            ))}
+          </p>
+          {poc.description && <p class="description">{poc.description}</p>}
+          {poc.repoUrl && (
+            <p>
+              <a href={poc.repoUrl} rel="noreferrer noopener" target="_blank">
+                {poc.repoUrl}
+              </a>
+            </p>
+          )}
+          <p class="muted">Updated {new Date(poc.updatedAt).toLocaleString()}</p>
+        </article>
+      )}
+      <section class="card">
+        <h2>Dojos</h2>
+        {dojos.length === 0 ? (
+          <p class="muted">No dojo on this POC yet.</p>
+        ) : (
+          <ul class="dojo-list">
+            {dojos.map((dojo) => (
+              <li>
+                <a href={`#/dojos/${dojo.id}`}>{dojo.title ?? dojo.id}</a> <span class="muted">{dojo.format}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <StartDojoForm poc={poc} />
+      </section>
+    </section>
+  );
+}
+
+function StartDojoForm({ poc }: { poc: Poc }) {
+  const [error, setError] = useState<ApiError | undefined>();
+  const [format, setFormat] = useState<DojoFormat>('randori');
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const minutes = Number(form.get('turnMinutes'));
+    const answer = await api.createDojo({
+      title: String(form.get('title') ?? '').trim() || `${poc.name} dojo`,
+      pocId: poc.id,
+      format,
+      language: poc.language,
+      turnMinutes: Number.isFinite(minutes) && minutes > 0 ? minutes : undefined,
+    });
+    if (answer.ok) navigate(`/dojos/${answer.value.id}`);
+    else setError(answer.error);
+  }
+
+  return (
+    <form class="inline-form" onSubmit={(event) => void submit(event)} aria-label="Start a dojo">
+      <Field label="Dojo title" name="title" placeholder={`${poc.name} dojo`} error={error?.fields.title} />
+      <div class="field">
+        <label for="field-format">Format</label>
+        <select
+          id="field-format"
+          value={format}
+          onChange={(event) => setFormat(event.currentTarget.value as DojoFormat)}
+        >
+          <option value="randori">Randori (driver + navigator rotate)</option>
+          <option value="kata">Kata (one solves, others follow)</option>
+          <option value="mob">Mob (everyone navigates)</option>
+        </select>
+      </div>
+      <Field
+        label="Turn (minutes)"
+        name="turnMinutes"
+        type="number"
+        min={1}
+        max={120}
+        defaultValue="5"
+        error={error?.fields.turnMinutes}
+      />
+      <FormError message={error && !Object.keys(error.fields).length ? error.message : undefined} />
+      <button type="submit" class="primary">
+        Start a dojo
+      </button>
+    </form>
+  );
+}

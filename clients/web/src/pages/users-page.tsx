@@ -1,0 +1,97 @@
+import type { ApiError, User } from '@pocdojo/sdk/api-client';
+import { useEffect, useState } from 'preact/hooks';
+import { Field, FormError } from '../form-field.tsx';
+import { api, useSession } from '../session.ts';
+
+const assignable: User['roles'] = ['admin', 'facilitator', 'participant', 'observer'];
+
+/** Admins add people to their team; everyone signs in with the team's slug. */
+export function UsersPage() {
+  const session = useSession();
+  const [users, setUsers] = useState<User[]>([]);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [formError, setFormError] = useState<ApiError | undefined>();
+  const [added, setAdded] = useState<string | undefined>();
+
+  const load = () =>
+    void api.listUsers().then((answer) => (answer.ok ? setUsers(answer.value) : setError(answer.error)));
+  useEffect(load, []);
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const formElement = event.currentTarget as HTMLFormElement;
+    const form = new FormData(formElement);
+    const roles = assignable.filter((role) => form.get(`role-${role}`) === 'on');
+    const answer = await api.createUser({
+      email: String(form.get('email') ?? '').trim(),
+      displayName: String(form.get('displayName') ?? '').trim(),
+      password: String(form.get('password') ?? ''),
+      roles: roles.length ? roles : ['participant'],
+    });
+    if (!answer.ok) return setFormError(answer.error);
+    setFormError(undefined);
+    setAdded(answer.value.email);
+    formElement.reset();
+    load();
+  }
+
+  return (
+    <section class="page">
+      <h1>Team members</h1>
+      <p class="muted">
+        People sign in with the team slug <code>{session?.tenant.slug}</code>.
+      </p>
+      <FormError message={error?.message} />
+      <table class="table">
+        <caption class="visually-hidden">Users of this team</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Roles</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((user) => (
+            <tr>
+              <td>{user.displayName}</td>
+              <td>{user.email}</td>
+              <td>{user.roles.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="card" onSubmit={(event) => void submit(event)} aria-labelledby="add-user-title">
+        <h2 id="add-user-title">Add a member</h2>
+        <Field label="Name" name="displayName" required error={formError?.fields.displayName} />
+        <Field label="Email" name="email" type="email" required error={formError?.fields.email} />
+        <Field
+          label="Initial password"
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="new-password"
+          error={formError?.fields.password}
+        />
+        <fieldset class="roles">
+          <legend>Roles</legend>
+          {assignable.map((role) => (
+            <label>
+              <input type="checkbox" name={`role-${role}`} defaultChecked={role === 'participant'} /> {role}
+            </label>
+          ))}
+        </fieldset>
+        <FormError message={formError && !Object.keys(formError.fields).length ? formError.message : undefined} />
+        {added && (
+          <p role="status" class="success">
+            Added {added}.
+          </p>
+        )}
+        <button type="submit" class="primary">
+          Add member
+        </button>
+      </form>
+    </section>
+  );
+}
