@@ -1,0 +1,68 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { objectKey, type ObjectLocation, type ObjectStore, type SignedUrlOptions } from './object-store.ts';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Any S3-protocol server (MinIO, Ceph, s3rver); AWS itself when omitted. */
+  endpoint: string | undefined;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+/** Objects in one bucket, keyed `<tenantId>/…`, downloaded through presigned GET URLs. */
+export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
+  const client = new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle,
+    credentials: options.credentials,
+    // Checksums only where S3 demands them: many S3-protocol servers do not speak the newer trailers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const { bucket } = options;
+  return {
+    kind: 's3',
+    async putFile(location, file, contentType) {
+      const { size } = await stat(file);
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: objectKey(location),
+          Body: createReadStream(file),
+          ContentLength: size,
+          ContentType: contentType,
+        }),
+      );
+    },
+    async putBuffer(location, body, contentType) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: objectKey(location), Body: body, ContentType: contentType }),
+      );
+    },
+    async signedUrl(location: ObjectLocation, { expiresInSec, downloadName }: SignedUrlOptions) {
+      const command = new GetObjectCommand({
+        Bucket: bucket,
+        Key: objectKey(location),
+        ResponseContentDisposition: downloadName ? contentDisposition(downloadName) : undefined,
+      });
+      return getSignedUrl(client, command, { expiresIn: expiresInSec });
+    },
+    async delete(location) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(location) }));
+    },
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+/** RFC 6266 attachment header with an ASCII fallback and the UTF-8 name. */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
