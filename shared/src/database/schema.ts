@@ -7,6 +7,13 @@ import type { ColumnType, Generated } from 'kysely';
 export interface Database {
   documents: DocumentsTable;
   document_updates: DocumentUpdatesTable;
+  tenants: TenantsTable;
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  pocs: PocsTable;
+  dojos: DojosTable;
+  dojo_members: DojoMembersTable;
+  search_outbox: SearchOutboxTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -28,5 +35,93 @@ export interface DocumentUpdatesTable {
   seq: ColumnType<string, string | number, string | number>;
   update: Uint8Array;
   node_id: string;
+  created_at: Generated<Date>;
+}
+
+/** The tenant directory (no row-level security: login resolves a slug before it knows the tenant). */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  /** Lower-cased. */
+  email: string;
+  display_name: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  roles: string[];
+  created_at: Generated<Date>;
+}
+
+/** Only the SHA-256 of each refresh token is stored; a family is one login's chain of rotations. */
+export interface RefreshTokensTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Date;
+  /** Set when the token was exchanged for a new one; presenting it again revokes the family. */
+  spent_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface PocsTable {
+  id: string;
+  tenant_id: string;
+  owner_id: string;
+  name: string;
+  description: string | null;
+  language: string;
+  tags: string[];
+  repo_url: string | null;
+  status: string;
+  /** Bumped on every change; OpenSearch indexes with it as an external version. */
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  /** Generated: weighted tsvector of name (A), tags (B), description (C). */
+  search: ColumnType<string, never, never>;
+  /** Generated: lower-cased name and tags for trigram (typo) matching. */
+  search_text: ColumnType<string, never, never>;
+}
+
+export interface DojosTable {
+  id: string;
+  tenant_id: string;
+  title: string;
+  poc_id: string | null;
+  format: string;
+  language: string;
+  turn_minutes: number | null;
+  created_by: string;
+  created_at: Generated<Date>;
+}
+
+/** Who joined a dojo with which role; `removed` is set by the dojo rules and blocks re-joining. */
+export interface DojoMembersTable {
+  tenant_id: string;
+  dojo_id: string;
+  user_id: string;
+  role: string;
+  removed: Generated<boolean>;
+  first_joined_at: Generated<Date>;
+  last_joined_at: Generated<Date>;
+}
+
+/** POC changes waiting to reach OpenSearch (transactional outbox, drained at least once). */
+export interface SearchOutboxTable {
+  id: Generated<string>;
+  tenant_id: string;
+  poc_id: string;
+  version: number;
+  operation: 'upsert' | 'delete';
+  attempts: Generated<number>;
   created_at: Generated<Date>;
 }

@@ -1,0 +1,46 @@
+import { baseConfigSchema, flag, parseTtl, positiveInt } from '@pocdojo/shared';
+import { z } from 'zod';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      try {
+        return parseTtl(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid duration' });
+        return z.NEVER;
+      }
+    });
+
+/** The API's own variables; the all-in-one server merges this section into its schema. */
+export const apiConfigSection = z.object({
+  /** Lifetime of access tokens (`15m`, `1h`, seconds…). */
+  API_ACCESS_TOKEN_TTL: duration('15m'),
+  API_REFRESH_TOKEN_TTL: duration('30d'),
+  /** Lifetime of dojo collaboration tokens returned by join. */
+  API_JOIN_TOKEN_TTL: duration('2h'),
+  /** Largest accepted request body, in bytes. */
+  API_BODY_LIMIT: positiveInt(64 * 1024),
+  /** Requests per minute on the auth endpoints from one client address. */
+  API_AUTH_RATE_PER_MINUTE: positiveInt(30),
+  /** Logins per minute into one tenant, whatever the address. */
+  API_AUTH_TENANT_RATE_PER_MINUTE: positiveInt(300),
+  /** Failed logins for one account before it is locked for API_LOGIN_LOCKOUT. */
+  API_LOGIN_MAX_FAILURES: positiveInt(5),
+  API_LOGIN_LOCKOUT: duration('15m'),
+  API_SEARCH_RATE_PER_MINUTE_USER: positiveInt(120),
+  API_SEARCH_RATE_PER_MINUTE_TENANT: positiveInt(1200),
+  /** Trust X-Forwarded-For (only behind a proxy that sets it). */
+  API_TRUST_PROXY: flag(false),
+  /** Selects the OpenSearch engine; Postgres full-text search otherwise. */
+  OPENSEARCH_URL: z.url().optional(),
+  OPENSEARCH_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/)
+    .default('pocdojo-pocs'),
+});
+
+export const apiConfigSchema = baseConfigSchema.extend(apiConfigSection.shape);
+export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -1,0 +1,99 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Histogram } from '@pocdojo/shared';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { ApiContext, ApiDeps, ApiPlugin } from './api-context.ts';
+import { authRoutes } from './auth/auth-routes.ts';
+import { dojoRoutes } from './dojos/dojo-routes.ts';
+import { operationRoutes } from './operations/operation-routes.ts';
+import { pocRoutes } from './pocs/poc-routes.ts';
+import { installProblemHandlers } from './problem-details.ts';
+import { createRateLimits } from './rate-limits.ts';
+import { createSearch } from './search/search-setup.ts';
+import { searchRoutes } from './search/search-routes.ts';
+import { userRoutes } from './users/user-routes.ts';
+
+/** The API's features, each a plugin mounted under /api/v1. Adding a feature is adding it here. */
+const features: ApiPlugin[] = [authRoutes, userRoutes, pocRoutes, searchRoutes, dojoRoutes];
+
+export const apiPrefix = '/api/v1';
+
+/**
+ * Builds the REST API as a ready Fastify instance that does not listen: the all-in-one server forwards
+ * `/api/` and `/.well-known/` requests to `app.inject`, `main.ts` calls `listen` for a standalone process.
+ */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const logger: FastifyBaseLogger = deps.logger.child({ component: 'api' });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.API_BODY_LIMIT,
+    trustProxy: config.API_TRUST_PROXY,
+    // Requests are measured by the metrics hook; two log lines per request would drown the real events.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body would otherwise reach the validator as a string.
+  app.removeContentTypeParser('text/plain');
+  installProblemHandlers(app, deps.logger);
+  app.decorateRequest('principal', undefined);
+  observeRequests(app, deps);
+
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'POC Dojo API',
+        version: '1',
+        description:
+          'Tenants, users, proofs of concept, search and dojo sessions. Errors are RFC 9457 application/problem+json.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: `${apiPrefix}/docs` });
+
+  const search = createSearch(deps);
+  const context: ApiContext = {
+    ...deps,
+    search: search.engine,
+    searchOutbox: search.outbox,
+    limits: createRateLimits(app, config),
+  };
+  app.addHook('onClose', async () => search.close());
+
+  app.get('/.well-known/jwks.json', { schema: { hide: true } }, async () => deps.identity.jwks);
+  app.get(`${apiPrefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  for (const feature of features) await app.register(feature, { prefix: apiPrefix, context });
+  await app.register(operationRoutes, { context });
+
+  await app.ready();
+  search.start();
+  return app;
+}
+
+function observeRequests(app: FastifyInstance, deps: ApiDeps): void {
+  const duration = new Histogram({
+    name: 'api_http_request_duration_seconds',
+    help: 'REST API request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [deps.metrics],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

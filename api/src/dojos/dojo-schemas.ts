@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+export const dojoFormats = ['randori', 'kata', 'mob'] as const;
+
+export const createDojoBodySchema = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  pocId: z.string().min(1).max(64).optional(),
+  format: z.enum(dojoFormats),
+  language: z.string().trim().min(1).max(50),
+  turnMinutes: z.number().int().min(1).max(120).optional(),
+});
+export type CreateDojo = z.infer<typeof createDojoBodySchema>;
+
+/** Join normally (role from the dojo and the caller's roles) or, with `as: observer`, read-only. */
+export const joinDojoBodySchema = z.strictObject({ as: z.enum(['observer']).optional() }).nullish();
+
+export const dojoIdParamsSchema = z.strictObject({ id: z.string().min(1).max(64) });
+
+export const dojoDocumentsSchema = z.object({ code: z.string(), chat: z.string(), control: z.string() });
+
+export const dojoSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  pocId: z.string().nullable(),
+  format: z.enum(dojoFormats),
+  language: z.string(),
+  turnMinutes: z.number().int().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  /** Collaboration document names for the WebSocket tier (`<tenant>/dojo/<id>/<part>`). */
+  documents: dojoDocumentsSchema,
+});
+export type Dojo = z.infer<typeof dojoSchema>;
+
+export const dojoListQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const dojoRoles = ['facilitator', 'participant', 'observer'] as const;
+export type DojoRole = (typeof dojoRoles)[number];
+
+export const joinResultSchema = z.object({
+  /** Collaboration token for the WebSocket tier, scoped to this dojo. */
+  token: z.string(),
+  /** WebSocket path on the same host. */
+  url: z.string(),
+  documents: dojoDocumentsSchema,
+  role: z.enum(dojoRoles),
+  expiresIn: z.number().int(),
+});

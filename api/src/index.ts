@@ -1,0 +1,3 @@
+export { buildApi, apiPrefix } from './app.ts';
+export { apiConfigSchema, apiConfigSection, type ApiConfig } from './api-config.ts';
+export type { ApiDeps } from './api-context.ts';

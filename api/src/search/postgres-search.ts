@@ -1,0 +1,107 @@
+import type { Database } from '@pocdojo/shared';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import { withTenant } from '../tenancy/tenant-transaction.ts';
+import { markStart, markStop, markedToHtml } from './highlight.ts';
+import { facetSize, queryWords, type SearchEngine, type SearchQuery, type SearchResult } from './search-engine.ts';
+
+/**
+ * The default engine: Postgres in the same database, so it works embedded and needs no other server.
+ *
+ * - Full text: the generated `pocs.search` tsvector (name A, tags B, description C; 'simple' config,
+ *   no stemming) matched by a prefix tsquery built from the query words (`kube opera` →
+ *   `kube:* & opera:*`): search-as-you-type.
+ * - Typos: pg_trgm word similarity between the query and `pocs.search_text` (name and tags), so
+ *   `kubernets` still finds `Kubernetes operator`.
+ * - Score: weighted ts_rank + word similarity + a bonus for an exact name match.
+ * - Facets count languages and tags over every match; highlights come from ts_headline on the page only.
+ * One statement, one round trip, inside a tenant transaction (row-level security applies).
+ */
+const weights = '{0.1, 0.2, 0.4, 1.0}';
+const nameHeadline = `StartSel=${markStart}, StopSel=${markStop}, HighlightAll=true`;
+const descriptionHeadline = `StartSel=${markStart}, StopSel=${markStop}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`;
+
+const rowSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      language: z.string(),
+      tags: z.array(z.string()),
+      score: z.number(),
+      name_marked: z.string().nullable(),
+      description_marked: z.string().nullable(),
+    }),
+  ),
+  languages: z.record(z.string(), z.number()),
+  tags: z.record(z.string(), z.number()),
+});
+
+export function createPostgresSearch(db: Kysely<Database>): SearchEngine {
+  return {
+    name: 'postgres',
+    async search(tenantId: string, query: SearchQuery): Promise<SearchResult> {
+      const started = performance.now();
+      const words = queryWords(query.q);
+      const text = words.join(' ');
+      const tsquery = words.map((word) => `${word}:*`).join(' & ');
+      const hasText = words.length > 0;
+
+      const textMatch = hasText
+        ? sql`AND (search @@ to_tsquery('simple', ${tsquery}) OR search_text %> ${text})`
+        : sql``;
+      const languageMatch = query.language ? sql`AND lower(language) = lower(${query.language})` : sql``;
+      const tagsMatch = query.tags.length > 0 ? sql`AND tags @> ${query.tags}::text[]` : sql``;
+      const score = hasText
+        ? sql`ts_rank(${weights}::float4[], search, to_tsquery('simple', ${tsquery}))
+              + word_similarity(${text}, search_text)
+              + CASE WHEN lower(name) = ${text} THEN 1 ELSE 0 END`
+        : sql`0`;
+      const highlight = (column: 'name' | 'description', options: string) =>
+        hasText
+          ? sql`ts_headline('simple', ${sql.ref(column)}, to_tsquery('simple', ${tsquery}), ${options})`
+          : sql`NULL`;
+
+      const result = await withTenant(db, tenantId, async (trx) => {
+        const { rows } = await sql<unknown>`
+          WITH matched AS MATERIALIZED (
+            SELECT id, name, description, language, tags, created_at, (${score})::float8 AS score
+            FROM pocs
+            WHERE tenant_id = ${tenantId} ${textMatch} ${languageMatch} ${tagsMatch}
+          ),
+          page AS (
+            SELECT * FROM matched ORDER BY score DESC, created_at DESC, id DESC LIMIT ${query.limit}
+          )
+          SELECT
+            (SELECT coalesce(json_agg(h ORDER BY h.score DESC, h.created_at DESC, h.id DESC), '[]'::json) FROM (
+              SELECT id, name, language, tags, score, created_at,
+                ${highlight('name', nameHeadline)} AS name_marked,
+                CASE WHEN description IS NULL THEN NULL ELSE ${highlight('description', descriptionHeadline)} END AS description_marked
+              FROM page) h) AS items,
+            (SELECT coalesce(json_object_agg(language, n), '{}'::json) FROM (
+              SELECT language, count(*) AS n FROM matched GROUP BY language ORDER BY n DESC, language LIMIT ${facetSize}) l) AS languages,
+            (SELECT coalesce(json_object_agg(tag, n), '{}'::json) FROM (
+              SELECT tag, count(*) AS n FROM matched, unnest(tags) AS tag GROUP BY tag ORDER BY n DESC, tag LIMIT ${facetSize}) t) AS tags
+        `.execute(trx);
+        return rowSchema.parse(rows[0]);
+      });
+
+      return {
+        items: result.items.map((item) => {
+          const name = item.name_marked === null ? undefined : markedToHtml(item.name_marked);
+          const description = item.description_marked === null ? undefined : markedToHtml(item.description_marked);
+          return {
+            id: item.id,
+            name: item.name,
+            language: item.language,
+            tags: item.tags,
+            score: Math.round(item.score * 10_000) / 10_000,
+            highlights: { ...(name && { name }), ...(description && { description }) },
+          };
+        }),
+        facets: { languages: result.languages, tags: result.tags },
+        tookMs: Math.round((performance.now() - started) * 100) / 100,
+      };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { ApiPlugin } from '../api-context.ts';
+import { displayNameSchema, emailSchema, passwordSchema, rolesSchema, userSchema } from '../auth/auth-schemas.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { authenticate, principalOf, requireRole } from '../auth/principal.ts';
+import { problemSchema } from '../problem-details.ts';
+import { withTenant } from '../tenancy/tenant-transaction.ts';
+import { insertUser, listUsers, publicUser } from './users.ts';
+
+const createUserBodySchema = z.strictObject({
+  email: emailSchema,
+  displayName: displayNameSchema,
+  roles: rolesSchema,
+  password: passwordSchema,
+});
+
+const userWithDateSchema = userSchema.extend({ createdAt: z.string() });
+const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 409: problemSchema };
+
+/** Tenant user administration; admins only. */
+export const userRoutes: ApiPlugin = async (app, { context }) => {
+  const { database } = context;
+  app.addHook('onRequest', authenticate(context.identity.verifier));
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Add a user to the caller’s tenant (admin)',
+        security: [{ bearer: [] }],
+        body: createUserBodySchema,
+        response: { 201: userWithDateSchema, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      requireRole(principal, 'admin');
+      const passwordHash = await hashPassword(request.body.password);
+      const user = await withTenant(database.db, principal.tenantId, (trx) =>
+        insertUser(trx, { tenantId: principal.tenantId, ...request.body, passwordHash }),
+      );
+      return reply.code(201).send({ ...publicUser(user), createdAt: user.createdAt });
+    },
+  );
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'List the users of the caller’s tenant (admin)',
+        security: [{ bearer: [] }],
+        response: { 200: z.object({ items: z.array(userWithDateSchema) }), ...problems },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      requireRole(principal, 'admin');
+      const users = await withTenant(database.db, principal.tenantId, (trx) => listUsers(trx, principal.tenantId));
+      return { items: users.map((user) => ({ ...publicUser(user), createdAt: user.createdAt })) };
+    },
+  );
+};

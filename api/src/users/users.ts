@@ -1,0 +1,97 @@
+import { DomainError, roleSchema, type Role } from '@pocdojo/shared';
+import type { User } from '../auth/auth-schemas.ts';
+import { newId } from '../tenancy/identifiers.ts';
+import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
+
+export interface StoredUser extends User {
+  passwordHash: string;
+  createdAt: string;
+}
+
+const userColumns = ['id', 'email', 'display_name', 'roles', 'password_hash', 'created_at'] as const;
+
+function toUser(row: {
+  id: string;
+  email: string;
+  display_name: string;
+  roles: string[];
+  password_hash: string;
+  created_at: Date;
+}): StoredUser {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    roles: row.roles.map((role) => roleSchema.parse(role)),
+    passwordHash: row.password_hash,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export const publicUser = (user: StoredUser): User => ({
+  id: user.id,
+  email: user.email,
+  displayName: user.displayName,
+  roles: user.roles,
+});
+
+export async function insertUser(
+  trx: TenantTransaction,
+  user: { tenantId: string; email: string; displayName: string; roles: Role[]; passwordHash: string },
+): Promise<StoredUser> {
+  const row = await trx
+    .insertInto('users')
+    .values({
+      id: newId('u'),
+      tenant_id: user.tenantId,
+      email: user.email,
+      display_name: user.displayName,
+      roles: user.roles,
+      password_hash: user.passwordHash,
+    })
+    .onConflict((c) => c.constraint('users_tenant_email_key').doNothing())
+    .returning(userColumns)
+    .executeTakeFirst();
+  if (!row) throw new DomainError('conflict', 'a user with this email already exists in the tenant');
+  return toUser(row);
+}
+
+export async function findUserByEmail(
+  trx: TenantTransaction,
+  tenantId: string,
+  email: string,
+): Promise<StoredUser | undefined> {
+  const row = await trx
+    .selectFrom('users')
+    .select(userColumns)
+    .where('tenant_id', '=', tenantId)
+    .where('email', '=', email)
+    .executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findUserById(
+  trx: TenantTransaction,
+  tenantId: string,
+  id: string,
+): Promise<StoredUser | undefined> {
+  const row = await trx
+    .selectFrom('users')
+    .select(userColumns)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function listUsers(trx: TenantTransaction, tenantId: string): Promise<StoredUser[]> {
+  const rows = await trx
+    .selectFrom('users')
+    .select(userColumns)
+    .where('tenant_id', '=', tenantId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1000)
+    .execute();
+  return rows.map(toUser);
+}
