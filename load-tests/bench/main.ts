@@ -1,0 +1,318 @@
+/**
+ * `npm run bench [-- options]`: the side-by-side benchmark. Every scenario runs against a fresh process of
+ * each server under test (ours, @hocuspocus/server, the y-websocket reference server, a bare uWS relay),
+ * with the clients in worker threads of this process. Writes `<out>/latest.json` and `<out>/latest.md`.
+ *
+ *   --servers ours,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
+ *   --readers 1000 --rate 50 --duration 15        one writer, 1,000 readers, 50 edits/s
+ *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
+ *   --idle 5000 --connections 10000 --document-kb 1024 --threads 2 --quick --out load-tests/results
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, freemem, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
+import { markdownTable, type Row } from './report.ts';
+import {
+  measureConnections,
+  measureDelivery,
+  measureLargeDocumentSync,
+  type ConnectionsResult,
+  type DeliveryResult,
+  type LargeDocumentResult,
+  type RoomLoad,
+} from './scenarios.ts';
+import {
+  repositoryRoot,
+  serverKinds,
+  startServer,
+  type ServerKind,
+  type ServerUnderTest,
+} from './server-under-test.ts';
+
+const scenarioNames = ['broadcast', 'dojo', 'idle', 'connections', 'large-document', 'cross-node'] as const;
+type ScenarioName = (typeof scenarioNames)[number];
+
+const list = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((text) => text.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1));
+
+const optionsSchema = z.object({
+  servers: list(serverKinds).default([...serverKinds]),
+  scenarios: list(scenarioNames).default([...scenarioNames]),
+  readers: z.coerce.number().int().positive().default(1000),
+  rate: z.coerce.number().positive().default(50),
+  duration: z.coerce.number().positive().default(15),
+  typists: z.coerce.number().int().positive().default(10),
+  observers: z.coerce.number().int().min(0).default(40),
+  'typist-rate': z.coerce.number().positive().default(5),
+  idle: z.coerce.number().int().positive().default(5000),
+  connections: z.coerce.number().int().positive().default(10_000),
+  'document-kb': z.coerce.number().int().positive().default(1024),
+  'cross-node-readers': z.coerce.number().int().positive().default(100),
+  'redis-url': z.url().default('redis://127.0.0.1:6379'),
+  threads: z.coerce.number().int().positive().default(2),
+  out: z.string().default(join(repositoryRoot, 'load-tests/results')),
+});
+export type BenchOptions = z.infer<typeof optionsSchema>;
+
+/** Small enough for CI: a few seconds per server. */
+const quick: Record<string, string> = {
+  readers: '20',
+  rate: '20',
+  duration: '2',
+  typists: '3',
+  observers: '3',
+  idle: '50',
+  connections: '100',
+  'document-kb': '64',
+  'cross-node-readers': '5',
+};
+
+type ScenarioResult = DeliveryResult | ConnectionsResult | LargeDocumentResult | { error: string };
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+async function withServer<T>(
+  kind: ServerKind,
+  inspect: boolean,
+  run: (server: ServerUnderTest) => Promise<T>,
+): Promise<T> {
+  const server = await startServer(kind, { inspect });
+  try {
+    return await run(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runScenario(
+  name: ScenarioName,
+  kind: ServerKind,
+  options: BenchOptions,
+): Promise<ScenarioResult | undefined> {
+  const threads = options.threads;
+  switch (name) {
+    case 'broadcast': {
+      const load: RoomLoad = {
+        documents: 1,
+        writersPerDocument: 1,
+        readersPerDocument: options.readers,
+        editsPerSecond: options.rate,
+        durationSeconds: options.duration,
+        awareness: false,
+        threads,
+      };
+      return withServer(kind, false, (server) => measureDelivery(load, server));
+    }
+    case 'dojo': {
+      const load: RoomLoad = {
+        documents: 1,
+        writersPerDocument: options.typists,
+        readersPerDocument: options.observers,
+        editsPerSecond: options['typist-rate'],
+        durationSeconds: options.duration,
+        awareness: true,
+        threads,
+      };
+      return withServer(kind, false, (server) => measureDelivery(load, server));
+    }
+    case 'idle':
+      return withServer(kind, true, (server) =>
+        measureConnections(server, {
+          connections: options.idle,
+          documents: Math.max(1, Math.round(options.idle / 100)),
+          holdSeconds: 3,
+          threads,
+          inspect: true,
+        }),
+      );
+    case 'connections':
+      return withServer(kind, false, (server) =>
+        measureConnections(server, {
+          connections: options.connections,
+          documents: Math.max(1, Math.round(options.connections / 20)),
+          holdSeconds: 5,
+          threads,
+          inspect: false,
+        }),
+      );
+    case 'large-document':
+      // The relay keeps no state: there is nothing for a new client to sync.
+      if (kind === 'relay') return undefined;
+      return withServer(kind, false, (server) =>
+        measureLargeDocumentSync(server, { bytes: options['document-kb'] * 1024, joins: 5, chunkBytes: 16 * 1024 }),
+      );
+    case 'cross-node':
+      // Only our tier fans out between nodes here (the peers' single-node servers have no shared bus).
+      if (kind !== 'ours') return undefined;
+      return runCrossNode(options);
+  }
+}
+
+async function runCrossNode(options: BenchOptions): Promise<DeliveryResult> {
+  const database = await createTestDatabase('bench');
+  const nodes: ServerUnderTest[] = [];
+  try {
+    const shared = { databaseUrl: database.url, redisUrl: options['redis-url'] };
+    nodes.push(await startServer('ours', shared));
+    nodes.push(await startServer('ours', { ...shared, dataDir: nodes[0]?.dataDir }));
+    const [writerNode, readerNode] = nodes as [ServerUnderTest, ServerUnderTest];
+    const load: RoomLoad = {
+      documents: 1,
+      writersPerDocument: 1,
+      readersPerDocument: options['cross-node-readers'],
+      editsPerSecond: Math.min(options.rate, 20),
+      durationSeconds: options.duration,
+      awareness: false,
+      threads: options.threads,
+    };
+    return await measureDelivery(load, writerNode, readerNode);
+  } finally {
+    for (const node of nodes.reverse()) await node.stop();
+    await database.drop();
+  }
+}
+
+const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult => !!r && 'cpuMicrosecondsPerDelivery' in r;
+const isConnections = (r: ScenarioResult | undefined): r is ConnectionsResult => !!r && 'rssBytesPerConnection' in r;
+const isLargeDocument = (r: ScenarioResult | undefined): r is LargeDocumentResult => !!r && 'documentBytes' in r;
+
+function rowsFor(name: ScenarioName, label: string, results: Partial<Record<ServerKind, ScenarioResult>>): Row[] {
+  const pick = <R extends ScenarioResult>(
+    guard: (r: ScenarioResult | undefined) => r is R,
+    read: (r: R) => number | undefined,
+  ) =>
+    Object.fromEntries(
+      Object.entries(results).map(([kind, result]) => [kind, guard(result) ? read(result) : undefined]),
+    ) as Row['values'];
+  if (name === 'idle' || name === 'connections') {
+    return [
+      {
+        scenario: label,
+        metric: 'join errors + drops',
+        unit: 'count',
+        values: pick(isConnections, (r) => r.joinErrors + r.droppedAfterJoin),
+      },
+      { scenario: label, metric: 'sync p99', unit: 'ms', values: pick(isConnections, (r) => r.syncMs?.p99) },
+      ...(name === 'idle'
+        ? [
+            {
+              scenario: label,
+              metric: 'heap per connection',
+              unit: 'KiB',
+              values: pick(isConnections, (r) => r.heapBytesPerConnection && r.heapBytesPerConnection / 1024),
+            },
+          ]
+        : []),
+      {
+        scenario: label,
+        metric: 'RSS per connection',
+        unit: 'KiB',
+        values: pick(isConnections, (r) => r.rssBytesPerConnection / 1024),
+      },
+    ];
+  }
+  if (name === 'large-document') {
+    return [
+      { scenario: label, metric: 'sync p50', unit: 'ms', values: pick(isLargeDocument, (r) => r.syncMs?.p50) },
+      { scenario: label, metric: 'sync max', unit: 'ms', values: pick(isLargeDocument, (r) => r.syncMs?.max) },
+    ];
+  }
+  return [
+    {
+      scenario: label,
+      metric: 'server CPU per delivered update',
+      unit: 'µs',
+      values: pick(isDelivery, (r) => r.cpuMicrosecondsPerDelivery),
+    },
+    { scenario: label, metric: 'delivery p50', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.p50) },
+    { scenario: label, metric: 'delivery p99', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.p99) },
+    { scenario: label, metric: 'delivery max', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.max) },
+    { scenario: label, metric: 'ack p50', unit: 'ms', values: pick(isDelivery, (r) => r.ackLatencyMs?.p50) },
+    { scenario: label, metric: 'ack p99', unit: 'ms', values: pick(isDelivery, (r) => r.ackLatencyMs?.p99) },
+    {
+      scenario: label,
+      metric: 'missing deliveries',
+      unit: 'count',
+      values: pick(isDelivery, (r) => r.expected - r.delivered),
+    },
+  ];
+}
+
+function scenarioLabel(name: ScenarioName, options: BenchOptions): string {
+  switch (name) {
+    case 'broadcast':
+      return `1 doc, ${options.readers} readers, 1 writer @ ${options.rate}/s`;
+    case 'dojo':
+      return `dojo: ${options.typists} typists @ ${options['typist-rate']}/s + ${options.observers} observers`;
+    case 'idle':
+      return `${options.idle} idle connections`;
+    case 'connections':
+      return `${options.connections} connections, one node`;
+    case 'large-document':
+      return `${options['document-kb']} KiB document, new client`;
+    case 'cross-node':
+      return `cross-node via Redis, ${options['cross-node-readers']} readers`;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(
+      [...Object.keys(optionsSchema.shape), 'quick'].map((key) => [
+        key,
+        { type: key === 'quick' ? 'boolean' : 'string' },
+      ]),
+    ) as Record<string, { type: 'string' | 'boolean' }>,
+  });
+  const { quick: isQuick, ...given } = values;
+  const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
+  const startedAt = new Date().toISOString();
+  const results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>> = {};
+  const rows: Row[] = [];
+  for (const name of options.scenarios) {
+    const perServer: Partial<Record<ServerKind, ScenarioResult>> = {};
+    for (const kind of options.servers) {
+      log(`${name} · ${kind}`);
+      try {
+        const result = await runScenario(name, kind, options);
+        if (result) perServer[kind] = result;
+      } catch (error) {
+        log(`  failed: ${error instanceof Error ? error.message : String(error)}`);
+        perServer[kind] = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    results[name] = perServer;
+    rows.push(...rowsFor(name, scenarioLabel(name, options), perServer));
+  }
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    freeMemoryGiB: Math.round(freemem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+  };
+  const command = `npm run bench -- ${argv.join(' ')}`.trim();
+  const report = { startedAt, finishedAt: new Date().toISOString(), command, machine, options, results, rows };
+  await mkdir(options.out, { recursive: true });
+  await writeFile(join(options.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  const table = markdownTable(rows, options.servers);
+  const markdown =
+    `# Benchmark ${startedAt}\n\n` +
+    `\`${command}\` on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}.\n` +
+    `Ratios are ours ÷ peer: below 1× ours is lower (better) on that row.\n\n` +
+    table;
+  await writeFile(join(options.out, 'latest.md'), markdown);
+  process.stdout.write(markdown);
+}
+
+await main(process.argv.slice(2));

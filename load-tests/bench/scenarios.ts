@@ -1,0 +1,242 @@
+/**
+ * The scenarios of the side-by-side benchmark. Each runs against servers already started by the caller and
+ * returns plain figures; nothing here decides whether a figure is good.
+ */
+import { performance } from 'node:perf_hooks';
+import * as Y from 'yjs';
+import { CollabClient } from './collab-client.ts';
+import { LoadGenerators } from './load-generators.ts';
+import { benchDocument, type ServerUnderTest } from './server-under-test.ts';
+import { distribution, type Distribution } from './statistics.ts';
+import type { ClientSpec } from './worker-protocol.ts';
+
+export interface RoomLoad {
+  /** Independent documents, each with the same population. */
+  documents: number;
+  writersPerDocument: number;
+  readersPerDocument: number;
+  editsPerSecond: number;
+  durationSeconds: number;
+  /** Writers send a cursor (awareness) update with each edit. */
+  awareness: boolean;
+  threads: number;
+}
+
+export interface DeliveryResult {
+  connections: number;
+  joinErrors: number;
+  droppedAfterJoin: number;
+  sent: number;
+  /** Each edit counts once per client in the room other than its writer. */
+  expected: number;
+  delivered: number;
+  duplicates: number;
+  latencyMs: Distribution | undefined;
+  ackLatencyMs: Distribution | undefined;
+  syncMs: Distribution | undefined;
+  serverCpuSeconds: number;
+  /** Server CPU (every node involved) over the typing phase divided by deliveries. */
+  cpuMicrosecondsPerDelivery: number;
+  wallSeconds: number;
+}
+
+const usToMs = (d: Distribution | undefined): Distribution | undefined =>
+  d && { count: d.count, p50: d.p50 / 1000, p99: d.p99 / 1000, max: d.max / 1000 };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writers type into every document while the other clients receive. With `readerNode` set, readers connect to
+ * that node and writers to `writerNode`: the cross-node path through Redis.
+ */
+export async function measureDelivery(
+  load: RoomLoad,
+  writerNode: ServerUnderTest,
+  readerNode: ServerUnderTest = writerNode,
+  runId = `${Date.now().toString(36)}`,
+): Promise<DeliveryResult> {
+  const writers = load.documents * load.writersPerDocument;
+  const editsPerWriter = Math.round(load.editsPerSecond * load.durationSeconds);
+  const generators = LoadGenerators.start(load.threads, writers, editsPerWriter);
+  const readerThreads = load.threads > 1 ? load.threads - 1 : 1;
+  const readerSpecs: ClientSpec[][] = Array.from({ length: load.threads }, () => []);
+  const writerSpecs: ClientSpec[][] = Array.from({ length: load.threads }, () => []);
+  let next = 0;
+  for (let d = 0; d < load.documents; d++) {
+    const name = benchDocument('room', `${runId}-${d}`);
+    for (let r = 0; r < load.readersPerDocument; r++) {
+      const thread = load.threads > 1 ? 1 + (next++ % readerThreads) : 0;
+      readerSpecs[thread]?.push({ role: 'reader', endpoint: readerNode.endpoint(name), holdDocument: false });
+    }
+    for (let w = 0; w < load.writersPerDocument; w++) {
+      writerSpecs[0]?.push({
+        role: 'writer',
+        endpoint: writerNode.endpoint(name),
+        holdDocument: true,
+        writerIndex: d * load.writersPerDocument + w,
+        editsPerSecond: load.editsPerSecond,
+        edits: editsPerWriter,
+        awareness: load.awareness,
+      });
+    }
+  }
+  const nodes = readerNode === writerNode ? [writerNode] : [writerNode, readerNode];
+  try {
+    await generators.join(readerSpecs, 64);
+    await generators.join(writerSpecs, 16);
+    const roomSize = load.readersPerDocument + load.writersPerDocument;
+    const expected = writers * editsPerWriter * (roomSize - 1);
+    const cpuBefore = nodes.reduce((sum, node) => sum + node.usage().cpuSeconds, 0);
+    const startedAt = performance.now();
+    await generators.type();
+    let lastDelivered = -1;
+    let quietSince = performance.now();
+    for (;;) {
+      await sleep(250);
+      const { delivered, sent } = await generators.progress();
+      if (sent >= writers * editsPerWriter && delivered >= expected) break;
+      if (delivered !== lastDelivered) {
+        lastDelivered = delivered;
+        quietSince = performance.now();
+      } else if (sent >= writers * editsPerWriter && performance.now() - quietSince > 5000) {
+        break;
+      }
+    }
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    const serverCpuSeconds = nodes.reduce((sum, node) => sum + node.usage().cpuSeconds, 0) - cpuBefore;
+    const reports = await generators.report();
+    const delivered = reports.reduce((sum, r) => sum + r.delivered, 0);
+    return {
+      connections: reports.reduce((sum, r) => sum + r.joined, 0),
+      joinErrors: reports.reduce((sum, r) => sum + r.joinErrors, 0),
+      droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
+      sent: reports.reduce((sum, r) => sum + r.sent, 0),
+      expected,
+      delivered,
+      duplicates: reports.reduce((sum, r) => sum + r.duplicates, 0),
+      latencyMs: usToMs(distribution(reports.map((r) => r.latenciesUs))),
+      ackLatencyMs: usToMs(distribution(reports.map((r) => r.ackLatenciesUs))),
+      syncMs: distribution(reports.map((r) => r.syncMs)),
+      serverCpuSeconds,
+      cpuMicrosecondsPerDelivery: delivered > 0 ? (serverCpuSeconds * 1e6) / delivered : Number.NaN,
+      wallSeconds,
+    };
+  } finally {
+    await generators.close();
+  }
+}
+
+export interface ConnectionsResult {
+  requested: number;
+  connected: number;
+  joinErrors: number;
+  droppedAfterJoin: number;
+  connectMs: Distribution | undefined;
+  syncMs: Distribution | undefined;
+  /** JS heap (after a forced full GC) and RSS growth per connection, when the server was started to inspect. */
+  heapBytesPerConnection: number | undefined;
+  rssBytesPerConnection: number;
+  serverRssBytes: number;
+}
+
+/** Opens `connections` synced, silent clients over `documents` documents and holds them for `holdSeconds`. */
+export async function measureConnections(
+  server: ServerUnderTest,
+  options: { connections: number; documents: number; holdSeconds: number; threads: number; inspect: boolean },
+  runId = `${Date.now().toString(36)}`,
+): Promise<ConnectionsResult> {
+  const generators = LoadGenerators.start(options.threads, 0, 0);
+  const specs: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
+  for (let c = 0; c < options.connections; c++) {
+    const name = benchDocument('idle', `${runId}-${c % options.documents}`);
+    specs[c % options.threads]?.push({ role: 'reader', endpoint: server.endpoint(name), holdDocument: false });
+  }
+  try {
+    const heapBefore = options.inspect ? await server.heapAfterGc() : undefined;
+    const rssBefore = server.usage().rssBytes;
+    await generators.join(specs, 64);
+    await sleep(options.holdSeconds * 1000);
+    const heapAfter = options.inspect ? await server.heapAfterGc() : undefined;
+    const rssAfter = server.usage().rssBytes;
+    const reports = await generators.report();
+    const connected = reports.reduce((sum, r) => sum + r.joined, 0);
+    return {
+      requested: options.connections,
+      connected,
+      joinErrors: reports.reduce((sum, r) => sum + r.joinErrors, 0),
+      droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
+      connectMs: distribution(reports.map((r) => r.connectMs)),
+      syncMs: distribution(reports.map((r) => r.syncMs)),
+      heapBytesPerConnection:
+        heapBefore !== undefined && heapAfter !== undefined && connected > 0
+          ? (heapAfter - heapBefore) / connected
+          : undefined,
+      rssBytesPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
+      serverRssBytes: rssAfter,
+    };
+  } finally {
+    await generators.close();
+  }
+}
+
+export interface LargeDocumentResult {
+  documentBytes: number;
+  joins: number;
+  /** From opening the socket to the new client holding the whole document (applied). */
+  syncMs: Distribution | undefined;
+}
+
+/**
+ * A writer fills one document with `bytes` of text (in chunks, as a paste-heavy session would), stays
+ * connected so the document is warm, then new clients join one after another and time their full sync.
+ */
+export async function measureLargeDocumentSync(
+  server: ServerUnderTest,
+  options: { bytes: number; joins: number; chunkBytes: number },
+  runId = `${Date.now().toString(36)}`,
+): Promise<LargeDocumentResult> {
+  const name = benchDocument('large', runId);
+  const endpoint = server.endpoint(name);
+  let acks = 0;
+  const writer = new CollabClient(endpoint, new Y.Doc(), { onAck: () => acks++ });
+  await writer.join();
+  const writerDoc = writer.doc as Y.Doc;
+  const text = writerDoc.getText('code');
+  const line = 'const answer = compute(input); // the kata keeps growing\n';
+  let chunks = 0;
+  writerDoc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== 'server') writer.sendUpdate(update);
+  });
+  while (text.length < options.bytes) {
+    const size = Math.min(options.chunkBytes, options.bytes - text.length);
+    text.insert(text.length, line.repeat(Math.ceil(size / line.length)).slice(0, size));
+    chunks++;
+    // Keep at most a few chunks in flight so a per-socket rate or buffer limit is respected.
+    while (endpoint.dialect === 'hocuspocus' && chunks - acks > 4) await sleep(2);
+  }
+  while (endpoint.dialect === 'hocuspocus' && acks < chunks) await sleep(5);
+  const syncTimes: number[] = [];
+  try {
+    for (let j = 0; j < options.joins; j++) {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const reader = new CollabClient(endpoint, new Y.Doc());
+        const timing = await reader.join(120_000);
+        const complete = (reader.doc as Y.Doc).getText('code').length >= options.bytes;
+        reader.close();
+        // y-websocket does not acknowledge updates: a joiner may arrive before the last chunks are applied.
+        if (complete) {
+          syncTimes.push(timing.syncMs);
+          break;
+        }
+        await sleep(200);
+      }
+    }
+  } finally {
+    writer.close();
+  }
+  return {
+    documentBytes: options.bytes,
+    joins: syncTimes.length,
+    syncMs: distribution([Float64Array.from(syncTimes)]),
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Starts one server under test as its own process and watches it from outside: CPU time and RSS from
+ * /proc/<pid>, JS heap after a forced GC through the inspector protocol (so no server needs a GC hook).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadOrCreateSigningKey } from '@pocdojo/shared/auth/signing-key';
+import { createTokenIssuer } from '@pocdojo/shared/auth/token-issuer';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import type { Dialect, Endpoint } from './collab-client.ts';
+
+export const serverKinds = ['ours', 'hocuspocus', 'y-websocket', 'relay'] as const;
+export type ServerKind = (typeof serverKinds)[number];
+
+export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const entryPoints: Record<ServerKind, string> = {
+  ours: join(repositoryRoot, 'server/src/main.ts'),
+  hocuspocus: join(repositoryRoot, 'load-tests/bench/peers/hocuspocus-server.ts'),
+  'y-websocket': join(repositoryRoot, 'load-tests/bench/peers/y-websocket-server.ts'),
+  relay: join(repositoryRoot, 'load-tests/bench/peers/relay-server.ts'),
+};
+
+const dialects: Record<ServerKind, Dialect> = {
+  ours: 'hocuspocus',
+  hocuspocus: 'hocuspocus',
+  'y-websocket': 'y-websocket',
+  relay: 'relay',
+};
+
+export interface StartOptions {
+  /** Open the inspector so the harness can force a GC and read the heap. */
+  inspect?: boolean;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** Share a data directory (and so the signing key) between nodes of one cluster. */
+  dataDir?: string;
+}
+
+export interface ProcessUsage {
+  /** utime + stime of all the process's threads, in seconds. */
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+export interface ServerUnderTest {
+  kind: ServerKind;
+  pid: number;
+  port: number;
+  dataDir: string;
+  endpoint(documentName: string): Endpoint;
+  usage(): ProcessUsage;
+  /** Forces a full GC in the server and returns its JS heap in use; needs `inspect`. */
+  heapAfterGc(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
+
+export function readUsage(pid: number): ProcessUsage {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which sits in parentheses and may itself hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  return { cpuSeconds: ticks / clockTicksPerSecond, rssBytes: rssPages * pageSize };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const benchTenant = 't_bench';
+export const benchDocument = (kind: string, id: string): string => `${benchTenant}/${kind}/${id}/code`;
+
+export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<ServerUnderTest> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `pocdojo-bench-${kind}-`)));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+  };
+  const nodeArgs = [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), '--import', 'tsx', entryPoints[kind]];
+  const child = spawn(process.execPath, nodeArgs, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const remember = (text: string) => {
+    output.push(text);
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  const inspectorUrl = new Promise<string>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      remember(text);
+      const match = /Debugger listening on (ws:\/\/\S+)/.exec(text);
+      if (match?.[1]) resolve(match[1]);
+    });
+  });
+  child.stdout.on('data', (chunk: Buffer) => remember(chunk.toString()));
+
+  let token = 'bench';
+  if (kind === 'ours') {
+    const key = await loadOrCreateSigningKey(dataDir);
+    const issuer = createTokenIssuer({ key, issuer: 'poc-dojo', audience: 'poc-dojo' });
+    token = await issuer.issue({ sub: 'bench', tid: benchTenant, roles: ['participant'] }, 4 * 3600);
+  }
+
+  await waitUntilReady(child, port, kind === 'ours' ? ['/healthz', '/readyz'] : ['/healthz'], output);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  return {
+    kind,
+    pid: child.pid as number,
+    port,
+    dataDir,
+    endpoint: (documentName) => ({
+      dialect: dialects[kind],
+      url:
+        kind === 'ours'
+          ? `ws://127.0.0.1:${port}/collab`
+          : kind === 'hocuspocus'
+            ? `ws://127.0.0.1:${port}/`
+            : `ws://127.0.0.1:${port}/${documentName}`,
+      documentName,
+      token,
+    }),
+    usage: () => readUsage(child.pid as number),
+    heapAfterGc: async () => {
+      if (!options.inspect) throw new Error('heapAfterGc needs a server started with inspect');
+      return collectGarbage(await inspectorUrl);
+    },
+    stop,
+  };
+}
+
+async function waitUntilReady(child: ChildProcess, port: number, paths: string[], output: string[]): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (const path of paths) {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`server exited (${child.exitCode ?? child.signalCode}):\n${output.join('').slice(-3000)}`);
+      }
+      if (Date.now() > deadline) throw new Error(`server not ready on ${path}:\n${output.join('').slice(-3000)}`);
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+const cdpReplySchema = z.object({
+  id: z.number(),
+  result: z.object({ usedSize: z.number().optional() }).optional(),
+  error: z.object({ message: z.string() }).optional(),
+});
+
+/** Two full collections (the second catches what finalizers freed), then the heap in use, over CDP. */
+async function collectGarbage(url: string): Promise<number> {
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  let nextId = 1;
+  const call = (method: string) =>
+    new Promise<z.infer<typeof cdpReplySchema>>((resolve, reject) => {
+      const id = nextId++;
+      const onMessage = (data: Buffer) => {
+        const reply = cdpReplySchema.safeParse(JSON.parse(data.toString()));
+        if (!reply.success || reply.data.id !== id) return;
+        socket.off('message', onMessage);
+        if (reply.data.error) reject(new Error(reply.data.error.message));
+        else resolve(reply.data);
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id, method }));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const usage = await call('Runtime.getHeapUsage');
+    return usage.result?.usedSize ?? Number.NaN;
+  } finally {
+    socket.close();
+  }
+}
