@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, signUp, startTestApi, type TestApi } from './api-harness.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({
+    env: {
+      API_LOGIN_MAX_FAILURES: '3',
+      API_SEARCH_RATE_PER_MINUTE_USER: '5',
+      API_SEARCH_RATE_PER_MINUTE_TENANT: '8',
+    },
+  });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('throttling', () => {
+  it('locks an account after repeated failed logins, even for the right password', async () => {
+    const admin = await signUp(api.app, 'Throttle Co');
+    const login = (password: string) =>
+      call(api.app, 'POST', '/api/v1/auth/login', {
+        body: { tenant: admin.tenant.slug, email: admin.user.email, password },
+      });
+    for (let i = 0; i < 3; i += 1) expect((await login('wrong password')).status).toBe(401);
+    const locked = await login('correct horse battery');
+    expect(locked.status).toBe(429);
+    expect(locked.body).toMatchObject({ code: 'rate_limited', type: 'urn:pocdojo:problem:rate_limited' });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // Other accounts of the tenant are not affected.
+    const other = await call(api.app, 'POST', '/api/v1/auth/login', {
+      body: { tenant: admin.tenant.slug, email: 'someone@example.com', password: 'whatever' },
+    });
+    expect(other.status).toBe(401);
+  });
+
+  it('limits search per user and per tenant', async () => {
+    const admin = await signUp(api.app, 'Search Budget Co');
+    const colleague = await call<{ accessToken: string }>(api.app, 'POST', '/api/v1/users', {
+      token: admin.accessToken,
+      body: { email: 'c@example.com', displayName: 'C', roles: ['participant'], password: 'a long enough password' },
+    }).then(() =>
+      call<{ accessToken: string }>(api.app, 'POST', '/api/v1/auth/login', {
+        body: { tenant: admin.tenant.slug, email: 'c@example.com', password: 'a long enough password' },
+      }),
+    );
+    const searchAs = (token: string) => call(api.app, 'GET', '/api/v1/search/pocs?q=x', { token });
+    for (let i = 0; i < 5; i += 1) expect((await searchAs(admin.accessToken)).status).toBe(200);
+    expect((await searchAs(admin.accessToken)).status).toBe(429);
+    // The colleague has their own user budget, until the tenant's budget (8) runs out.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await searchAs(colleague.body.accessToken)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // Another tenant is unaffected.
+    const other = await signUp(api.app, 'Other Budget Co');
+    expect((await searchAs(other.accessToken)).status).toBe(200);
+  });
+});
+
+describe('auth rate limit per address', () => {
+  let limited: TestApi;
+  beforeAll(async () => {
+    limited = await startTestApi({ env: { API_AUTH_RATE_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('refuses the fourth auth request in a minute from one address', async () => {
+    const attempt = () =>
+      call(limited.app, 'POST', '/api/v1/auth/login', {
+        body: { tenant: 'nobody', email: 'a@example.com', password: 'x' },
+      });
+    expect([(await attempt()).status, (await attempt()).status, (await attempt()).status]).toEqual([401, 401, 401]);
+    const refused = await attempt();
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+  });
+});
