@@ -11,6 +11,7 @@ import {
   migrateToLatest,
   openDatabase,
   readConfig,
+  routeConsoleTo,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
 import { collabConfigSchema } from './config.ts';
@@ -30,6 +31,7 @@ function loadConfig() {
 const config = loadConfig();
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo' });
+routeConsoleTo(logger);
 process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
 const registry = createMetricsRegistry({ service: 'pocdojo' });

@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -11,4 +12,18 @@ export function createLogger(options: { level: string; name: string }): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });
+}
+
+/**
+ * Some libraries (Hocuspocus among them) report errors with console.*; in a process whose logs are
+ * JSON lines, route those through the logger so every line stays parseable.
+ */
+export function routeConsoleTo(logger: Logger): void {
+  const libraryLog = logger.child({ source: 'console' });
+  const text = (args: unknown[]) => format(...args);
+  console.error = (...args: unknown[]) => libraryLog.error(text(args));
+  console.warn = (...args: unknown[]) => libraryLog.warn(text(args));
+  console.log = (...args: unknown[]) => libraryLog.info(text(args));
+  console.info = console.log;
+  console.debug = (...args: unknown[]) => libraryLog.debug(text(args));
 }

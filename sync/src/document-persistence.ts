@@ -8,6 +8,19 @@ import type { PersistenceMetrics } from './persistence-metrics.ts';
 import { isReplayOrigin } from './origins.ts';
 import type { UpdateLog } from './update-log.ts';
 
+/**
+ * A document that could not be loaded. Hocuspocus sends `reason` to the client; the WebSocket tier turns
+ * it into a retryable close, so the client keeps its local edits and tries again.
+ */
+export class DocumentUnavailable extends Error {
+  readonly reason = 'unavailable: document could not be loaded, retry later';
+
+  constructor(documentName: string, cause: unknown) {
+    super(`document ${documentName} could not be loaded`, { cause });
+    this.name = 'DocumentUnavailable';
+  }
+}
+
 export interface CompactionPolicy {
   /** Compact once this many log rows follow the snapshot. */
   afterUpdates: number;
@@ -55,7 +68,7 @@ export class DocumentPersistence implements Extension {
     } catch (error) {
       this.deps.metrics.loadFailures.inc();
       this.deps.logger.error({ err: error, document: documentName }, 'document load failed; not serving it');
-      throw error;
+      throw new DocumentUnavailable(documentName, error);
     }
   }
 

@@ -12,6 +12,8 @@ export interface ServerProcessOptions {
   dataDir?: string;
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** Wait for /readyz (default) or only for the port to listen. */
+  waitReady?: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export class ServerProcess {
       );
     });
     this.port = await listening;
-    await this.waitReady();
+    if (this.options.waitReady !== false) await this.waitReady();
   }
 
   async waitReady(timeoutMs = 30_000): Promise<void> {
