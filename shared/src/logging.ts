@@ -19,6 +19,7 @@ export function createLogger(options: { level: string; name: string }): Logger {
  * JSON lines, route those through the logger so every line stays parseable.
  */
 export function routeConsoleTo(logger: Logger): void {
+  /* eslint-disable no-console -- this is the one place that replaces console output */
   const libraryLog = logger.child({ source: 'console' });
   const text = (args: unknown[]) => format(...args);
   console.error = (...args: unknown[]) => libraryLog.error(text(args));
@@ -26,4 +27,5 @@ export function routeConsoleTo(logger: Logger): void {
   console.log = (...args: unknown[]) => libraryLog.info(text(args));
   console.info = console.log;
   console.debug = (...args: unknown[]) => libraryLog.debug(text(args));
+  /* eslint-enable no-console */
 }
