@@ -14,6 +14,9 @@ export interface Database {
   dojos: DojosTable;
   dojo_members: DojoMembersTable;
   search_outbox: SearchOutboxTable;
+  videos: VideosTable;
+  video_shares: VideoSharesTable;
+  job_heartbeats: JobHeartbeatsTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -124,4 +127,43 @@ export interface SearchOutboxTable {
   operation: 'upsert' | 'delete';
   attempts: Generated<number>;
   created_at: Generated<Date>;
+}
+
+/** One requested yearly video render; `superseded_at` marks renders replaced by a forced or retried request. */
+export interface VideosTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  year: number;
+  status: 'queued' | 'rendering' | 'done' | 'failed';
+  progress: Generated<number>;
+  error: string | null;
+  duration_sec: number | null;
+  poc_count: number;
+  narration: boolean;
+  requested_by: string;
+  job_id: string | null;
+  /** Object paths inside the tenant's storage prefix. */
+  video_path: string | null;
+  card_path: string | null;
+  superseded_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+/** Public share links of videos, by the SHA-256 of the unguessable token; deleting a row revokes the link. */
+export interface VideoSharesTable {
+  token_hash: string;
+  tenant_id: string;
+  video_id: string;
+  created_at: Generated<Date>;
+}
+
+/** Running jobs' liveness: a worker that stops beating has died and its job is failed for a retry. */
+export interface JobHeartbeatsTable {
+  job_id: string;
+  queue: string;
+  worker: string;
+  beat_at: Generated<Date>;
 }

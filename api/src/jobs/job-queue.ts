@@ -1,0 +1,184 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { DatabaseHandle, Logger } from '@pocdojo/shared';
+import { sql } from 'kysely';
+import PgBoss from 'pg-boss';
+import type { z } from 'zod';
+
+/**
+ * A durable job queue in Postgres (pg-boss), on the same pool as everything else so it runs unchanged on a
+ * real server and on the embedded PGlite. Jobs survive restarts because they are rows; failures retry with
+ * exponential backoff. pg-boss alone only notices a dead worker when the job's expiry (hours, for long
+ * renders) runs out, so each running job also beats a heartbeat row: any live worker fails a job whose
+ * heartbeat went quiet, which hands it back to pg-boss for a retry within seconds of the crash.
+ */
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retryLimit: number;
+  /** Seconds before the first retry; doubled on each further one. */
+  retryDelaySeconds: number;
+  /** Longest a single attempt may run before pg-boss gives up on it. */
+  expireInSeconds: number;
+}
+
+export interface JobQueueOptions {
+  database: DatabaseHandle;
+  logger: Logger;
+  /** How often a running job beats, and how often this process looks for silent ones. */
+  heartbeatSeconds?: number;
+  /** A job whose heartbeat is older than this is considered orphaned. */
+  stallSeconds?: number;
+  pollingIntervalSeconds?: number;
+  maintenanceIntervalSeconds?: number;
+}
+
+export interface JobContext<T> {
+  id: string;
+  data: T;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** True when a failure now will not be retried. */
+  lastAttempt: boolean;
+  /** Aborted when this process shuts down mid-job; the job is then retried elsewhere or later. */
+  signal: AbortSignal;
+}
+
+export type JobHandler<T> = (job: JobContext<T>) => Promise<void>;
+
+const schema = 'pgboss';
+
+export class JobQueue {
+  private readonly worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly running = new Map<string, AbortController>();
+  private readonly heartbeatMs: number;
+  private readonly stallSeconds: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly options: JobQueueOptions,
+  ) {
+    this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
+    this.stallSeconds = options.stallSeconds ?? 30;
+  }
+
+  static async start(options: JobQueueOptions): Promise<JobQueue> {
+    const { pool } = options.database;
+    const log = options.logger.child({ component: 'job-queue' });
+    const boss = new PgBoss({
+      // pg-boss sends multi-statement scripts without parameters; pg runs those with the simple protocol.
+      db: { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) },
+      schema,
+      supervise: true,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+    });
+    boss.on('error', (error) => log.warn({ err: error }, 'job queue background task failed'));
+    await boss.start();
+    const queue = new JobQueue(boss, { ...options, logger: log });
+    queue.timer = setInterval(() => void queue.tick(), queue.heartbeatMs);
+    queue.timer.unref();
+    return queue;
+  }
+
+  /** Creates the queue or updates its retry policy (both idempotent, safe from every process). */
+  async define(name: string, policy: RetryPolicy): Promise<void> {
+    const settings = {
+      name,
+      retryLimit: policy.retryLimit,
+      retryDelay: policy.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: policy.expireInSeconds,
+    };
+    if (await this.boss.getQueue(name)) await this.boss.updateQueue(name, settings);
+    else await this.boss.createQueue(name, settings);
+  }
+
+  async send(name: string, data: object): Promise<string> {
+    const id = await this.boss.send(name, data);
+    if (!id) throw new Error(`job queue ${name} refused the job`);
+    return id;
+  }
+
+  /** Runs `handler` for each job of `name`, one at a time in this process; data is validated first. */
+  async work<S extends z.ZodType<object>>(name: string, dataSchema: S, handler: JobHandler<z.infer<S>>): Promise<void> {
+    await this.boss.work<object>(
+      name,
+      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
+      async (jobs) => {
+        for (const job of jobs) await this.runOne(name, job, dataSchema, handler);
+      },
+    );
+  }
+
+  private async runOne<S extends z.ZodType<object>>(
+    name: string,
+    job: PgBoss.JobWithMetadata<object>,
+    dataSchema: S,
+    handler: JobHandler<z.infer<S>>,
+  ): Promise<void> {
+    const data = dataSchema.parse(job.data);
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    const { db } = this.options.database;
+    await db
+      .insertInto('job_heartbeats')
+      .values({ job_id: job.id, queue: name, worker: this.worker })
+      .onConflict((oc) => oc.column('job_id').doUpdateSet({ worker: this.worker, beat_at: sql`now()` }))
+      .execute();
+    try {
+      await handler({
+        id: job.id,
+        data,
+        attempt: job.retryCount + 1,
+        lastAttempt: job.retryCount >= job.retryLimit,
+        signal: controller.signal,
+      });
+    } finally {
+      this.running.delete(job.id);
+      await db.deleteFrom('job_heartbeats').where('job_id', '=', job.id).where('worker', '=', this.worker).execute();
+    }
+  }
+
+  /** Beats for this process's running jobs, then fails other workers' jobs that stopped beating. */
+  private async tick(): Promise<void> {
+    const { db } = this.options.database;
+    try {
+      const ids = [...this.running.keys()];
+      if (ids.length > 0) {
+        await db
+          .updateTable('job_heartbeats')
+          .set({ beat_at: sql`now()` })
+          .where('job_id', 'in', ids)
+          .execute();
+      }
+      // DELETE … RETURNING: of several live workers, exactly one claims each orphan.
+      const orphans = await db
+        .deleteFrom('job_heartbeats')
+        .where('beat_at', '<', sql<Date>`now() - make_interval(secs => ${this.stallSeconds})`)
+        .returning(['job_id', 'queue', 'worker'])
+        .execute();
+      for (const orphan of orphans) {
+        this.options.logger.warn(orphan, 'worker stopped beating; failing its job so it is retried');
+        await this.boss.fail(orphan.queue, orphan.job_id, { message: `worker ${orphan.worker} stopped mid-job` });
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'job heartbeat failed');
+    }
+  }
+
+  /** The job's pg-boss state, for tests and operators. */
+  async state(name: string, id: string): Promise<{ state: string; retryCount: number; output: unknown } | undefined> {
+    const job = await this.boss.getJobById(name, id);
+    return job ? { state: job.state, retryCount: job.retryCount, output: job.output } : undefined;
+  }
+
+  /**
+   * Stops fetching and aborts running jobs (their handlers clean up and throw, so pg-boss schedules a
+   * retry), then waits up to `timeoutMs` for them to settle.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const controller of this.running.values()) controller.abort(new Error('worker shutting down'));
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+  }
+}
