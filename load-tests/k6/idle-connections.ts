@@ -1,0 +1,48 @@
+/**
+ * Idle connections held for minutes: CONNECTIONS silent clients over ROOMS documents, joined over RAMP and held
+ * for HOLD, renewing their awareness every 15 s like stock providers. No socket may be dropped.
+ *
+ *   k6 run -e URL=wss://host/collab -e TOKEN_FILE=token.txt -e CONNECTIONS=5000 -e HOLD=10m build/idle-connections.js
+ */
+import exec from 'k6/execution';
+import type { Options } from 'k6/options';
+import { CollabSession } from './collab-session.ts';
+import { collabThresholds, count, documentName, duration, newRun, target, token, type RunData } from './run-options.ts';
+
+const connections = count('CONNECTIONS', 5000);
+const rooms = count('ROOMS', 50);
+const rampMs = duration('RAMP', '1m');
+const holdMs = duration('HOLD', '10m');
+const observerToken = token('OBSERVER');
+
+export const setup = newRun;
+
+export const options: Options = {
+  scenarios: {
+    idle: {
+      executor: 'constant-arrival-rate',
+      rate: Math.ceil((connections * 1000) / rampMs),
+      timeUnit: '1s',
+      duration: `${Math.ceil(rampMs / 1000)}s`,
+      preAllocatedVUs: connections,
+      maxVUs: connections,
+      gracefulStop: `${Math.ceil(holdMs / 1000) + 60}s`,
+    },
+  },
+  thresholds: {
+    ...collabThresholds({ connectP95: 2000, syncP95: 3000, updateP99: 500 }),
+    collab_unexpected_close: ['count<1'],
+  },
+};
+
+export default function hold(run: RunData): void {
+  const seat = exec.scenario.iterationInTest;
+  new CollabSession({
+    url: target.url,
+    documentName: documentName(run, 'idle', seat % rooms),
+    token: observerToken,
+    name: `idle ${seat}`,
+    holdMs,
+    typingRate: 0,
+  }).open();
+}
