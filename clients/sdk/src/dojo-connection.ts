@@ -79,7 +79,9 @@ export class DojoConnection {
       url: options.url,
       ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
       // Reconnect quickly at first, then back off to 10 s so a restarted server is found again soon.
+      // (The retry library refuses a delay below minDelay, and then never connects at all.)
       delay: 500,
+      minDelay: 250,
       factor: 1.5,
       maxDelay: 10_000,
     });

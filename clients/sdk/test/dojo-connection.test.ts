@@ -1,0 +1,90 @@
+import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { ServerProcess } from '../../../server/test/support/server-process.ts';
+import { DojoConnection, type DojoSelf } from '../src/dojo-connection.ts';
+import { codeFiles, codeLanguages } from '../src/dojo-documents.ts';
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+describe('DojoConnection against the real collaboration server', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  const connections: DojoConnection[] = [];
+  const documents = { code: 't_sdk/dojo/d1/code', chat: 't_sdk/dojo/d1/chat', control: 't_sdk/dojo/d1/control' };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await ServerProcess.start({ databaseUrl: database.url });
+  });
+
+  afterAll(async () => {
+    for (const connection of connections) connection.destroy();
+    await server?.stop();
+    await database?.drop();
+  });
+
+  const open = async (self: DojoSelf) => {
+    const token = await server.token({
+      sub: self.userId,
+      tid: 't_sdk',
+      roles: [self.role],
+      dojo: 'd1',
+      name: self.name,
+    });
+    const connection = new DojoConnection({ url: server.wsUrl, documents, token, self, WebSocketPolyfill: WebSocket });
+    connections.push(connection);
+    await connection.whenSynced();
+    return connection;
+  };
+
+  it('multiplexes the three dojo documents over one socket and syncs all of them', async () => {
+    const ada = await open({ userId: 'ada', name: 'Ada', role: 'facilitator' });
+    expect(ada.status).toBe('connected');
+    expect(ada.isSynced).toBe(true);
+    expect(new Set(Object.values(ada.providers).map((provider) => provider.configuration.websocketProvider)).size).toBe(
+      1,
+    );
+  });
+
+  it('converges concurrent edits of a file between two participants and acknowledges them', async () => {
+    const ada = await open({ userId: 'ada2', name: 'Ada', role: 'participant' });
+    const bob = await open({ userId: 'bob', name: 'Bob', role: 'participant' });
+    ada.docs.code.transact(() => {
+      codeFiles(ada.docs.code).set('kata.ts', new Y.Text('export const add = (a: number, b: number) => a + b;\n'));
+      codeLanguages(ada.docs.code).set('kata.ts', 'typescript');
+    });
+    await eventually(() => codeFiles(bob.docs.code).has('kata.ts'), 'the file reaches bob');
+    codeFiles(ada.docs.code).get('kata.ts')?.insert(0, '// ada\n');
+    codeFiles(bob.docs.code).get('kata.ts')?.insert(0, '// bob\n');
+    const text = (connection: DojoConnection) => codeFiles(connection.docs.code).get('kata.ts')?.toString();
+    await eventually(
+      () =>
+        text(ada) === text(bob) && (text(ada)?.includes('// ada') ?? false) && (text(ada)?.includes('// bob') ?? false),
+      'convergence',
+    );
+    expect(codeLanguages(bob.docs.code).get('kata.ts')).toBe('typescript');
+    await eventually(() => ada.unsyncedChanges === 0 && bob.unsyncedChanges === 0, 'both acknowledged');
+  });
+
+  it('shares presence with name, role, colour and the open file', async () => {
+    const cleo = await open({ userId: 'cleo', name: 'Cleo', role: 'participant' });
+    const dan = await open({ userId: 'dan', name: 'Dan', role: 'observer' });
+    cleo.setPresence({ file: 'kata.ts', topLine: 3 });
+    await eventually(
+      () => dan.peers().some((peer) => peer.userId === 'cleo' && peer.file === 'kata.ts'),
+      'dan sees cleo',
+    );
+    const seen = dan.peers().find((peer) => peer.userId === 'cleo');
+    expect(seen).toMatchObject({ name: 'Cleo', role: 'participant', topLine: 3, user: { name: 'Cleo' } });
+    expect(seen?.color).toMatch(/^#[0-9a-f]{6}$/i);
+  });
+});
