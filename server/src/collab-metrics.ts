@@ -9,6 +9,8 @@ export interface CollabMetrics {
   updateBytes: Counter;
   closed: Counter;
   errors: Counter;
+  repairs: Counter;
+  redisConnected: Gauge;
 }
 
 export function registerCollabMetrics(registry: Registry, documentsLoaded: () => number): CollabMetrics {
@@ -51,6 +53,16 @@ export function registerCollabMetrics(registry: Registry, documentsLoaded: () =>
       name: 'pocdojo_ws_closed_total',
       help: 'Connections closed by the server, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    repairs: new Counter({
+      name: 'pocdojo_log_repairs_total',
+      help: 'Documents brought up to date from the log after missing a cross-node message',
+      registers: [registry],
+    }),
+    redisConnected: new Gauge({
+      name: 'pocdojo_redis_connected',
+      help: '1 while the Redis fan-out is connected (absent without REDIS_URL)',
       registers: [registry],
     }),
     errors: new Counter({

@@ -8,6 +8,9 @@ import {
   DocumentPersistence,
   DurableAcks,
   GroupCommit,
+  KeepWarm,
+  LogRepair,
+  RedisFanout,
   registerPersistenceMetrics,
   UpdateLog,
 } from '@pocdojo/sync';
@@ -15,6 +18,7 @@ import { CollabEndpoint } from './collab-endpoint.ts';
 import type { CollabSocket } from './collab-socket.ts';
 import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
+import type { Readiness } from './readiness.ts';
 import { TenantGuard } from './tenant-guard.ts';
 
 export interface CollabTier {
@@ -39,6 +43,7 @@ export function createCollabTier(
     identity: Identity;
     logger: Logger;
     registry: Registry;
+    readiness: Readiness;
     extensions?: Extension[];
   },
 ): CollabTier {
@@ -70,16 +75,42 @@ export function createCollabTier(
   });
 
   const sockets = new WeakMap<Request, CollabSocket>();
+  const keepWarm = new KeepWarm(config.DOCUMENT_IDLE_MS, logger.child({ component: 'keep-warm' }));
+  const metrics = registerCollabMetrics(deps.registry, () => hocuspocus.getDocumentsCount());
+  const fanout = config.REDIS_URL
+    ? new RedisFanout(
+        { url: config.REDIS_URL, nodeId, prefix: config.REDIS_PREFIX },
+        logger.child({ component: 'redis' }),
+        {
+          connectionChanged(connected) {
+            metrics.redisConnected.set(connected ? 1 : 0);
+            deps.readiness.set('redis', connected ? true : 'disconnected');
+          },
+          reconnected: () => void repair.runOnce(),
+        },
+      )
+    : undefined;
+  if (fanout) deps.readiness.require('redis', 'connecting');
   const hocuspocus = new Hocuspocus({
     name: nodeId,
     quiet: true,
     extensions: [
       new TenantGuard(deps.identity.verifier, (request) => sockets.get(request), logger.child({ component: 'auth' })),
       persistence,
+      ...(fanout ? [fanout] : []),
+      keepWarm,
       ...(deps.extensions ?? []),
     ],
   });
-  const metrics = registerCollabMetrics(deps.registry, () => hocuspocus.getDocumentsCount());
+  const repair = new LogRepair({
+    hocuspocus,
+    persistence,
+    log,
+    logger: logger.child({ component: 'repair' }),
+    intervalMs: config.REPAIR_INTERVAL_MS,
+    repaired: () => metrics.repairs.inc(),
+  });
+  repair.start();
   const endpoint = new CollabEndpoint(hocuspocus, sockets, acks, metrics, logger.child({ component: 'collab' }), {
     path: '/collab',
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
@@ -97,8 +128,11 @@ export function createCollabTier(
     async drain() {
       endpoint.stopAccepting();
       endpoint.closeAll();
+      repair.stop();
+      await keepWarm.releaseAll();
       await commits.flush();
       commits.close();
+      await fanout?.onDestroy();
     },
   };
 }

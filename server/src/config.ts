@@ -9,6 +9,11 @@ export const collabConfigSchema = baseConfigSchema.extend({
   MESSAGE_BURST: positiveInt(1000),
   COMPACT_AFTER_UPDATES: positiveInt(500),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  /** How often each node checks the documents it holds against the log (heals dropped Redis messages). */
+  REPAIR_INTERVAL_MS: positiveInt(2_000),
+  /** How long a document with no clients stays in memory; 0 unloads at once. */
+  DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).default(30_000),
+  REDIS_PREFIX: z.string().min(1).max(64).default('pocdojo'),
 });
 
 export type CollabConfig = z.infer<typeof collabConfigSchema>;

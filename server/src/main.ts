@@ -42,7 +42,7 @@ readiness.require('migrations', 'not yet applied');
 const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const app = App();
-const collab = createCollabTier(app, { config, database, identity, logger, registry });
+const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
 attachOperationalRoutes(app, { readiness, registry });
 app.get('/.well-known/jwks.json', (res) => {
   res.writeHeader('content-type', 'application/json').end(JSON.stringify(identity.jwks));

@@ -5,3 +5,6 @@ export * from './durable-ack.ts';
 export * from './document-persistence.ts';
 export * from './persistence-metrics.ts';
 export * from './origins.ts';
+export * from './redis-fanout.ts';
+export * from './log-repair.ts';
+export * from './keep-warm.ts';
