@@ -1,0 +1,200 @@
+import { DomainError, isDomainError, TokenError, type Logger, type TokenVerifier } from '@pocdojo/shared';
+import type { types } from 'mediasoup';
+import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
+import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
+import { dojoRole, leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
+import {
+  decodeRequest,
+  encodeError,
+  encodeEvent,
+  encodeResponse,
+  methods,
+  type EventName,
+  type Request,
+  type RequestData,
+} from './voice-protocol.ts';
+import type { VoiceRoom } from './voice-room.ts';
+
+/** What a session needs from the service around it. */
+export interface SessionContext {
+  verifier: TokenVerifier;
+  policy: DojoVoicePolicy;
+  logger: Logger;
+  /** The room for this id, opened on demand; throws `unavailable` when voice cannot run here. */
+  openRoom(id: VoiceRoomId): Promise<VoiceRoom>;
+  /** The room if it is open. */
+  room(id: VoiceRoomId): VoiceRoom | undefined;
+}
+
+/** The socket under a session: uWebSockets.js in production, anything that sends text frames in principle. */
+export interface SessionSocket {
+  send(text: string): void;
+  end(code: number, reason: string): void;
+}
+
+/**
+ * One client's signaling: authenticates the join, then turns requests into room operations and room
+ * events into frames. Requests are answered in any order; the room serializes what must be.
+ */
+export class SignalingSession implements PeerConnection {
+  private joined: { room: VoiceRoom; roomId: VoiceRoomId; peer: VoicePeer } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly socket: SessionSocket,
+    private readonly context: SessionContext,
+  ) {}
+
+  /** One text frame from the client. */
+  receive(text: string): void {
+    const decoded = decodeRequest(text);
+    if (!decoded.ok) {
+      this.write(encodeError(decoded.id, decoded.error));
+      return;
+    }
+    const { request } = decoded;
+    this.handle(request).then(
+      (data) => this.write(encodeResponse(request.id, data ?? {})),
+      (error: unknown) => {
+        if (isDomainError(error)) {
+          this.write(encodeError(request.id, { code: error.code, message: error.message }));
+          return;
+        }
+        this.context.logger.error({ err: error, method: request.method }, 'voice request failed');
+        const message = error instanceof Error ? error.message : 'internal error';
+        this.write(encodeError(request.id, { code: 'invalid', message: `${request.method} failed: ${message}` }));
+      },
+    );
+  }
+
+  send(event: EventName, data: unknown): void {
+    this.write(encodeEvent(event, data));
+  }
+
+  disconnect(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end(code, reason);
+  }
+
+  /** The socket closed: leave the room. */
+  closedByClient(): void {
+    this.closed = true;
+    this.leave();
+  }
+
+  private write(text: string): void {
+    if (!this.closed) this.socket.send(text);
+  }
+
+  private leave(): void {
+    if (!this.joined) return;
+    const { room, peer } = this.joined;
+    this.joined = undefined;
+    room.leave(peer);
+  }
+
+  private async handle(request: Request): Promise<unknown> {
+    if (request.method === methods.join) return this.join(request.data);
+    const joined = this.joined;
+    if (!joined) throw new DomainError('invalid', `join a room before ${request.method}`);
+    const { room, peer, roomId } = joined;
+    switch (request.method) {
+      case methods.createTransport:
+        return room.createTransport(peer, request.data.direction);
+      case methods.connectTransport:
+        return room.connectTransport(
+          peer,
+          request.data.transportId,
+          request.data.dtlsParameters as types.DtlsParameters,
+        );
+      case methods.startConsuming:
+        return room.startConsuming(peer, request.data.rtpCapabilities as types.RtpCapabilities);
+      case methods.produce:
+        return {
+          producerId: await room.produce(
+            peer,
+            request.data.transportId,
+            request.data.rtpParameters as types.RtpParameters,
+          ),
+        };
+      case methods.pauseProducer:
+        return room.pauseProducer(peer);
+      case methods.resumeProducer:
+        return room.resumeProducer(peer);
+      case methods.restartIce:
+        return { iceParameters: await room.restartIce(peer, request.data.transportId) };
+      case methods.leave:
+        this.leave();
+        return {};
+      case methods.mute:
+      case methods.unmute:
+      case methods.remove: {
+        this.assertLeads(peer);
+        const { userId } = request.data;
+        await this.context.policy.recordCommand({
+          action: request.method,
+          room: roomId,
+          by: peer.identity.userId,
+          userId,
+        });
+        if (request.method === methods.remove)
+          return { peers: room.remove(userId, 'removed from voice by a facilitator') };
+        return { peers: await room.setMuted(userId, request.method === methods.mute) };
+      }
+      case methods.allowSpeaking: {
+        this.assertLeads(peer);
+        const { userId, allowed } = request.data;
+        await this.context.policy.recordCommand({
+          action: 'allowSpeaking',
+          room: roomId,
+          by: peer.identity.userId,
+          userId,
+          allowed,
+        });
+        return { peers: room.setAllowedToSpeak(userId, allowed) };
+      }
+    }
+  }
+
+  private async join({ token, room: roomText }: RequestData<'join'>): Promise<unknown> {
+    if (this.joined) throw new DomainError('conflict', 'this session is in a voice room already; leave first');
+    const claims = await this.context.verifier.verify(token).catch((error: unknown) => {
+      if (error instanceof TokenError) {
+        throw new DomainError('unauthorized', error.reason === 'expired' ? 'token expired' : error.message);
+      }
+      throw error;
+    });
+    const roomId = parseVoiceRoomId(roomText);
+    if (!roomId) throw new DomainError('invalid', 'room must be "<tenant>/<dojo>"');
+    if (roomId.tenantId !== claims.tid) throw new DomainError('forbidden', 'this voice room belongs to another tenant');
+    if (claims.dojo === undefined) throw new DomainError('forbidden', 'voice needs a join token for this dojo');
+    if (claims.dojo !== roomId.dojoId)
+      throw new DomainError('forbidden', `the join token is for dojo ${claims.dojo}, not ${roomId.dojoId}`);
+
+    const identity = { userId: claims.sub, name: claims.name, role: dojoRole(claims) };
+    const muted = await this.context.policy.isMuted(roomId, identity.userId);
+    const room = await this.context.openRoom(roomId);
+    const peer = await room.join(identity, this, muted);
+    if (this.closed) {
+      room.leave(peer);
+      throw new DomainError('not_found', 'session closed while joining');
+    }
+    this.joined = { room, roomId, peer };
+    this.context.logger.debug(
+      { room: formatVoiceRoomId(roomId), peer: peer.id, user: identity.userId },
+      'joined voice',
+    );
+    return {
+      peerId: peer.id,
+      routerRtpCapabilities: room.routerRtpCapabilities,
+      canProduce: room.canProduce(identity),
+      muted: room.isMuted(identity.userId),
+      peers: [...room.peers.values()].filter((other) => other !== peer).map((other) => other.describe()),
+    };
+  }
+
+  private assertLeads(peer: VoicePeer): void {
+    if (!leadsDojo(peer.identity)) throw new DomainError('forbidden', 'only a facilitator of this dojo can do that');
+  }
+}

@@ -1,0 +1,185 @@
+import { DomainError, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
+import { resolveWorkerBinary, type MediaConfig } from './media-config.ts';
+import { SignalingSession } from './signaling-session.ts';
+import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
+import { closeCodes } from './voice-protocol.ts';
+import { VoiceRoom } from './voice-room.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface VoiceServiceDeps {
+  config: MediaConfig;
+  /** The same verifier the rest of the process uses (`identity.verifier`). */
+  verifier: TokenVerifier;
+  logger: Logger;
+  registry: Registry;
+  /** The dojo control document's view of muting; without it, voice keeps that state per room. */
+  policy?: DojoVoicePolicy;
+}
+
+export type VoiceStatus =
+  { available: true; workers: number; mediasoupVersion: string } | { available: false; reason: string };
+
+export interface VoiceService {
+  /** Serves the signaling WebSocket at `path` (default `/media`) on a uWebSockets.js app. */
+  attach(app: TemplatedApp, path?: string): void;
+  /** Whether voice can take participants (false when no worker binary exists here). */
+  ready(): boolean;
+  status(): VoiceStatus;
+  /** The open room of a dojo, if anyone is in voice there. */
+  room(id: VoiceRoomId): VoiceRoom | undefined;
+  /** Force-mute or unmute a user in a dojo (the control document changed). Returns the peers touched. */
+  setMuted(room: VoiceRoomId, userId: string, muted: boolean): Promise<number>;
+  /** Let an observer speak, or take the floor back. */
+  allowSpeaking(room: VoiceRoomId, userId: string, allowed: boolean): number;
+  removeFromVoice(room: VoiceRoomId, userId: string, reason?: string): number;
+  /** CPU and peak memory of each worker process. */
+  workerUsage(): Promise<WorkerUsage[]>;
+  close(): Promise<void>;
+}
+
+interface SocketData {
+  session: SignalingSession | undefined;
+}
+
+/**
+ * Starts the worker pool (or records why voice is unavailable, leaving the rest of the process running)
+ * and returns the service that the process mounts on its uWebSockets.js app.
+ */
+export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceService> {
+  const { config, logger } = deps;
+  const policy = deps.policy ?? roomLocalPolicy;
+  const rooms = new Map<string, Promise<VoiceRoom>>();
+  const openRooms = new Map<string, VoiceRoom>();
+  const sessions = new Set<SignalingSession>();
+
+  let pool: WorkerPool | undefined;
+  let unavailable: string | undefined;
+  const workerBinary = resolveWorkerBinary(config);
+  if (!workerBinary) {
+    unavailable = `no mediasoup worker at ${config.MEDIASOUP_WORKER_BIN ?? 'the Debian path'}; run scripts/install-mediasoup-worker.sh or set MEDIASOUP_WORKER_BIN`;
+  } else {
+    try {
+      pool = await WorkerPool.start({
+        workerBinary,
+        size: config.MEDIA_WORKERS,
+        logLevel: config.MEDIA_WORKER_LOG_LEVEL,
+        rtcMinPort: config.MEDIA_RTC_MIN_PORT,
+        rtcMaxPort: config.MEDIA_RTC_MAX_PORT,
+        logger,
+      });
+      logger.info({ workers: pool.workers.length, workerBinary, mediasoup: pool.version }, 'voice ready');
+    } catch (error) {
+      unavailable = `mediasoup workers did not start: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  if (unavailable) logger.warn({ reason: unavailable }, 'voice unavailable; everything else runs');
+
+  pool?.onWorkerDied((worker) => {
+    for (const room of openRooms.values()) {
+      if (room.workers.includes(worker)) room.close(closeCodes.unavailable, 'media worker restarted; join again');
+    }
+  });
+
+  const openRoom = (id: VoiceRoomId): Promise<VoiceRoom> => {
+    const running = pool;
+    if (!running) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
+    const key = formatVoiceRoomId(id);
+    const existing = rooms.get(key);
+    if (existing) return existing;
+    const opening = VoiceRoom.open(key, {
+      pool: running,
+      consumersPerWorker: config.MEDIA_CONSUMERS_PER_WORKER,
+      listenIp: config.MEDIA_LISTEN_IP,
+      announcedIp: config.MEDIA_ANNOUNCED_IP,
+      iceServers: config.MEDIA_TURN_SERVERS,
+      logger,
+    });
+    rooms.set(key, opening);
+    opening.then(
+      (room) => {
+        openRooms.set(key, room);
+        room.onClose(() => {
+          rooms.delete(key);
+          openRooms.delete(key);
+        });
+      },
+      () => rooms.delete(key),
+    );
+    return opening;
+  };
+  const room = (id: VoiceRoomId) => openRooms.get(formatVoiceRoomId(id));
+
+  registerVoiceMetrics(deps.registry, {
+    available: () => pool !== undefined,
+    workers: () => pool?.workers ?? [],
+    rooms: () => openRooms.values(),
+  });
+
+  const sessionContext = { verifier: deps.verifier, policy, logger, openRoom, room };
+
+  return {
+    attach(app, path = '/media') {
+      app.ws<SocketData>(path, {
+        maxPayloadLength: 64 * 1024,
+        idleTimeout: 60,
+        sendPingsAutomatically: true,
+        maxBackpressure: 1024 * 1024,
+        closeOnBackpressureLimit: true,
+        upgrade(res, req, context) {
+          res.upgrade<SocketData>(
+            { session: undefined },
+            req.getHeader('sec-websocket-key'),
+            req.getHeader('sec-websocket-protocol'),
+            req.getHeader('sec-websocket-extensions'),
+            context,
+          );
+        },
+        open(ws) {
+          const session = new SignalingSession(
+            { send: (text) => void ws.send(text), end: (code, reason) => ws.end(code, reason) },
+            sessionContext,
+          );
+          ws.getUserData().session = session;
+          sessions.add(session);
+        },
+        message(ws, message, isBinary) {
+          const session = ws.getUserData().session;
+          if (!session) return;
+          if (isBinary) {
+            session.disconnect(closeCodes.invalid, 'the voice protocol is JSON text frames');
+            return;
+          }
+          session.receive(Buffer.from(message).toString('utf8'));
+        },
+        close(ws) {
+          const session = ws.getUserData().session;
+          if (!session) return;
+          sessions.delete(session);
+          session.closedByClient();
+        },
+      });
+    },
+    ready: () => pool !== undefined,
+    status: () =>
+      pool
+        ? { available: true, workers: pool.workers.length, mediasoupVersion: pool.version }
+        : { available: false, reason: unavailable ?? 'voice closed' },
+    room,
+    async setMuted(id, userId, muted) {
+      return (await room(id)?.setMuted(userId, muted)) ?? 0;
+    },
+    allowSpeaking: (id, userId, allowed) => room(id)?.setAllowedToSpeak(userId, allowed) ?? 0,
+    removeFromVoice: (id, userId, reason = 'removed from voice') => room(id)?.remove(userId, reason) ?? 0,
+    workerUsage: () => workerUsage(pool?.workers ?? []),
+    async close() {
+      for (const session of sessions) session.disconnect(closeCodes.unavailable, 'voice service shutting down');
+      sessions.clear();
+      for (const open of openRooms.values()) open.close();
+      pool?.close();
+      pool = undefined;
+      unavailable = 'voice service closed';
+    },
+  };
+}
