@@ -9,7 +9,7 @@
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 2 --quick --out load-tests/results
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, freemem, release, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -55,7 +55,8 @@ const optionsSchema = z.object({
   'document-kb': z.coerce.number().int().positive().default(1024),
   'cross-node-readers': z.coerce.number().int().positive().default(100),
   'redis-url': z.url().default('redis://127.0.0.1:6379'),
-  threads: z.coerce.number().int().positive().default(2),
+  /** Load-generator threads: the writers share the first, the readers the others. */
+  threads: z.coerce.number().int().positive().default(3),
   out: z.string().default(join(repositoryRoot, 'load-tests/results')),
 });
 export type BenchOptions = z.infer<typeof optionsSchema>;
@@ -73,7 +74,10 @@ const quick: Record<string, string> = {
   'cross-node-readers': '5',
 };
 
-type ScenarioResult = DeliveryResult | ConnectionsResult | LargeDocumentResult | { error: string };
+type ScenarioResult = (DeliveryResult | ConnectionsResult | LargeDocumentResult | { error: string }) & {
+  /** The machine's 1-minute load average when the scenario started: other work skews latencies. */
+  loadAverage?: number;
+};
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -150,19 +154,24 @@ async function runScenario(
         measureLargeDocumentSync(server, { bytes: options['document-kb'] * 1024, joins: 5, chunkBytes: 16 * 1024 }),
       );
     case 'cross-node':
-      // Only our tier fans out between nodes here (the peers' single-node servers have no shared bus).
-      if (kind !== 'ours') return undefined;
-      return runCrossNode(options);
+      // Hocuspocus fans out with its Redis extension; y-websocket 1.5 and the relay have no way between nodes.
+      if (kind !== 'ours' && kind !== 'hocuspocus') return undefined;
+      return runCrossNode(kind, options);
   }
 }
 
-async function runCrossNode(options: BenchOptions): Promise<DeliveryResult> {
-  const database = await createTestDatabase('bench');
+/** Two nodes on one Redis (and, for ours, one Postgres database): the writer on one, the readers on the other. */
+async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions): Promise<DeliveryResult> {
+  const database = kind === 'ours' ? await createTestDatabase('bench') : undefined;
   const nodes: ServerUnderTest[] = [];
   try {
-    const shared = { databaseUrl: database.url, redisUrl: options['redis-url'] };
-    nodes.push(await startServer('ours', shared));
-    nodes.push(await startServer('ours', { ...shared, dataDir: nodes[0]?.dataDir }));
+    const shared = {
+      databaseUrl: database?.url,
+      redisUrl: options['redis-url'],
+      redisPrefix: `bench-${Date.now().toString(36)}`,
+    };
+    nodes.push(await startServer(kind, shared));
+    nodes.push(await startServer(kind, { ...shared, dataDir: nodes[0]?.dataDir }));
     const [writerNode, readerNode] = nodes as [ServerUnderTest, ServerUnderTest];
     const load: RoomLoad = {
       documents: 1,
@@ -176,8 +185,15 @@ async function runCrossNode(options: BenchOptions): Promise<DeliveryResult> {
     return await measureDelivery(load, writerNode, readerNode);
   } finally {
     for (const node of nodes.reverse()) await node.stop();
-    await database.drop();
+    await database?.drop();
   }
+}
+
+function loadRange(results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>>): string {
+  const loads = Object.values(results).flatMap((perServer) =>
+    Object.values(perServer).flatMap((result) => (result.loadAverage === undefined ? [] : [result.loadAverage])),
+  );
+  return loads.length === 0 ? 'n/a' : `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
 }
 
 const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult => !!r && 'cpuMicrosecondsPerDelivery' in r;
@@ -281,10 +297,11 @@ async function main(argv: string[]): Promise<void> {
   for (const name of options.scenarios) {
     const perServer: Partial<Record<ServerKind, ScenarioResult>> = {};
     for (const kind of options.servers) {
-      log(`${name} · ${kind}`);
+      log(`${name} · ${kind} (load average ${loadavg()[0]?.toFixed(2)})`);
       try {
+        const loadAverage = loadavg()[0];
         const result = await runScenario(name, kind, options);
-        if (result) perServer[kind] = result;
+        if (result) perServer[kind] = { ...result, loadAverage };
       } catch (error) {
         log(`  failed: ${error instanceof Error ? error.message : String(error)}`);
         perServer[kind] = { error: error instanceof Error ? error.message : String(error) };
@@ -309,7 +326,8 @@ async function main(argv: string[]): Promise<void> {
   const markdown =
     `# Benchmark ${startedAt}\n\n` +
     `\`${command}\` on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}.\n` +
-    `Ratios are ours ÷ peer: below 1× ours is lower (better) on that row.\n\n` +
+    `Ratios are ours ÷ peer: below 1× ours is lower (better) on that row. ` +
+    `1-minute load average during the run: ${loadRange(results)} (the machine is shared; latencies suffer from other work, CPU time per update much less).\n\n` +
     table;
   await writeFile(join(options.out, 'latest.md'), markdown);
   process.stdout.write(markdown);

@@ -41,6 +41,8 @@ export interface StartOptions {
   redisUrl?: string;
   /** Share a data directory (and so the signing key) between nodes of one cluster. */
   dataDir?: string;
+  /** Keeps one cluster's Redis channels apart from other runs' (Hocuspocus peer). */
+  redisPrefix?: string;
 }
 
 export interface ProcessUsage {
@@ -86,6 +88,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Servers still running: if the harness dies, they must not outlive it. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 const benchTenant = 't_bench';
 export const benchDocument = (kind: string, id: string): string => `${benchTenant}/${kind}/${id}/code`;
 
@@ -101,9 +109,12 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     NODE_ENV: 'production',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.redisPrefix ? { REDIS_PREFIX: options.redisPrefix } : {}),
   };
   const nodeArgs = [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), '--import', 'tsx', entryPoints[kind]];
   const child = spawn(process.execPath, nodeArgs, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output: string[] = [];
   const remember = (text: string) => {
     output.push(text);
@@ -126,7 +137,13 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     token = await issuer.issue({ sub: 'bench', tid: benchTenant, roles: ['participant'] }, 4 * 3600);
   }
 
-  await waitUntilReady(child, port, kind === 'ours' ? ['/healthz', '/readyz'] : ['/healthz'], output);
+  try {
+    await waitUntilReady(child, port, kind === 'ours' ? ['/healthz', '/readyz'] : ['/healthz'], output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
