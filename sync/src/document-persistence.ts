@@ -5,7 +5,7 @@ import type { Compactor } from './compaction.ts';
 import type { DurableAcks } from './durable-ack.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { PersistenceMetrics } from './persistence-metrics.ts';
-import { isReplayOrigin } from './origins.ts';
+import { connectionOf, isReplayOrigin } from './origins.ts';
 import type { UpdateLog } from './update-log.ts';
 
 /**
@@ -33,6 +33,10 @@ export interface CompactionPolicy {
  * - every update received from a client, or written locally by the server, is appended exactly once by
  *   this node; updates replayed from Redis or from the log are not appended again;
  * - the client's acknowledgement waits for the commit (see DurableAcks).
+ *
+ * Updates are taken from the document's own 'update' event rather than Hocuspocus's onChange hook:
+ * hooks run a microtask later, after Hocuspocus has already sent the acknowledgement, while the event
+ * fires synchronously inside the transaction, so the hold is in place before the acknowledgement leaves.
  */
 export class DocumentPersistence implements Extension {
   extensionName = 'document-persistence';
@@ -62,6 +66,7 @@ export class DocumentPersistence implements Extension {
       Y.transact(document, () => {
         for (const update of loaded.updates) Y.applyUpdate(document, update);
       });
+      document.on('update', (update: Uint8Array, origin: unknown) => this.persist(documentName, update, origin));
       this.appliedSeq.set(documentName, loaded.seq);
       this.sinceCompaction.set(documentName, loaded.updates.length);
       end();
@@ -72,13 +77,16 @@ export class DocumentPersistence implements Extension {
     }
   }
 
-  async onChange({ documentName, update, transactionOrigin, connection }: onChangePayload): Promise<void> {
-    if (isReplayOrigin(transactionOrigin)) return;
+  private persist(documentName: string, update: Uint8Array, origin: unknown): void {
+    if (isReplayOrigin(origin)) return;
     const tenantId = parseDocumentName(documentName)?.tenantId ?? '';
     const commit = this.deps.commits.append(documentName, tenantId, update);
+    const connection = connectionOf(origin);
     if (connection) this.deps.acks.hold(connection.webSocket, connection.messageAddress, commit);
-    const seq = await commit;
-    this.noteCommitted(documentName, seq);
+    commit.then(
+      (seq) => this.noteCommitted(documentName, seq),
+      (error: unknown) => this.deps.logger.error({ err: error, document: documentName }, 'update not committed'),
+    );
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {

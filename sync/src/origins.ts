@@ -1,3 +1,5 @@
+import type { Connection } from '@hocuspocus/server';
+
 /**
  * Transaction origins for changes this node did not receive from one of its own clients. Hocuspocus's
  * Redis extension marks its updates `{ source: 'redis' }`; the repair loop and the log replay use a
@@ -9,4 +11,11 @@ export function isReplayOrigin(origin: unknown): boolean {
   if (typeof origin !== 'object' || origin === null || !('source' in origin)) return false;
   if (origin.source === 'redis') return true;
   return origin === replayOrigin;
+}
+
+/** The client connection an update came from, when it came from one. */
+export function connectionOf(origin: unknown): Connection | undefined {
+  if (typeof origin !== 'object' || origin === null || !('source' in origin) || origin.source !== 'connection')
+    return undefined;
+  return (origin as { connection: Connection }).connection;
 }

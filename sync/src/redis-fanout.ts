@@ -95,10 +95,10 @@ export class RedisFanout implements Extension {
 
   private createClient(url: string): IORedis {
     const client = new IORedis(url, {
-      // Commands issued during an outage fail fast instead of piling up; what they carried is
-      // recovered by the state-vector exchange and the log repair once Redis is back.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+      // Subscriptions issued while Redis is away wait for it instead of failing for good. Publishing is
+      // skipped while it is down (see onChange), so nothing else piles up; what peers missed meanwhile
+      // is recovered by the state-vector exchange and the log repair on reconnect.
+      maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     });
     client.on('error', (error: Error) => this.logger.debug({ err: error }, 'Redis connection error'));
