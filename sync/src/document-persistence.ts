@@ -1,4 +1,4 @@
-import type { Extension, afterUnloadDocumentPayload, onChangePayload, onLoadDocumentPayload } from '@hocuspocus/server';
+import type { Extension, afterUnloadDocumentPayload, onLoadDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { parseDocumentName, type Logger } from '@pocdojo/shared';
 import type { Compactor } from './compaction.ts';

@@ -1,4 +1,4 @@
-import type { Connection } from '@hocuspocus/server';
+import { isTransactionOrigin, type Connection } from '@hocuspocus/server';
 
 /**
  * Transaction origins for changes this node did not receive from one of its own clients. Hocuspocus's
@@ -15,7 +15,6 @@ export function isReplayOrigin(origin: unknown): boolean {
 
 /** The client connection an update came from, when it came from one. */
 export function connectionOf(origin: unknown): Connection | undefined {
-  if (typeof origin !== 'object' || origin === null || !('source' in origin) || origin.source !== 'connection')
-    return undefined;
-  return (origin as { connection: Connection }).connection;
+  if (!isTransactionOrigin(origin) || origin.source !== 'connection') return undefined;
+  return origin.connection;
 }
