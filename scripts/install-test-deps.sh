@@ -12,6 +12,10 @@ have pg_ctl || [ -x "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | head -n
 have ffmpeg && have ffprobe || need+=(ffmpeg)
 have espeak-ng || need+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The PDF report tests read the text back with pdftotext and list images with pdfimages.
+have pdftotext || need+=(poppler-utils)
+# The web app's end-to-end tests drive Debian's Chromium through playwright-core (e2e/).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

@@ -16,12 +16,14 @@ import { operationRoutes } from './operations/operation-routes.ts';
 import { pocRoutes } from './pocs/poc-routes.ts';
 import { installProblemHandlers } from './problem-details.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { reportRoutes } from './reports/report-routes.ts';
 import { createSearch } from './search/search-setup.ts';
 import { searchRoutes } from './search/search-routes.ts';
 import { userRoutes } from './users/user-routes.ts';
+import { videoRoutes } from './videos/video-routes.ts';
 
 /** The API's features, each a plugin mounted under /api/v1. Adding a feature is adding it here. */
-const features: ApiPlugin[] = [authRoutes, userRoutes, pocRoutes, searchRoutes, dojoRoutes];
+const features: ApiPlugin[] = [authRoutes, userRoutes, pocRoutes, searchRoutes, dojoRoutes, reportRoutes, videoRoutes];
 
 export const apiPrefix = '/api/v1';
 

@@ -13,8 +13,12 @@ export interface S3StoreOptions {
   forcePathStyle: boolean;
 }
 
+export interface S3ObjectStore extends ObjectStore {
+  readonly kind: 's3';
+}
+
 /** Objects in one bucket, keyed `<tenantId>/…`, downloaded through presigned GET URLs. */
-export function createS3ObjectStore(options: S3StoreOptions): ObjectStore {
+export function createS3ObjectStore(options: S3StoreOptions): S3ObjectStore {
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { ConfigError, flag } from '@pocdojo/shared';
 import { z } from 'zod';
-import { createFilesystemObjectStore, loadOrCreateUrlSecret } from './filesystem-object-store.ts';
-import type { ObjectStore } from './object-store.ts';
-import { createS3ObjectStore } from './s3-object-store.ts';
+import {
+  createFilesystemObjectStore,
+  loadOrCreateUrlSecret,
+  type FilesystemObjectStore,
+} from './filesystem-object-store.ts';
+import { createS3ObjectStore, type S3ObjectStore } from './s3-object-store.ts';
 
 /** Object storage variables; the all-in-one server merges this section into its configuration schema. */
 export const storageConfigSection = z.object({
@@ -14,8 +17,9 @@ export const storageConfigSection = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  /** Path-style URLs (`endpoint/bucket/key`), which most self-hosted S3 servers need. */
-  S3_FORCE_PATH_STYLE: flag(true),
+  /** Path-style URLs (`endpoint/bucket/key`), which most self-hosted S3 servers need. A parsed boolean is
+   * accepted too, because the video plugin re-reads this section from the server's parsed configuration. */
+  S3_FORCE_PATH_STYLE: z.union([z.boolean(), flag(true)]),
   /** Secret for the filesystem store's signed URLs; generated into DATA_DIR when unset. */
   STORAGE_URL_SECRET: z.string().min(32).optional(),
 });
@@ -25,7 +29,10 @@ export type StorageConfig = z.infer<typeof storageConfigSection> & { DATA_DIR: s
 /** Path under which the API serves filesystem objects (see file-routes.ts). */
 export const fileRoutePath = '/api/v1/files';
 
-export async function openObjectStore(config: StorageConfig): Promise<ObjectStore> {
+/** Either store; `kind` tells which, so the file route is mounted only for the filesystem one. */
+export type ConfiguredObjectStore = S3ObjectStore | FilesystemObjectStore;
+
+export async function openObjectStore(config: StorageConfig): Promise<ConfiguredObjectStore> {
   if (config.S3_ENDPOINT && !config.S3_BUCKET) throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT is set']);
   if (config.S3_BUCKET) {
     return createS3ObjectStore({

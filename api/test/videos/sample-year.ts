@@ -27,8 +27,18 @@ export function sampleYear(count: number, year = 2026): VideoInput {
     dojoSessions:
       i % 3 === 0
         ? [
-            { startedAt: new Date(Date.UTC(year, (i * 7) % 12, 2 + (i % 27), 14)), minutes: 45, participants: 5 },
-            { startedAt: new Date(Date.UTC(year, (i * 7) % 12, 3 + (i % 25), 14)), minutes: 30, participants: 4 },
+            {
+              title: 'Randori',
+              startedAt: new Date(Date.UTC(year, (i * 7) % 12, 2 + (i % 27), 14)),
+              minutes: 45,
+              participants: 5,
+            },
+            {
+              title: 'Kata',
+              startedAt: new Date(Date.UTC(year, (i * 7) % 12, 3 + (i % 25), 14)),
+              minutes: null,
+              participants: 4,
+            },
           ]
         : [],
   }));

@@ -131,10 +131,15 @@ function paintPocScene(
       const rowY = panel.y + 96 + i * 62;
       ctx.fillStyle = palette.text;
       ctx.font = font(24, 'bold');
-      ctx.fillText(shortDate(session.startedAt), panel.x + 24, rowY);
+      ctx.fillText(
+        wrapText(ctx, `${shortDate(session.startedAt)} · ${session.title}`, panel.w - 48, 1)[0] ?? '',
+        panel.x + 24,
+        rowY,
+      );
       ctx.fillStyle = palette.muted;
       ctx.font = font(20);
-      ctx.fillText(`${Math.round(session.minutes)} min · ${session.participants} people`, panel.x + 24, rowY + 26);
+      const minutes = session.minutes === null ? '' : ` · ${Math.round(session.minutes)} min`;
+      ctx.fillText(`${session.participants} people${minutes}`, panel.x + 24, rowY + 26);
     });
   }
 
@@ -165,7 +170,11 @@ function paintStatisticsScene(
   ctx.fillStyle = palette.muted;
   ctx.font = font(26);
   ctx.fillText(
-    `${statistics.pocCount} POCs · ${statistics.dojoSessions} dojo sessions · ${statistics.dojoMinutes} dojo minutes`,
+    [
+      `${statistics.pocCount} POCs`,
+      `${statistics.dojoSessions} dojo sessions`,
+      ...(statistics.dojoMinutes > 0 ? [`${statistics.dojoMinutes} dojo minutes`] : []),
+    ].join(' · '),
     80,
     145,
   );

@@ -52,7 +52,7 @@ export function yearStatistics(pocs: readonly VideoPoc[], topN = 5): YearStatist
     const language = poc.language ?? UNKNOWN_LANGUAGE;
     languages.set(language, (languages.get(language) ?? 0) + 1);
     dojoSessions += poc.dojoSessions.length;
-    dojoMinutes += poc.dojoSessions.reduce((sum, s) => sum + s.minutes, 0);
+    dojoMinutes += poc.dojoSessions.reduce((sum, s) => sum + (s.minutes ?? 0), 0);
   }
   const topLanguages = [...languages.entries()]
     .map(([language, count]) => ({ language, count }))

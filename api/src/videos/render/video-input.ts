@@ -5,8 +5,10 @@ import { z } from 'zod';
  * benchmarked and run in a worker process from one value.
  */
 export const dojoSessionSummarySchema = z.object({
+  title: z.string(),
   startedAt: z.coerce.date(),
-  minutes: z.number().nonnegative(),
+  /** Null when the session's length is not recorded. */
+  minutes: z.number().nonnegative().nullable(),
   participants: z.number().int().nonnegative(),
 });
 

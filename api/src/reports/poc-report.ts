@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
+
+/**
+ * The POC report of one year, for a whole tenant or one person. Every figure is a GROUP BY in Postgres
+ * (the rows never travel to Node), scoped by row-level security through the tenant transaction and by an
+ * owner filter when the report is about one person.
+ */
+const count = z.number().int().nonnegative();
+
+export const pocReportSchema = z.object({
+  tenant: z.object({ id: z.string(), name: z.string() }),
+  scope: z.object({
+    year: z.number().int(),
+    /** The person the report is about; null for the whole tenant (admins only). */
+    userId: z.string().nullable(),
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+  }),
+  totals: z.object({ pocs: count, contributors: count }),
+  /** Twelve entries, January first; month is `YYYY-MM`. */
+  perMonth: z.array(z.object({ month: z.string(), pocs: count })),
+  perLanguage: z.array(z.object({ language: z.string(), pocs: count })),
+  /** The 50 most used tags. */
+  perTag: z.array(z.object({ tag: z.string(), pocs: count })),
+  perStatus: z.array(z.object({ status: z.string(), pocs: count })),
+  /** The 10 people with the most POCs in the period. */
+  topContributors: z.array(z.object({ userId: z.string(), displayName: z.string(), pocs: count })),
+  dojos: z.object({
+    /** Dojos opened in the period (on the tenant, or that the person created or joined). */
+    sessions: count,
+    /** Distinct people who joined those dojos (removed members excluded). */
+    participants: count,
+    /** Dojos opened on one of the period's POCs. */
+    onPocs: count,
+    /**
+     * Minutes, turns and chat messages live in the dojo's control and chat documents, which the
+     * database does not aggregate yet; null until the dojo rules record them in a table.
+     */
+    minutes: count.nullable(),
+    turns: count.nullable(),
+    chatMessages: count.nullable(),
+  }),
+});
+
+export type PocReport = z.infer<typeof pocReportSchema>;
+
+export interface ReportScope {
+  tenantId: string;
+  year: number;
+  userId: string | null;
+}
+
+const TOP_TAGS = 50;
+const TOP_CONTRIBUTORS = 10;
+
+export async function buildPocReport(trx: TenantTransaction, scope: ReportScope): Promise<PocReport> {
+  const from = new Date(Date.UTC(scope.year, 0, 1));
+  const to = new Date(Date.UTC(scope.year + 1, 0, 1));
+  const pocs = trx
+    .selectFrom('pocs')
+    .where('created_at', '>=', from)
+    .where('created_at', '<', to)
+    .$if(scope.userId !== null, (qb) => qb.where('owner_id', '=', scope.userId ?? ''));
+
+  const tenant = await trx
+    .selectFrom('tenants')
+    .select(['id', 'name'])
+    .where('id', '=', scope.tenantId)
+    .executeTakeFirstOrThrow();
+  const totals = await pocs
+    .select([sql<string>`count(*)`.as('pocs'), sql<string>`count(DISTINCT owner_id)`.as('contributors')])
+    .executeTakeFirstOrThrow();
+  const months = await pocs
+    .select([
+      sql<number>`extract(month FROM created_at AT TIME ZONE 'UTC')::int`.as('month'),
+      sql<string>`count(*)`.as('pocs'),
+    ])
+    .groupBy(sql`1`)
+    .execute();
+  const languages = await pocs
+    .select(['language', sql<string>`count(*)`.as('pocs')])
+    .groupBy('language')
+    .orderBy(sql`count(*)`, 'desc')
+    .orderBy('language')
+    .execute();
+  const tags = await trx
+    .selectFrom(pocs.select(sql<string>`unnest(tags)`.as('tag')).as('t'))
+    .select(['t.tag', sql<string>`count(*)`.as('pocs')])
+    .groupBy('t.tag')
+    .orderBy(sql`count(*)`, 'desc')
+    .orderBy('t.tag')
+    .limit(TOP_TAGS)
+    .execute();
+  const statuses = await pocs
+    .select(['status', sql<string>`count(*)`.as('pocs')])
+    .groupBy('status')
+    .orderBy(sql`count(*)`, 'desc')
+    .orderBy('status')
+    .execute();
+  const contributors = await trx
+    .with('counts', () =>
+      pocs
+        .select(['owner_id', sql<string>`count(*)`.as('pocs')])
+        .groupBy('owner_id')
+        .orderBy(sql`count(*)`, 'desc')
+        .orderBy('owner_id')
+        .limit(TOP_CONTRIBUTORS),
+    )
+    .selectFrom('counts')
+    .leftJoin('users', 'users.id', 'counts.owner_id')
+    .select(['counts.owner_id', 'counts.pocs', 'users.display_name'])
+    .orderBy('counts.pocs', 'desc')
+    .orderBy('counts.owner_id')
+    .execute();
+
+  const dojos = trx
+    .selectFrom('dojos as d')
+    .where('d.created_at', '>=', from)
+    .where('d.created_at', '<', to)
+    .$if(scope.userId !== null, (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb('d.created_by', '=', scope.userId ?? ''),
+          eb.exists(
+            eb
+              .selectFrom('dojo_members as own')
+              .select('own.dojo_id')
+              .whereRef('own.dojo_id', '=', 'd.id')
+              .where('own.user_id', '=', scope.userId ?? ''),
+          ),
+        ]),
+      ),
+    );
+  const dojoFigures = await dojos
+    .leftJoin('dojo_members as m', (join) => join.onRef('m.dojo_id', '=', 'd.id').on('m.removed', '=', false))
+    .select([
+      sql<string>`count(DISTINCT d.id)`.as('sessions'),
+      sql<string>`count(DISTINCT m.user_id)`.as('participants'),
+      sql<string>`count(DISTINCT d.id) FILTER (WHERE d.poc_id IS NOT NULL)`.as('on_pocs'),
+    ])
+    .executeTakeFirstOrThrow();
+
+  const perMonthCounts = new Map(months.map((m) => [Number(m.month), Number(m.pocs)]));
+  return pocReportSchema.parse({
+    tenant,
+    scope: { year: scope.year, userId: scope.userId, from: from.toISOString(), to: to.toISOString() },
+    totals: { pocs: Number(totals.pocs), contributors: Number(totals.contributors) },
+    perMonth: Array.from({ length: 12 }, (_, i) => ({
+      month: `${scope.year}-${String(i + 1).padStart(2, '0')}`,
+      pocs: perMonthCounts.get(i + 1) ?? 0,
+    })),
+    perLanguage: languages.map((l) => ({ language: l.language, pocs: Number(l.pocs) })),
+    perTag: tags.map((t) => ({ tag: t.tag, pocs: Number(t.pocs) })),
+    perStatus: statuses.map((s) => ({ status: s.status, pocs: Number(s.pocs) })),
+    topContributors: contributors.map((c) => ({
+      userId: c.owner_id,
+      displayName: c.display_name ?? c.owner_id,
+      pocs: Number(c.pocs),
+    })),
+    dojos: {
+      sessions: Number(dojoFigures.sessions),
+      participants: Number(dojoFigures.participants),
+      onPocs: Number(dojoFigures.on_pocs),
+      minutes: null,
+      turns: null,
+      chatMessages: null,
+    },
+  });
+}
