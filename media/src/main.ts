@@ -3,7 +3,13 @@
  * /media signaling plus /healthz, /readyz and /metrics on MEDIA_PORT. The all-in-one process mounts the same
  * service on its own port instead.
  */
-import { App, us_listen_socket_close, type HttpResponse, type us_listen_socket } from 'uWebSockets.js';
+import {
+  App,
+  us_listen_socket_close,
+  us_socket_local_port,
+  type HttpResponse,
+  type us_listen_socket,
+} from 'uWebSockets.js';
 import { createIdentity, createLogger, createMetricsRegistry, readConfig } from '@pocdojo/shared';
 import { mediaConfigSchema } from './media-config.ts';
 import { createVoiceService } from './voice-service.ts';
@@ -46,7 +52,10 @@ const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>
     socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.MEDIA_PORT}`)),
   ),
 );
-logger.info({ host: config.HOST, port: config.MEDIA_PORT, voice: voice.status() }, 'media service listening');
+logger.info(
+  { host: config.HOST, port: us_socket_local_port(listenSocket), voice: voice.status() },
+  'media service listening',
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -122,6 +122,8 @@ export class VoiceTestClient {
   private negotiation: Promise<void> = Promise.resolve();
   private sendTimer: NodeJS.Timeout | undefined;
   closeCode: number | undefined;
+  /** Set when applying the server's consumers failed; every wait then fails with it. */
+  private failure: Error | undefined;
 
   private constructor(
     private readonly socket: WebSocket,
@@ -270,6 +272,11 @@ export class VoiceTestClient {
   waitUntil<T>(probe: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
+        if (this.failure) {
+          cleanup();
+          reject(this.failure);
+          return;
+        }
         const value = probe();
         if (value === undefined || value === false) return;
         cleanup();

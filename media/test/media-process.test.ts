@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIdentity } from '@pocdojo/shared';
+import { startLocalStunServer } from './local-stun-server.ts';
+import { VoiceTestClient } from './webrtc-voice-client.ts';
+
+let child: ChildProcess;
+let dataDir: string;
+let base: string;
+let exited: Promise<number | null>;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-media-process-'));
+  child = spawn(process.execPath, ['--import', 'tsx', 'media/src/main.ts'], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      MEDIA_PORT: '0',
+      MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === 'media service listening' && entry.port) resolve(entry.port);
+    });
+    child.once('exit', (code) => reject(new Error(`media process exited with ${code}`)));
+  });
+  base = `127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm run media: the voice service as its own process', () => {
+  it('answers /healthz, /readyz and /metrics', async () => {
+    expect((await fetch(`http://${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ available: true, workers: 1, mediasoupVersion: '3.8.4' });
+    const metrics = await (await fetch(`http://${base}/metrics`)).text();
+    expect(metrics).toMatch(/^media_workers\{service="media"\} 1$/m);
+  });
+
+  it('admits a token from the shared identity, and closes sessions with 4503 on SIGTERM before exiting 0', async () => {
+    const identity = await createIdentity({ DATA_DIR: dataDir, AUTH_ISSUER: 'poc-dojo', AUTH_AUDIENCE: 'poc-dojo' });
+    const token = await identity.issuer!.issue({ sub: 'alice', tid: 't_acme', roles: ['participant'], dojo: 'd1' }, 60);
+    const stun = await startLocalStunServer();
+    const client = await VoiceTestClient.connect(`ws://${base}/media`, stun.url);
+    expect(await client.join(token, 't_acme/d1')).toMatchObject({ canProduce: true, muted: false });
+
+    child.kill('SIGTERM');
+    expect(await client.waitForClose()).toBe(4503);
+    expect(await exited).toBe(0);
+    await client.close();
+    await stun.close();
+  });
+});

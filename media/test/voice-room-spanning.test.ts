@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VoiceTestClient } from './webrtc-voice-client.ts';
+import { startVoiceTestServer, type VoiceTestServer } from './voice-test-server.ts';
+
+const peerCount = 40;
+/** 10 packets a second per speaker keeps 40 × 39 streams within what the test's own WebRTC stack decrypts. */
+const packetIntervalMs = 100;
+
+let server: VoiceTestServer;
+
+beforeAll(async () => {
+  // Two workers, mediasoup's ~500 consumers each: a 40-peer room (1,560 consumers) must span both.
+  server = await startVoiceTestServer({ MEDIA_WORKERS: '2', MEDIA_CONSUMERS_PER_WORKER: '500' });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe(`a dojo of ${peerCount} speakers`, () => {
+  const clients: VoiceTestClient[] = [];
+  const userIds = Array.from({ length: peerCount }, (_, i) => `u${String(i).padStart(2, '0')}`);
+
+  it('spans two workers, and every peer hears every other', { timeout: 180_000 }, async () => {
+    const started = performance.now();
+    const enter = async (userId: string) => {
+      const client = await server.connectClient();
+      await client.join(
+        await server.token({ sub: userId, tid: 't_big', roles: ['participant'], dojo: 'town' }),
+        't_big/town',
+      );
+      await client.startReceiving();
+      await client.startSending(packetIntervalMs);
+      return client;
+    };
+    // One after another, so that placement is the same on every run: the first 22 fit worker 0's budget.
+    for (const userId of userIds) clients.push(await enter(userId));
+    const joined = performance.now();
+
+    const room = server.voice.room({ tenantId: 't_big', dojoId: 'town' });
+    expect(room?.workers).toHaveLength(2);
+
+    const missing = () =>
+      clients.flatMap((client, i) =>
+        userIds
+          .filter((other, j) => i !== j && client.packetsFromUser(other) < 3)
+          .map((other) => `${userIds[i]}←${other}`),
+      );
+    await clients[0]
+      ?.waitUntil(() => missing().length === 0, 'every peer hearing every other', 120_000)
+      .catch(() => {
+        throw new Error(`not heard yet: ${missing().slice(0, 20).join(', ')} (${missing().length} pairs)`);
+      });
+    const heard = performance.now();
+
+    const usage = await server.voice.workerUsage();
+    const perWorker = room?.workers.map((worker) => `worker ${worker.index}: ${worker.consumers} consumers`).join(', ');
+    process.stdout.write(
+      [
+        `voice room of ${peerCount} peers, ${peerCount * (peerCount - 1)} streams, ${packetIntervalMs} ms packets`,
+        `  joined and producing in ${((joined - started) / 1000).toFixed(1)} s; all pairs heard ${((heard - joined) / 1000).toFixed(1)} s later`,
+        `  ${perWorker}`,
+        ...usage.map(
+          (u) =>
+            `  worker ${u.worker.index} (pid ${u.worker.pid}): cpu ${u.cpuSeconds.toFixed(2)} s, max rss ${(u.maxRssBytes / 2 ** 20).toFixed(1)} MiB`,
+        ),
+        '',
+      ].join('\n'),
+    );
+    expect(missing()).toEqual([]);
+  });
+});
