@@ -13,6 +13,8 @@ import { facetSize, queryWords, type SearchEngine, type SearchQuery, type Search
  *   `kube:* & opera:*`): search-as-you-type.
  * - Typos: pg_trgm word similarity between the query and `pocs.search_text` (name and tags), so
  *   `kubernets` still finds `Kubernetes operator`.
+ * - Both matches run through their GIN indexes in `pocdojo_search_candidates`; the rest of the
+ *   query (scores, filters, facets) works on those candidates under row-level security.
  * - Score: weighted ts_rank + word similarity + a bonus for an exact name match.
  * - Facets count languages and tags over every match; highlights come from ts_headline on the page only.
  * One statement, one round trip, inside a tenant transaction (row-level security applies).
@@ -48,8 +50,9 @@ export function createPostgresSearch(db: Kysely<Database>): SearchEngine {
       const tsquery = words.map((word) => `${word}:*`).join(' & ');
       const hasText = words.length > 0;
 
+      // Candidates come from the GIN indexes (see the search-candidates migration for why a function).
       const textMatch = hasText
-        ? sql`AND (search @@ to_tsquery('simple', ${tsquery}) OR search_text %> ${text})`
+        ? sql`AND id IN (SELECT pocdojo_search_candidates(to_tsquery('simple', ${tsquery}), ${text}))`
         : sql``;
       const languageMatch = query.language ? sql`AND lower(language) = lower(${query.language})` : sql``;
       const tagsMatch = query.tags.length > 0 ? sql`AND tags @> ${query.tags}::text[]` : sql``;

@@ -127,6 +127,8 @@ export interface SearchOutboxTable {
   operation: 'upsert' | 'delete';
   attempts: Generated<number>;
   created_at: Generated<Date>;
+  /** Set once OpenSearch has the change; kept for a while so a reindex can replay recent changes. */
+  processed_at: ColumnType<Date | null, never, Date | null>;
 }
 
 /** One requested yearly video render; `superseded_at` marks renders replaced by a forced or retried request. */
