@@ -74,7 +74,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   };
   app.addHook('onClose', async () => search.close());
 
-  app.get('/.well-known/jwks.json', { schema: { hide: true } }, async () => deps.identity.jwks);
+  app.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
+    // Verifiers cache the key set; five minutes keeps a key rotation visible soon enough.
+    reply.header('cache-control', 'public, max-age=300').send(deps.identity.jwks),
+  );
   app.get(`${apiPrefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   for (const feature of features) await app.register(feature, { prefix: apiPrefix, context });
   await app.register(operationRoutes, { context });

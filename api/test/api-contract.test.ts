@@ -153,6 +153,7 @@ describe('auth', () => {
     const reply = await call<{ keys: { kid: string; kty: string }[] }>(api.app, 'GET', '/.well-known/jwks.json');
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual(api.identity.jwks);
+    expect(reply.headers['cache-control']).toBe('public, max-age=300');
     expect(reply.body.keys[0]).toMatchObject({ kty: 'OKP' });
   });
 
@@ -588,5 +589,16 @@ describe('documentation', () => {
     const page = await api.app.inject({ method: 'GET', url: '/api/v1/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
+  });
+});
+
+describe('operations', () => {
+  it('answers liveness, readiness and Prometheus metrics', async () => {
+    expect((await call(api.app, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await call(api.app, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+    const metrics = await api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('api_http_request_duration_seconds_bucket');
+    expect(metrics.body).toContain('route="/api/v1/pocs"');
   });
 });

@@ -98,7 +98,6 @@ export class SearchIndexer {
     for (const row of rows) byPoc.set(row.poc_id, [...(byPoc.get(row.poc_id) ?? []), row]);
     const current = await this.loadPocs(trx, [...byPoc.keys()]);
     const lines: Record<string, unknown>[] = [];
-    const done: string[] = [];
     for (const [pocId, changes] of byPoc) {
       const poc = current.get(pocId);
       const deletion = changes.filter((c) => c.operation === 'delete').at(-1);
@@ -107,13 +106,12 @@ export class SearchIndexer {
       } else if (poc) {
         await this.ensureTenantAlias(poc.tenantId);
         lines.push(...bulkIndexLines(target, poc));
-      } else {
-        // Deleted since: its delete row follows (or came before); nothing to index.
-        done.push(...changes.map((c) => c.id));
       }
+      // Neither: deleted since the upsert was queued; nothing to send, and its rows count as done.
     }
     const failedPocs = new Set<string>();
     for (const item of await this.gateway.bulk(lines)) {
+      // 409: OpenSearch already holds this or a newer version; 404 on delete: already gone.
       const fine =
         (item.status >= 200 && item.status < 300) ||
         item.status === 409 ||
@@ -123,9 +121,9 @@ export class SearchIndexer {
         this.logger.warn({ pocId: item.id, status: item.status, error: item.error }, 'search index update failed');
       }
     }
+    const done: string[] = [];
     const failed: string[] = [];
     for (const [pocId, changes] of byPoc) {
-      if (done.includes(changes[0]?.id ?? '')) continue;
       (failedPocs.has(pocId) ? failed : done).push(...changes.map((c) => c.id));
     }
     return { done, failed };
