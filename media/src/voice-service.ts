@@ -1,7 +1,7 @@
 import { DomainError, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
-import { resolveWorkerBinary, type MediaConfig } from './media-config.ts';
+import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
 import { SignalingSession } from './signaling-session.ts';
 import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
 import { closeCodes } from './voice-protocol.ts';
@@ -9,7 +9,8 @@ import { VoiceRoom } from './voice-room.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface VoiceServiceDeps {
-  config: MediaConfig;
+  /** The voice settings (`mediaSettingsShape`), read with the rest of the process's configuration. */
+  config: MediaSettings;
   /** The same verifier the rest of the process uses (`identity.verifier`). */
   verifier: TokenVerifier;
   logger: Logger;
