@@ -46,6 +46,8 @@ export const mediaSettingsShape = {
   MEDIA_RTC_MIN_PORT: port(40000),
   MEDIA_RTC_MAX_PORT: port(49999),
   MEDIA_TURN_SERVERS: iceServersSchema,
+  /** Signaling requests a session may send per second (bursts of five seconds' worth pass). */
+  MEDIA_REQUESTS_PER_SECOND: positiveInt(20),
   MEDIA_WORKER_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('error'),
 };
 

@@ -19,6 +19,7 @@ import type { VoiceRoom } from './voice-room.ts';
 export interface SessionContext {
   verifier: TokenVerifier;
   policy: DojoVoicePolicy;
+  requestsPerSecond: number;
   logger: Logger;
   /** The room for this id, opened on demand; throws `unavailable` when voice cannot run here. */
   openRoom(id: VoiceRoomId): Promise<VoiceRoom>;
@@ -39,11 +40,16 @@ export interface SessionSocket {
 export class SignalingSession implements PeerConnection {
   private joined: { room: VoiceRoom; roomId: VoiceRoomId; peer: VoicePeer } | undefined;
   private closed = false;
+  /** A token bucket: a participant needs a handful of requests; a flood is a bug or abuse. */
+  private allowance: number;
+  private allowanceAt = Date.now();
 
   constructor(
     private readonly socket: SessionSocket,
     private readonly context: SessionContext,
-  ) {}
+  ) {
+    this.allowance = context.requestsPerSecond * 5;
+  }
 
   /** One text frame from the client. */
   receive(text: string): void {
@@ -53,6 +59,10 @@ export class SignalingSession implements PeerConnection {
       return;
     }
     const { request } = decoded;
+    if (!this.withinRate()) {
+      this.write(encodeError(request.id, { code: 'rate_limited', message: 'too many voice requests; slow down' }));
+      return;
+    }
     this.handle(request).then(
       (data) => this.write(encodeResponse(request.id, data ?? {})),
       (error: unknown) => {
@@ -81,6 +91,16 @@ export class SignalingSession implements PeerConnection {
   closedByClient(): void {
     this.closed = true;
     this.leave();
+  }
+
+  private withinRate(): boolean {
+    const now = Date.now();
+    const rate = this.context.requestsPerSecond;
+    this.allowance = Math.min(rate * 5, this.allowance + ((now - this.allowanceAt) / 1000) * rate);
+    this.allowanceAt = now;
+    if (this.allowance < 1) return false;
+    this.allowance -= 1;
+    return true;
   }
 
   private write(text: string): void {

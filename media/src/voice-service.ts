@@ -118,7 +118,14 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     rooms: () => openRooms.values(),
   });
 
-  const sessionContext = { verifier: deps.verifier, policy, logger, openRoom, room };
+  const sessionContext = {
+    verifier: deps.verifier,
+    policy,
+    logger,
+    openRoom,
+    room,
+    requestsPerSecond: config.MEDIA_REQUESTS_PER_SECOND,
+  };
 
   return {
     attach(app, path = '/media') {

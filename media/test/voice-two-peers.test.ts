@@ -145,6 +145,18 @@ describe('joining voice', () => {
   });
 });
 
+describe('a flood of requests', () => {
+  it('is answered with rate_limited past the burst allowance', async () => {
+    const client = await server.connectClient();
+    const replies = await Promise.allSettled(Array.from({ length: 150 }, () => client.request(methods.leave, {})));
+    const codes = replies.map((reply) =>
+      reply.status === 'rejected' ? (reply.reason as { code: string }).code : 'ok',
+    );
+    expect(codes.filter((code) => code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(codes.slice(0, 100).every((code) => code === 'invalid')).toBe(true);
+  });
+});
+
 describe('observers', () => {
   it('listen only: producing is refused until a facilitator lets them speak', async () => {
     const olive = await joinDojo('olive', 'observer', 'd3');
