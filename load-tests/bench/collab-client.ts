@@ -82,24 +82,34 @@ export class CollabClient {
     socket.binaryType = 'nodebuffer';
     this.socket = socket;
     return new Promise<JoinTiming>((resolve, reject) => {
-      let synced = false;
-      const timer = setTimeout(() => fail(new JoinError('timeout', `no sync within ${timeoutMs} ms`)), timeoutMs);
+      let settled = false;
+      let joined = false;
+      // What arrived before a failure says where the handshake stopped.
+      const received: string[] = [];
+      const timer = setTimeout(
+        () =>
+          fail(
+            new JoinError('timeout', `no sync within ${timeoutMs} ms (received: ${received.join(', ') || 'nothing'})`),
+          ),
+        timeoutMs,
+      );
       const fail = (error: JoinError) => {
-        if (synced) return;
-        synced = true;
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        socket.removeAllListeners('close');
         socket.terminate();
         reject(error);
       };
       const done = () => {
-        if (synced) return;
-        synced = true;
+        if (settled) return;
+        settled = joined = true;
         clearTimeout(timer);
         resolve({ connectMs, syncMs: performance.now() - startedAt });
       };
       socket.on('error', (error) => fail(new JoinError('socket', error.message)));
       socket.on('close', (code, reason) => {
-        if (synced) return this.events.onClose?.(code);
+        if (joined) return this.events.onClose?.(code);
         fail(new JoinError('closed', `closed ${code} ${reason.toString()}`));
       });
       socket.on('open', () => {
@@ -114,10 +124,11 @@ export class CollabClient {
         if (isPing(frame)) return socket.send(pongFrame);
         // The relay forwards the writer's Hocuspocus frames untouched.
         const { message } = decodeMessage(dialect === 'relay' ? 'hocuspocus' : this.framing.kind, frame);
+        if (!joined && received.length < 8) received.push(message.type);
         switch (message.type) {
           case 'sync-step2':
             if (this.doc) Y.applyUpdate(this.doc, message.update, 'server');
-            if (synced) this.events.onUpdate?.(message.update);
+            if (joined) this.events.onUpdate?.(message.update);
             return done();
           case 'update':
             if (this.doc) Y.applyUpdate(this.doc, message.update, 'server');

@@ -217,6 +217,7 @@ function rowsFor(name: ScenarioName, label: string, results: Partial<Record<Serv
         values: pick(isConnections, (r) => r.joinErrors + r.droppedAfterJoin),
       },
       { scenario: label, metric: 'sync p99', unit: 'ms', values: pick(isConnections, (r) => r.syncMs?.p99) },
+      // Growth per connection only means something after a forced GC (idle); otherwise report the server's RSS.
       ...(name === 'idle'
         ? [
             {
@@ -225,14 +226,21 @@ function rowsFor(name: ScenarioName, label: string, results: Partial<Record<Serv
               unit: 'KiB',
               values: pick(isConnections, (r) => r.heapBytesPerConnection && r.heapBytesPerConnection / 1024),
             },
+            {
+              scenario: label,
+              metric: 'RSS per connection',
+              unit: 'KiB',
+              values: pick(isConnections, (r) => r.rssBytesPerConnection / 1024),
+            },
           ]
-        : []),
-      {
-        scenario: label,
-        metric: 'RSS per connection',
-        unit: 'KiB',
-        values: pick(isConnections, (r) => r.rssBytesPerConnection / 1024),
-      },
+        : [
+            {
+              scenario: label,
+              metric: 'server RSS',
+              unit: 'MiB',
+              values: pick(isConnections, (r) => r.serverRssBytes / 2 ** 20),
+            },
+          ]),
     ];
   }
   if (name === 'large-document') {

@@ -25,6 +25,7 @@ export interface RoomLoad {
 export interface DeliveryResult {
   connections: number;
   joinErrors: number;
+  joinErrorSamples: string[];
   droppedAfterJoin: number;
   sent: number;
   /** Each edit counts once per client in the room other than its writer. */
@@ -109,6 +110,7 @@ export async function measureDelivery(
     return {
       connections: reports.reduce((sum, r) => sum + r.joined, 0),
       joinErrors: reports.reduce((sum, r) => sum + r.joinErrors, 0),
+      joinErrorSamples: reports.flatMap((r) => r.joinErrorSamples).slice(0, 5),
       droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
       sent: reports.reduce((sum, r) => sum + r.sent, 0),
       expected,
@@ -130,6 +132,8 @@ export interface ConnectionsResult {
   requested: number;
   connected: number;
   joinErrors: number;
+  /** The first few join failures, as the clients saw them. */
+  joinErrorSamples: string[];
   droppedAfterJoin: number;
   connectMs: Distribution | undefined;
   syncMs: Distribution | undefined;
@@ -164,6 +168,7 @@ export async function measureConnections(
       requested: options.connections,
       connected,
       joinErrors: reports.reduce((sum, r) => sum + r.joinErrors, 0),
+      joinErrorSamples: reports.flatMap((r) => r.joinErrorSamples).slice(0, 5),
       droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
       connectMs: distribution(reports.map((r) => r.connectMs)),
       syncMs: distribution(reports.map((r) => r.syncMs)),
