@@ -14,7 +14,11 @@ export function App() {
   const session = useSession();
 
   useEffect(() => {
-    if (!session && route.name !== 'signin') navigate(`/signin?next=${encodeURIComponent(currentPath())}`);
+    if (session || route.name === 'signin') return;
+    // An invitation link names the team (`#/dojos/abc?tenant=acme`): the sign-in form starts with it.
+    const [path = '/', query = ''] = currentPath().split('?');
+    const tenant = new URLSearchParams(query).get('tenant');
+    navigate(`/signin?${tenant ? `tenant=${encodeURIComponent(tenant)}&` : ''}next=${encodeURIComponent(path)}`);
   }, [session, route.name]);
 
   if (route.name === 'signin') return <SignInPage tenant={route.tenant} next={route.next} />;

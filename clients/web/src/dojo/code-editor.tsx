@@ -24,6 +24,8 @@ export interface ScrollRequest {
 const editorTheme = EditorView.theme({
   '&': { height: '100%', fontSize: '14px' },
   '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace' },
+  // Room above the first line for the name tags of carets there.
+  '.cm-content': { paddingTop: '16px' },
   // Names stay visible next to remote carets: in a dojo you want to see who is where at a glance.
   '.cm-ySelectionInfo': { opacity: '1', top: '-1.25em', fontSize: '11px', padding: '1px 4px', borderRadius: '3px' },
 });

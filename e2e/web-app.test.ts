@@ -1,0 +1,172 @@
+/**
+ * The web app end to end in Debian's Chromium (driven by playwright-core): a facilitator signs up,
+ * registers a POC, finds it again with a typo, adds a teammate and opens a dojo; the teammate joins
+ * through the invitation link in a second browser context; both type in the shared editor and see
+ * each other's text and named cursors; a reload keeps everything. Screenshots of every step go to
+ * test-artifacts/web/.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebStack, type WebStack } from './support/web-stack.ts';
+
+const artifacts = new URL('../test-artifacts/web/', import.meta.url).pathname;
+const password = 'correct horse battery staple';
+
+/** The editor's text without the remote carets and name tags drawn inside it. */
+const editorText = (page: Page): Promise<string> =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.cm-line')]
+      .map((line) => {
+        const copy = line.cloneNode(true) as HTMLElement;
+        copy.querySelectorAll('.cm-ySelectionCaret').forEach((caret) => caret.remove());
+        return copy.textContent;
+      })
+      .join('\n'),
+  );
+
+describe('the web app in a real browser', () => {
+  let stack: WebStack;
+  let browser: Browser;
+  let ada: Page;
+  let bob: Page;
+  let dojoUrl = '';
+  let tenantSlug = '';
+  let step = 0;
+  const shoot = async (page: Page, name: string) => {
+    step += 1;
+    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png`, fullPage: true });
+  };
+
+  beforeAll(async () => {
+    // The browser tests the app as the source stands now.
+    await promisify(execFile)('npm', ['run', 'build:web'], { cwd: new URL('..', import.meta.url).pathname });
+    await mkdir(artifacts, { recursive: true });
+    stack = await startWebStack();
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    ada = await (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
+    bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    for (const page of [ada, bob]) page.setDefaultTimeout(15_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('signs up a new team and lands on the POC list', async () => {
+    await ada.goto(stack.origin);
+    await ada.getByRole('tab', { name: 'Create a team' }).click();
+    await ada.getByLabel('Team name').fill('Acme Dojo');
+    await ada.getByLabel('Your name').fill('Ada');
+    await ada.getByLabel('Email').fill('ada@acme.test');
+    await ada.getByLabel('Password').fill(password);
+    await ada.getByRole('button', { name: 'Create team' }).click();
+    await ada.getByRole('heading', { name: 'Proofs of concept' }).waitFor();
+    tenantSlug = await ada.evaluate(
+      () => (JSON.parse(localStorage.getItem('pocdojo.session') ?? '{}') as { tenant: { slug: string } }).tenant.slug,
+    );
+    expect(tenantSlug).not.toBe('');
+    await shoot(ada, 'signed-up');
+  });
+
+  it('creates a POC', async () => {
+    await ada.getByRole('button', { name: 'New POC' }).click();
+    await ada.getByLabel('Name').fill('Kubernetes operator');
+    await ada.getByLabel('Description').fill('Reconciles dojo rooms as custom resources.');
+    await ada.getByLabel('Language').fill('go');
+    await ada.getByLabel('Tags (comma separated)').fill('k8s, operator');
+    await shoot(ada, 'poc-form');
+    await ada.getByRole('button', { name: 'Create POC' }).click();
+    await ada.getByRole('heading', { name: 'Kubernetes operator' }).waitFor();
+    await shoot(ada, 'poc-created');
+  });
+
+  it('finds the POC again by a typo search', async () => {
+    await ada.goto(`${stack.origin}/#/pocs`);
+    await ada.getByLabel('Search POCs').fill('kubernets');
+    await ada.getByRole('link', { name: /Kubernetes operator/ }).waitFor();
+    await expect(ada.getByText('1 result', { exact: true }).isVisible()).resolves.toBe(true);
+    await shoot(ada, 'typo-search');
+  });
+
+  it('adds a teammate', async () => {
+    await ada.getByRole('link', { name: 'Users' }).click();
+    await ada.getByLabel('Name', { exact: true }).fill('Bob');
+    await ada.getByLabel('Email').fill('bob@acme.test');
+    await ada.getByLabel('Initial password').fill(password);
+    await ada.getByRole('button', { name: 'Add member' }).click();
+    await ada.getByRole('cell', { name: 'bob@acme.test' }).waitFor();
+    await shoot(ada, 'teammate-added');
+  });
+
+  it('opens a dojo on the POC', async () => {
+    await ada.goto(`${stack.origin}/#/pocs`);
+    await ada.getByRole('link', { name: /Kubernetes operator/ }).click();
+    await ada.getByLabel('Dojo title').fill('Operator kata');
+    await ada.getByRole('button', { name: 'Start a dojo' }).click();
+    await ada.getByRole('heading', { name: 'Operator kata' }).waitFor();
+    await ada.getByText('Online').waitFor();
+    await ada.locator('.cm-content').waitFor();
+    expect(await ada.getByRole('button', { name: 'main.go', exact: true }).isVisible()).toBe(true);
+    dojoUrl = ada.url();
+    await shoot(ada, 'dojo-open');
+  });
+
+  it('lets the teammate join through the invitation link', async () => {
+    await bob.goto(`${dojoUrl}?tenant=${tenantSlug}`);
+    await bob.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await bob.getByLabel('Team (slug)').inputValue()).toBe(tenantSlug);
+    await bob.getByLabel('Email').fill('bob@acme.test');
+    await bob.getByLabel('Password').fill(password);
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('heading', { name: 'Operator kata' }).waitFor();
+    await bob.locator('.cm-content').waitFor();
+    await shoot(bob, 'teammate-joined');
+  });
+
+  it('shows both people each other’s text and named cursors', async () => {
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.type('package main // typed by Ada');
+    await bob.getByText('typed by Ada').waitFor();
+    await bob.locator('.cm-content').click();
+    await bob.keyboard.press('Control+End');
+    await bob.keyboard.press('Enter');
+    await bob.keyboard.type('// and Bob was here');
+    await ada.getByText('and Bob was here').waitFor();
+    await ada.locator('.cm-ySelectionInfo', { hasText: 'Bob' }).waitFor();
+    await bob.locator('.cm-ySelectionInfo', { hasText: 'Ada' }).waitFor();
+    await shoot(ada, 'ada-sees-bob');
+    await shoot(bob, 'bob-sees-ada');
+  });
+
+  it('keeps everything after a reload', async () => {
+    await ada.getByText('Online').waitFor();
+    await ada.waitForFunction(() => !document.querySelector('.status')?.textContent?.includes('unsynced'));
+    await ada.reload();
+    await ada.getByText('and Bob was here').waitFor();
+    expect(await editorText(ada)).toBe('package main // typed by Ada\n// and Bob was here');
+    await shoot(ada, 'after-reload');
+  });
+
+  it('fits a phone screen', async () => {
+    await bob.setViewportSize({ width: 390, height: 844 });
+    await bob.locator('.cm-content').waitFor();
+    const overflow = await bob.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shoot(bob, 'phone');
+  });
+});
