@@ -15,17 +15,16 @@ import { startWebStack, type WebStack } from './support/web-stack.ts';
 const artifacts = new URL('../test-artifacts/web/', import.meta.url).pathname;
 const password = 'correct horse battery staple';
 
+// Code that runs in the page is given as text: this file is type-checked for Node, without DOM types.
 /** The editor's text without the remote carets and name tags drawn inside it. */
 const editorText = (page: Page): Promise<string> =>
-  page.evaluate(() =>
-    [...document.querySelectorAll('.cm-line')]
-      .map((line) => {
-        const copy = line.cloneNode(true) as HTMLElement;
-        copy.querySelectorAll('.cm-ySelectionCaret').forEach((caret) => caret.remove());
-        return copy.textContent;
-      })
-      .join('\n'),
-  );
+  page.evaluate<string>(`[...document.querySelectorAll('.cm-line')]
+    .map((line) => {
+      const copy = line.cloneNode(true);
+      copy.querySelectorAll('.cm-ySelectionCaret').forEach((caret) => caret.remove());
+      return copy.textContent;
+    })
+    .join('\\n')`);
 
 describe('the web app in a real browser', () => {
   let stack: WebStack;
@@ -74,9 +73,10 @@ describe('the web app in a real browser', () => {
     await ada.getByLabel('Password').fill(password);
     await ada.getByRole('button', { name: 'Create team' }).click();
     await ada.getByRole('heading', { name: 'Proofs of concept' }).waitFor();
-    tenantSlug = await ada.evaluate(
-      () => (JSON.parse(localStorage.getItem('pocdojo.session') ?? '{}') as { tenant: { slug: string } }).tenant.slug,
+    const stored = (await ada.context().storageState()).origins[0]?.localStorage.find(
+      (entry) => entry.name === 'pocdojo.session',
     );
+    tenantSlug = (JSON.parse(stored?.value ?? '{}') as { tenant: { slug: string } }).tenant.slug;
     expect(tenantSlug).not.toBe('');
     await shoot(ada, 'signed-up');
   });
@@ -153,7 +153,7 @@ describe('the web app in a real browser', () => {
 
   it('keeps everything after a reload', async () => {
     await ada.getByText('Online').waitFor();
-    await ada.waitForFunction(() => !document.querySelector('.status')?.textContent?.includes('unsynced'));
+    await ada.waitForFunction(`!document.querySelector('.status')?.textContent?.includes('unsynced')`);
     await ada.reload();
     await ada.getByText('and Bob was here').waitFor();
     expect(await editorText(ada)).toBe('package main // typed by Ada\n// and Bob was here');
@@ -163,8 +163,8 @@ describe('the web app in a real browser', () => {
   it('fits a phone screen', async () => {
     await bob.setViewportSize({ width: 390, height: 844 });
     await bob.locator('.cm-content').waitFor();
-    const overflow = await bob.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    const overflow = await bob.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shoot(bob, 'phone');
