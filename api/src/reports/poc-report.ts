@@ -69,21 +69,33 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
     .select(['id', 'name'])
     .where('id', '=', scope.tenantId)
     .executeTakeFirstOrThrow();
-  const totals = await pocs
-    .select([sql<string>`count(*)`.as('pocs'), sql<string>`count(DISTINCT owner_id)`.as('contributors')])
-    .executeTakeFirstOrThrow();
-  const months = await pocs
+  // One scan for months, languages, statuses, people and the total: GROUPING SETS aggregates every
+  // dimension at once instead of one query (and one scan of the year's rows) per dimension.
+  const groups = await trx
+    .selectFrom(
+      pocs
+        .select([
+          sql<number>`extract(month FROM created_at AT TIME ZONE 'UTC')::int`.as('month'),
+          'language',
+          'status',
+          'owner_id',
+        ])
+        .as('p'),
+    )
     .select([
-      sql<number>`extract(month FROM created_at AT TIME ZONE 'UTC')::int`.as('month'),
+      sql<'month' | 'language' | 'status' | 'owner' | 'total'>`CASE
+        WHEN grouping(month) = 0 THEN 'month'
+        WHEN grouping(language) = 0 THEN 'language'
+        WHEN grouping(status) = 0 THEN 'status'
+        WHEN grouping(owner_id) = 0 THEN 'owner'
+        ELSE 'total' END`.as('dimension'),
+      'month',
+      'language',
+      'status',
+      'owner_id',
       sql<string>`count(*)`.as('pocs'),
     ])
-    .groupBy(sql`1`)
-    .execute();
-  const languages = await pocs
-    .select(['language', sql<string>`count(*)`.as('pocs')])
-    .groupBy('language')
-    .orderBy(sql`count(*)`, 'desc')
-    .orderBy('language')
+    .groupBy(sql`GROUPING SETS ((month), (language), (status), (owner_id), ())`)
     .execute();
   const tags = await trx
     .selectFrom(pocs.select(sql<string>`unnest(tags)`.as('tag')).as('t'))
@@ -93,27 +105,30 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
     .orderBy('t.tag')
     .limit(TOP_TAGS)
     .execute();
-  const statuses = await pocs
-    .select(['status', sql<string>`count(*)`.as('pocs')])
-    .groupBy('status')
-    .orderBy(sql`count(*)`, 'desc')
-    .orderBy('status')
-    .execute();
-  const contributors = await trx
-    .with('counts', () =>
-      pocs
-        .select(['owner_id', sql<string>`count(*)`.as('pocs')])
-        .groupBy('owner_id')
-        .orderBy(sql`count(*)`, 'desc')
-        .orderBy('owner_id')
-        .limit(TOP_CONTRIBUTORS),
-    )
-    .selectFrom('counts')
-    .leftJoin('users', 'users.id', 'counts.owner_id')
-    .select(['counts.owner_id', 'counts.pocs', 'users.display_name'])
-    .orderBy('counts.pocs', 'desc')
-    .orderBy('counts.owner_id')
-    .execute();
+
+  const byCount =
+    <T extends { pocs: number }>(key: (row: T) => string) =>
+    (a: T, b: T) =>
+      b.pocs - a.pocs || key(a).localeCompare(key(b));
+  const dimension = (name: string) => groups.filter((g) => g.dimension === name);
+  // One row per person who has POCs in the period (at most the tenant's users), ranked here.
+  const owners = dimension('owner')
+    .map((g) => ({ userId: g.owner_id, pocs: Number(g.pocs) }))
+    .sort(byCount((o) => o.userId))
+    .slice(0, TOP_CONTRIBUTORS);
+  const users =
+    owners.length === 0
+      ? []
+      : await trx
+          .selectFrom('users')
+          .select(['id', 'display_name'])
+          .where(
+            'id',
+            'in',
+            owners.map((o) => o.userId),
+          )
+          .execute();
+  const names = new Map(users.map((u) => [u.id, u.display_name]));
 
   const dojos = trx
     .selectFrom('dojos as d')
@@ -142,23 +157,23 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
     ])
     .executeTakeFirstOrThrow();
 
-  const perMonthCounts = new Map(months.map((m) => [Number(m.month), Number(m.pocs)]));
+  const perMonthCounts = new Map(dimension('month').map((m) => [Number(m.month), Number(m.pocs)]));
   return pocReportSchema.parse({
     tenant,
     scope: { year: scope.year, userId: scope.userId, from: from.toISOString(), to: to.toISOString() },
-    totals: { pocs: Number(totals.pocs), contributors: Number(totals.contributors) },
+    totals: { pocs: Number(dimension('total')[0]?.pocs ?? 0), contributors: dimension('owner').length },
     perMonth: Array.from({ length: 12 }, (_, i) => ({
       month: `${scope.year}-${String(i + 1).padStart(2, '0')}`,
       pocs: perMonthCounts.get(i + 1) ?? 0,
     })),
-    perLanguage: languages.map((l) => ({ language: l.language, pocs: Number(l.pocs) })),
+    perLanguage: dimension('language')
+      .map((g) => ({ language: g.language, pocs: Number(g.pocs) }))
+      .sort(byCount((l) => l.language)),
     perTag: tags.map((t) => ({ tag: t.tag, pocs: Number(t.pocs) })),
-    perStatus: statuses.map((s) => ({ status: s.status, pocs: Number(s.pocs) })),
-    topContributors: contributors.map((c) => ({
-      userId: c.owner_id,
-      displayName: c.display_name ?? c.owner_id,
-      pocs: Number(c.pocs),
-    })),
+    perStatus: dimension('status')
+      .map((g) => ({ status: g.status, pocs: Number(g.pocs) }))
+      .sort(byCount((s) => s.status)),
+    topContributors: owners.map((o) => ({ ...o, displayName: names.get(o.userId) ?? o.userId })),
     dojos: {
       sessions: Number(dojoFigures.sessions),
       participants: Number(dojoFigures.participants),

@@ -123,6 +123,8 @@ export function reportPdf(report: PocReport, subject: string, generatedAt = new 
     doc.font('body').fontSize(10).fillColor(colors.muted).text('No POCs in this period.', left);
 
   const table = (title: string, header: [string, string], rows: Array<[string, string]>) => {
+    // A short table starts on a new page rather than leaving its last rows alone on the next one.
+    ensureRoom(60 + Math.min(rows.length + 1, 12) * 18);
     heading(title);
     const line = (cells: [string, string], font: 'body' | 'bold') => {
       ensureRoom(18);
