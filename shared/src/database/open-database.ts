@@ -74,7 +74,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 function createPool(connectionString: string, max: number, log: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
-  // An idle client losing its server must not crash the process; the pool replaces it on next use.
+  // A connection losing its server must not crash the process. The pool reports idle clients here; a
+  // client that is checked out (between two queries of a transaction, say) emits on itself, and an
+  // 'error' event with no listener would end the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  pool.on('connect', (client) => client.on('error', (error) => log.warn({ err: error }, 'database connection failed')));
   return pool;
 }
