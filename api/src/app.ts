@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Histogram } from '@pocdojo/shared';
+import { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -49,7 +50,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   observeRequests(app, deps);
 
-  await app.register(rateLimit, { global: false });
+  // With REDIS_URL the budgets are shared by every API process; without, each process counts its own.
+  const rateLimitStore = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { connectTimeout: 1_000, maxRetriesPerRequest: 1 })
+    : undefined;
+  if (rateLimitStore) {
+    app.addHook('onClose', async () => {
+      await rateLimitStore.quit();
+    });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    // A Redis outage lets requests through rather than taking the API down with it.
+    ...(rateLimitStore && { redis: rateLimitStore, nameSpace: 'pocdojo-rate-', skipOnError: true }),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

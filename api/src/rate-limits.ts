@@ -4,8 +4,8 @@ import type { ApiConfig } from './api-config.ts';
 import { principalOf } from './auth/principal.ts';
 
 /**
- * Fixed-window request budgets built on @fastify/rate-limit's `createRateLimit` (its in-process store:
- * each API process keeps its own counters, so N processes allow N times the budget).
+ * Fixed-window request budgets built on @fastify/rate-limit's `createRateLimit`: in Redis when
+ * REDIS_URL is set (shared by every API process), else in process memory.
  */
 export interface Limiter {
   /** Counts the request; throws rate_limited when the budget is spent. */

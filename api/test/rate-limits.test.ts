@@ -1,4 +1,8 @@
+import { createLogger, createMetricsRegistry } from '@pocdojo/shared';
+import { testRedisUrl } from '@pocdojo/shared/testing/test-database';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/app.ts';
 import { call, signUp, startTestApi, type TestApi } from './api-harness.ts';
 
 let api: TestApi;
@@ -75,5 +79,34 @@ describe('auth rate limit per address', () => {
     const refused = await attempt();
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('budgets shared through Redis', () => {
+  let first: TestApi;
+  let second: FastifyInstance;
+  beforeAll(async () => {
+    first = await startTestApi({ env: { REDIS_URL: testRedisUrl(), API_SEARCH_RATE_PER_MINUTE_USER: '4' } });
+    // A second API process on the same database, keys and Redis.
+    second = await buildApi({
+      config: first.config,
+      database: first.database,
+      identity: first.identity,
+      logger: createLogger({ level: 'silent', name: 'second-api' }),
+      metrics: createMetricsRegistry(),
+    });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('counts a user’s searches across API processes', async () => {
+    const admin = await signUp(first.app, 'Shared Budget Co');
+    const statuses: number[] = [];
+    for (const app of [first.app, second, first.app, second, first.app, second]) {
+      statuses.push((await call(app, 'GET', '/api/v1/search/pocs?q=x', { token: admin.accessToken })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });
