@@ -232,8 +232,7 @@ describe('several nodes share documents through Redis', () => {
       'all edits acknowledged after Postgres returns',
       30_000,
     ).catch((e: unknown) => {
-      console.log(server.logs.slice(-40).join('\n'));
-      throw e;
+      throw new Error(`${String(e)}\nserver log:\n${server.logs.slice(-40).join('\n')}`);
     });
     await server.kill();
     const restarted = await ServerProcess.start({ dataDir: server.options.dataDir, databaseUrl: database.url });
