@@ -81,6 +81,12 @@ export interface PocInput {
   status?: PocStatus;
 }
 
+/** A PATCH takes any subset; `null` clears the description or the repository URL. */
+export type PocPatch = Partial<Omit<PocInput, 'description' | 'repoUrl'>> & {
+  description?: string | null;
+  repoUrl?: string | null;
+};
+
 const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullish() });
 
@@ -257,7 +263,7 @@ export class ApiClient {
 
   createPoc = (input: PocInput) => this.request('POST', '/pocs', pocSchema, { body: input });
   getPoc = (id: string) => this.request('GET', `/pocs/${encodeURIComponent(id)}`, pocSchema);
-  updatePoc = (id: string, input: Partial<PocInput>) =>
+  updatePoc = (id: string, input: PocPatch) =>
     this.request('PATCH', `/pocs/${encodeURIComponent(id)}`, pocSchema, { body: input });
   deletePoc = (id: string) => this.request('DELETE', `/pocs/${encodeURIComponent(id)}`, z.unknown());
   listPocs = (

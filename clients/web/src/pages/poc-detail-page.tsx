@@ -50,7 +50,12 @@ export function PocDetailPage({ id }: { id: string }) {
           submitLabel="Save changes"
           onCancel={() => setEditing(false)}
           onSave={async (input) => {
-            const answer = await api.updatePoc(poc.id, input);
+            // An emptied field is cleared on the server, not left as it was.
+            const answer = await api.updatePoc(poc.id, {
+              ...input,
+              description: input.description ?? null,
+              repoUrl: input.repoUrl ?? null,
+            });
             if (!answer.ok) return answer.error;
             setPoc(answer.value);
             setEditing(false);
