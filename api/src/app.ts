@@ -46,6 +46,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body would otherwise reach the validator as a string.
   app.removeContentTypeParser('text/plain');
+  // Many clients send `content-type: application/json` on every request; an empty body then means
+  // "no body" (DELETE, join without options) rather than Fastify's empty-JSON error.
+  app.addHook('onRequest', async (request) => {
+    const { headers } = request;
+    if (headers['content-type'] && !headers['transfer-encoding'] && Number(headers['content-length'] ?? 0) === 0) {
+      delete headers['content-type'];
+    }
+  });
   installProblemHandlers(app, deps.logger);
   app.decorateRequest('principal', undefined);
   observeRequests(app, deps);

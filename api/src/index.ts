@@ -1,3 +1,4 @@
 export { buildApi, apiPrefix } from './app.ts';
 export { apiConfigSchema, apiConfigSection, type ApiConfig } from './api-config.ts';
 export type { ApiDeps } from './api-context.ts';
+export { serveApiOnSharedPort, type SharedPortOptions } from './shared-port.ts';

@@ -445,6 +445,25 @@ describe('bad input', () => {
     expect(text.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('treats a JSON content type without a body as no body', async () => {
+    const admin = await signUp(api.app, 'Empty Body Co');
+    const created = await call<Poc>(api.app, 'POST', '/api/v1/pocs', {
+      token: admin.accessToken,
+      body: { name: 'Delete me', language: 'Go' },
+    });
+    const deleted = await call(api.app, 'DELETE', `/api/v1/pocs/${created.body.id}`, {
+      token: admin.accessToken,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(deleted.status).toBe(204);
+    const empty = await call(api.app, 'POST', '/api/v1/pocs', {
+      token: admin.accessToken,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({ code: 'invalid' });
+  });
+
   it('answers unknown routes with a problem', async () => {
     const reply = await call(api.app, 'GET', '/api/v1/nothing-here');
     expect(reply.status).toBe(404);
