@@ -308,22 +308,26 @@ export class VoiceRoom {
   }
 
   /**
-   * The first router of the room whose worker can take one more peer (who will consume every other peer's
-   * stream, as will everyone else on that router) within the budget; otherwise a new router on the least
-   * loaded worker the room is not on yet, with every existing producer piped into it.
+   * The first router of the room whose worker can take one more peer within the budget, counting what the
+   * room will need there (everyone on it consumes every other peer's stream) plus the worker's other load;
+   * otherwise a new router on the least loaded worker the room is not on yet, with every existing producer
+   * piped into it; when the room is on every worker already, the router with the least projected load.
    */
   private async routerForNewPeer(): Promise<types.Router> {
     const streams = this.peers.size;
-    for (const [worker, router] of this.routers) {
+    const projected = [...this.routers].map(([worker, router]) => {
       const peersHere = [...this.peers.values()].filter((peer) => peer.router === router);
       const roomConsumersHere = peersHere.reduce((sum, peer) => sum + peer.consumers.size, 0);
       const otherLoad = Math.max(0, worker.consumers - roomConsumersHere);
-      if (otherLoad + (peersHere.length + 1) * streams <= this.options.consumersPerWorker) return router;
-    }
+      return { router, load: otherLoad + (peersHere.length + 1) * streams };
+    });
+    const fitting = projected.find(({ load }) => load <= this.options.consumersPerWorker);
+    if (fitting) return fitting.router;
     const worker = this.options.pool.leastLoaded(new Set(this.routers.keys()));
-    const existing = this.routers.get(worker);
-    // Every worker already serves this room: stay on the least loaded one, over budget.
-    if (existing) return existing;
+    if (this.routers.has(worker)) {
+      const lightest = projected.reduce((best, candidate) => (candidate.load < best.load ? candidate : best));
+      return lightest.router;
+    }
     const router = await worker.worker.createRouter({ mediaCodecs: voiceCodecs, appData: { room: this.id } });
     this.routers.set(worker, router);
     this.options.logger.info(

@@ -9,11 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   MediaStreamTrack,
+  RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   RTCRtpHeaderExtensionParameters,
   RtpHeader,
   RtpPacket,
+  type DtlsKeys,
 } from 'werift';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -174,7 +176,7 @@ export class VoiceTestClient {
   /** Opens the receive side: every other participant's producer arrives as a consumer. */
   async startReceiving(): Promise<void> {
     this.recvTransport = transportSchema.parse(await this.request(methods.createTransport, { direction: 'recv' }));
-    this.recvPc = newPeerConnection(this.stunUrl);
+    this.recvPc = await newPeerConnection(this.stunUrl);
     // Tracks appear while the remote offer is applied; packets are told apart by the consumer's SSRC.
     this.recvPc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
@@ -235,7 +237,7 @@ export class VoiceTestClient {
 
   private async openSendTransport(): Promise<SendSide> {
     const transport = transportSchema.parse(await this.request(methods.createTransport, { direction: 'send' }));
-    const pc = newPeerConnection(this.stunUrl);
+    const pc = await newPeerConnection(this.stunUrl);
     this.sendPc = pc;
     const track = new MediaStreamTrack({ kind: 'audio' });
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly' });
@@ -347,8 +349,23 @@ export class VoiceTestClient {
   }
 }
 
-function newPeerConnection(stunUrl: string): RTCPeerConnection {
+/**
+ * One DTLS certificate for every test peer connection: werift otherwise generates a key pair per connection,
+ * which dominates the CPU of a 40-peer test. Each connection still runs its own DTLS handshake.
+ */
+let sharedCertificate: Promise<DtlsKeys> | undefined;
+function dtlsKeys(): Promise<DtlsKeys> {
+  sharedCertificate ??= RTCDtlsTransport.SetupCertificate().then((certificate) => ({
+    certPem: certificate.certPem,
+    keyPem: certificate.privateKey,
+    signatureHash: certificate.signatureHash,
+  }));
+  return sharedCertificate;
+}
+
+async function newPeerConnection(stunUrl: string): Promise<RTCPeerConnection> {
   const pc = new RTCPeerConnection({
+    dtls: { keys: await dtlsKeys() },
     iceServers: [{ urls: stunUrl }],
     codecs: {
       audio: [
