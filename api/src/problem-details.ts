@@ -51,6 +51,20 @@ export type Problem = z.infer<typeof problemSchema>;
 
 const typeOf = (code: string) => `urn:pocdojo:problem:${code}`;
 
+interface ProblemResponse {
+  description: string;
+  content: { 'application/problem+json': { schema: typeof problemSchema } };
+}
+
+/** Route-schema entries that document problem responses with their real content type. */
+export function problemResponses<const S extends number>(...statuses: S[]): Record<S, ProblemResponse> {
+  const response: ProblemResponse = {
+    description: 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  };
+  return Object.fromEntries(statuses.map((status) => [status, response])) as Record<S, ProblemResponse>;
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,

@@ -602,6 +602,13 @@ describe('documentation', () => {
       ]),
     );
     expect(reply.body.paths['/api/v1/pocs']).toHaveProperty('post.requestBody');
+    expect(reply.body.paths['/api/v1/pocs']).toHaveProperty([
+      'post',
+      'responses',
+      '400',
+      'content',
+      'application/problem+json',
+    ]);
   });
 
   it('serves a browsable reference page', async () => {

@@ -1,7 +1,7 @@
 import { DomainError } from '@pocdojo/shared';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
-import { problemSchema } from '../problem-details.ts';
+import { problemResponses } from '../problem-details.ts';
 import { newId } from '../tenancy/identifiers.ts';
 import { insertTenant, findTenantById, findTenantBySlug } from '../tenancy/tenants.ts';
 import { enterTenant, withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
@@ -11,7 +11,7 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { refreshTokenTenant, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens.ts';
 import { issuerOf, startSession } from './sessions.ts';
 
-const problems = { 400: problemSchema, 401: problemSchema, 409: problemSchema, 429: problemSchema };
+const problems = problemResponses(400, 401, 409, 429, 503);
 
 /** Signup (creates a tenant), login, refresh-token rotation and logout; all public, all rate limited. */
 export const authRoutes: ApiPlugin = async (app, { context }) => {

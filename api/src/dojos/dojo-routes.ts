@@ -1,7 +1,7 @@
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf, requireWriter } from '../auth/principal.ts';
 import { issuerOf } from '../auth/sessions.ts';
-import { problemSchema } from '../problem-details.ts';
+import { problemResponses } from '../problem-details.ts';
 import { withTenant } from '../tenancy/tenant-transaction.ts';
 import { findUserById } from '../users/users.ts';
 import {
@@ -15,7 +15,7 @@ import {
 import { createDojo, dojoRoleFor, getDojo, listDojos, recordJoin } from './dojos.ts';
 import { z } from 'zod';
 
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const problems = problemResponses(400, 401, 403, 404, 503);
 const security = [{ bearer: [] }];
 
 /** The WebSocket path of the collaboration tier, on the same host as the API. */

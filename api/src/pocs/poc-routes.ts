@@ -2,7 +2,7 @@ import { DomainError } from '@pocdojo/shared';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf, requireWriter, type Principal } from '../auth/principal.ts';
-import { problemSchema } from '../problem-details.ts';
+import { problemResponses } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import {
   createPocBodySchema,
@@ -14,7 +14,7 @@ import {
 } from './poc-schemas.ts';
 import { createPoc, deletePoc, getPoc, listPocs, updatePoc } from './pocs.ts';
 
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+const problems = problemResponses(400, 401, 403, 404);
 const security = [{ bearer: [] }];
 
 /** Owners and admins change a POC; anyone in the tenant reads it. Existence is checked first (404). */

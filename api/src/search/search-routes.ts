@@ -1,7 +1,7 @@
 import { Histogram } from '@pocdojo/shared';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf } from '../auth/principal.ts';
-import { problemSchema } from '../problem-details.ts';
+import { problemResponses } from '../problem-details.ts';
 import { searchQuerySchema, searchResultSchema } from './search-engine.ts';
 
 export const searchRoutes: ApiPlugin = async (app, { context }) => {
@@ -25,7 +25,7 @@ export const searchRoutes: ApiPlugin = async (app, { context }) => {
           'An empty `q` with filters lists every match newest first. `tags=a,b` requires all of them. Facets count every match.',
         security: [{ bearer: [] }],
         querystring: searchQuerySchema,
-        response: { 200: searchResultSchema, 400: problemSchema, 401: problemSchema, 429: problemSchema },
+        response: { 200: searchResultSchema, ...problemResponses(400, 401, 429) },
       },
     },
     async (request) => {

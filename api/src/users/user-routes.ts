@@ -3,7 +3,7 @@ import type { ApiPlugin } from '../api-context.ts';
 import { displayNameSchema, emailSchema, passwordSchema, rolesSchema, userSchema } from '../auth/auth-schemas.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { authenticate, principalOf, requireRole } from '../auth/principal.ts';
-import { problemSchema } from '../problem-details.ts';
+import { problemResponses } from '../problem-details.ts';
 import { withTenant } from '../tenancy/tenant-transaction.ts';
 import { insertUser, listUsers, publicUser } from './users.ts';
 
@@ -15,7 +15,7 @@ const createUserBodySchema = z.strictObject({
 });
 
 const userWithDateSchema = userSchema.extend({ createdAt: z.string() });
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 409: problemSchema };
+const problems = problemResponses(400, 401, 403, 409);
 
 /** Tenant user administration; admins only. */
 export const userRoutes: ApiPlugin = async (app, { context }) => {
