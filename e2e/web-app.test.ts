@@ -6,7 +6,7 @@
  * test-artifacts/web/.
  */
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ describe('the web app in a real browser', () => {
   beforeAll(async () => {
     // The browser tests the app as the source stands now.
     await promisify(execFile)('npm', ['run', 'build:web'], { cwd: new URL('..', import.meta.url).pathname });
+    await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack();
     browser = await chromium.launch({
@@ -99,6 +100,14 @@ describe('the web app in a real browser', () => {
     await ada.getByRole('link', { name: /Kubernetes operator/ }).waitFor();
     await expect(ada.getByText('1 result', { exact: true }).isVisible()).resolves.toBe(true);
     await shoot(ada, 'typo-search');
+  });
+
+  it('shows the year in figures on the reports page', async () => {
+    await ada.getByRole('link', { name: 'Reports' }).click();
+    await ada.getByRole('heading', { name: 'POCs per month' }).waitFor();
+    expect(await ada.locator('.figure', { hasText: 'POCs' }).first().locator('.figure-value').innerText()).toBe('1');
+    expect(await ada.getByRole('rowheader', { name: 'go' }).isVisible()).toBe(true);
+    await shoot(ada, 'reports');
   });
 
   it('adds a teammate', async () => {

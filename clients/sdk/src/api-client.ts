@@ -158,6 +158,45 @@ export const turnFilesSchema = z.object({
 });
 export type TurnFiles = z.infer<typeof turnFilesSchema>;
 
+const figure = z.number().int().nonnegative();
+export const pocReportSchema = z.object({
+  tenant: z.object({ id: z.string(), name: z.string() }),
+  scope: z.object({ year: z.number().int(), userId: z.string().nullable(), from: z.string(), to: z.string() }),
+  totals: z.object({ pocs: figure, contributors: figure }),
+  perMonth: z.array(z.object({ month: z.string(), pocs: figure })),
+  perLanguage: z.array(z.object({ language: z.string(), pocs: figure })),
+  perTag: z.array(z.object({ tag: z.string(), pocs: figure })),
+  perStatus: z.array(z.object({ status: z.string(), pocs: figure })),
+  topContributors: z.array(z.object({ userId: z.string(), displayName: z.string(), pocs: figure })),
+  dojos: z.object({
+    sessions: figure,
+    participants: figure,
+    onPocs: figure,
+    minutes: figure.nullable(),
+    turns: figure.nullable(),
+    chatMessages: figure.nullable(),
+  }),
+});
+export type PocReport = z.infer<typeof pocReportSchema>;
+
+export const videoStatusSchema = z.enum(['queued', 'rendering', 'done', 'failed']);
+export const videoSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  year: z.number().int(),
+  status: videoStatusSchema,
+  progress: z.number(),
+  error: z.string().optional(),
+  durationSec: z.number().optional(),
+  url: z.string().optional(),
+  pocCount: z.number().int(),
+  narration: z.boolean(),
+  shared: z.boolean(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Video = z.infer<typeof videoSchema>;
+
 const problemSchema = z.object({
   title: z.string().optional(),
   detail: z.string().optional(),
@@ -300,6 +339,39 @@ export class ApiClient {
   dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, historyListSchema);
   dojoTurn = (id: string, turn: number) =>
     this.request('GET', `/dojos/${encodeURIComponent(id)}/history/${turn}`, turnFilesSchema);
+
+  pocReport = (query: { year: number; userId?: string }) =>
+    this.request('GET', '/reports/pocs', pocReportSchema, { query });
+  /** The CSV or PDF rendering of a report, as a file to save (it needs the bearer token, so no plain link). */
+  pocReportFile = (query: { year: number; userId?: string; format: 'csv' | 'pdf' }) =>
+    this.download('/reports/pocs', query);
+
+  /** Starts rendering someone's yearly video (202) or returns the existing one for that year (200). */
+  requestVideo = (input: { year: number; userId?: string; force?: boolean }) =>
+    this.request('POST', '/videos', z.object({ id: z.string(), status: videoStatusSchema }), { body: input });
+  getVideo = (id: string) => this.request('GET', `/videos/${encodeURIComponent(id)}`, videoSchema);
+  videoDownload = (id: string) =>
+    this.request(
+      'GET',
+      `/videos/${encodeURIComponent(id)}/download`,
+      z.object({ url: z.string(), expiresAt: z.string() }),
+    );
+  shareVideo = (id: string) =>
+    this.request('POST', `/videos/${encodeURIComponent(id)}/share`, z.object({ url: z.string() }));
+  unshareVideo = (id: string) => this.request('DELETE', `/videos/${encodeURIComponent(id)}/share`, z.unknown());
+
+  /** A binary response (CSV, PDF) as a Blob, with the same session handling as `request`. */
+  async download(path: string, query: Query): Promise<ApiResult<Blob>> {
+    let response = await this.send('GET', path, { query });
+    if (response.status === 401 && (await this.refresh())) response = await this.send('GET', path, { query });
+    if (response.status === 0)
+      return {
+        ok: false,
+        error: { code: 'unavailable', status: 0, message: 'the server cannot be reached', fields: {} },
+      };
+    if (!response.ok) return { ok: false, error: await readProblem(response) };
+    return { ok: true, value: await response.blob() };
+  }
 
   /** Calls an endpoint; public so that new endpoints are usable before they get a named method. */
   async request<T extends z.ZodType>(

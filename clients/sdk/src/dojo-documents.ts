@@ -57,6 +57,13 @@ export const controlStateSchema = z.object({
   handover: z.enum(['timer', 'manual']).catch('timer'),
   participants: z.record(z.string(), participantSchema).catch({}),
   muted: z.array(z.string()).catch([]),
+  /** A break is suggested every this many turns (0: never); `breakDue` is set when one is due. */
+  breakReminderEveryTurns: z.number().int().min(0).catch(0),
+  breakDue: z.boolean().catch(false),
+  /** Users who asked to drive, oldest first. */
+  driveRequests: z.array(z.string()).catch([]),
+  /** Users removed by a facilitator: every node closes their connections. */
+  removed: z.array(z.string()).catch([]),
 });
 export type ControlState = z.infer<typeof controlStateSchema>;
 

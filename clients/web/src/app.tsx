@@ -3,9 +3,11 @@ import { useEffect } from 'preact/hooks';
 import { DojoPage } from './dojo/dojo-page.tsx';
 import { PocDetailPage } from './pages/poc-detail-page.tsx';
 import { PocListPage } from './pages/poc-list-page.tsx';
-import { EmptyFeaturePage } from './pages/empty-feature-page.tsx';
+import { ReportsPage } from './pages/reports-page.tsx';
+import { NotFoundPage } from './pages/not-found-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
+import { VideosPage } from './pages/videos-page.tsx';
 import { currentPath, navigate, type Route, useRoute } from './router.ts';
 import { api, useSession } from './session.ts';
 
@@ -37,21 +39,11 @@ function page(route: Exclude<Route, { name: 'signin' }>) {
     case 'users':
       return <UsersPage />;
     case 'reports':
-      return (
-        <EmptyFeaturePage
-          title="Reports"
-          text="Session reports will be listed here once the reports service is enabled on this server."
-        />
-      );
+      return <ReportsPage />;
     case 'videos':
-      return (
-        <EmptyFeaturePage
-          title="Videos"
-          text="Recorded dojo videos will be listed here once the video service is enabled on this server."
-        />
-      );
+      return <VideosPage />;
     case 'notFound':
-      return <EmptyFeaturePage title="Not found" text={`Nothing lives at “${route.path}”.`} />;
+      return <NotFoundPage path={route.path} />;
   }
 }
 

@@ -1,9 +1,9 @@
-/** Routes kept ready for features whose APIs come later: an honest empty state, never sample data. */
-export function EmptyFeaturePage({ title, text }: { title: string; text: string }) {
+export function NotFoundPage({ path }: { path: string }) {
   return (
     <section class="page">
-      <h1>{title}</h1>
-      <p class="empty">{text}</p>
+      <h1>Not found</h1>
+      <p class="empty">Nothing lives at “{path}”.</p>
+      <a href="#/pocs">Back to the POCs</a>
     </section>
   );
 }
