@@ -4,6 +4,7 @@ import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
 import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
 import { dojoRole, leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
 import {
+  closeCodes,
   decodeRequest,
   encodeError,
   encodeEvent,
@@ -43,6 +44,7 @@ export class SignalingSession implements PeerConnection {
   /** A token bucket: a participant needs a handful of requests; a flood is a bug or abuse. */
   private allowance: number;
   private allowanceAt = Date.now();
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -84,12 +86,14 @@ export class SignalingSession implements PeerConnection {
   disconnect(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.expiryTimer);
     this.socket.end(code, reason);
   }
 
   /** The socket closed: leave the room. */
   closedByClient(): void {
     this.closed = true;
+    clearTimeout(this.expiryTimer);
     this.leave();
   }
 
@@ -201,6 +205,12 @@ export class SignalingSession implements PeerConnection {
       throw new DomainError('not_found', 'session closed while joining');
     }
     this.joined = { room, roomId, peer };
+    // As on /collab: the session lasts as long as its token; the client rejoins with a fresh one.
+    const untilExpiry = Math.min(claims.exp * 1000 - Date.now(), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => {
+      this.leave();
+      this.disconnect(closeCodes.unauthorized, 'token expired');
+    }, untilExpiry);
     this.context.logger.debug(
       { room: formatVoiceRoomId(roomId), peer: peer.id, user: identity.userId },
       'joined voice',

@@ -145,6 +145,27 @@ describe('joining voice', () => {
   });
 });
 
+describe('leaving', () => {
+  it('closes the session with 4401 when the join token expires', async () => {
+    const client = await server.connectClient();
+    const token = await server.token({ sub: 'tim', tid: 't_acme', roles: ['participant'], dojo: 'd5' }, 2);
+    await client.join(token, 't_acme/d5');
+    expect(await client.waitForClose()).toBe(4401);
+  });
+
+  it('closes the room once its last participant disconnected', async () => {
+    const first = await joinDojo('uma', 'participant', 'd6');
+    const second = await joinDojo('vic', 'participant', 'd6');
+    await first.startReceiving();
+    await second.startSending();
+    const room = { tenantId: 't_acme', dojoId: 'd6' };
+    expect(server.voice.room(room)?.peers.size).toBe(2);
+    await first.close();
+    await second.close();
+    await first.waitUntil(() => server.voice.room(room) === undefined, 'the room to close');
+  });
+});
+
 describe('a flood of requests', () => {
   it('is answered with rate_limited past the burst allowance', async () => {
     const client = await server.connectClient();
