@@ -63,6 +63,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     ? new Redis(config.REDIS_URL, { connectTimeout: 1_000, maxRetriesPerRequest: 1 })
     : undefined;
   if (rateLimitStore) {
+    // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled error.
+    rateLimitStore.on('error', (error: Error) => logger.warn({ err: error }, 'rate-limit store unavailable'));
     app.addHook('onClose', async () => {
       await rateLimitStore.quit();
     });

@@ -110,3 +110,19 @@ describe('budgets shared through Redis', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });
+
+describe('a rate-limit store that is down', () => {
+  let noRedis: TestApi;
+  beforeAll(async () => {
+    noRedis = await startTestApi({ env: { REDIS_URL: 'redis://127.0.0.1:9' } });
+  });
+  afterAll(async () => {
+    await noRedis?.close();
+  });
+
+  it('lets requests through instead of failing them', async () => {
+    const admin = await signUp(noRedis.app, 'No Redis Co');
+    const search = await call(noRedis.app, 'GET', '/api/v1/search/pocs?q=x', { token: admin.accessToken });
+    expect(search.status).toBe(200);
+  });
+});
