@@ -1,9 +1,11 @@
 export { createVoiceService, type VoiceService, type VoiceServiceDeps, type VoiceStatus } from './voice-service.ts';
 export {
   mediaConfigSchema,
+  mediaSettingsShape,
   resolveWorkerBinary,
   debianWorkerBinary,
   type MediaConfig,
+  type MediaSettings,
   type IceServer,
 } from './media-config.ts';
 export {
