@@ -67,6 +67,15 @@ describe('auth', () => {
     expect(reply.body.refreshToken).not.toBe(admin.refreshToken);
   });
 
+  it('also accepts the tenant id in place of the slug', async () => {
+    const admin = await signUp(api.app, 'Id Login Co');
+    const reply = await call<SignedUp>(api.app, 'POST', '/api/v1/auth/login', {
+      body: { tenant: admin.tenant.id, email: admin.user.email, password: 'correct horse battery' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.tenant).toEqual(admin.tenant);
+  });
+
   it('answers a wrong password and an unknown user with the same 401', async () => {
     const admin = await signUp(api.app, 'Secret Co');
     const wrongPassword = await call(api.app, 'POST', '/api/v1/auth/login', {

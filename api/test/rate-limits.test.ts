@@ -26,7 +26,14 @@ describe('throttling', () => {
       call(api.app, 'POST', '/api/v1/auth/login', {
         body: { tenant: admin.tenant.slug, email: admin.user.email, password },
       });
-    for (let i = 0; i < 3; i += 1) expect((await login('wrong password')).status).toBe(401);
+    const spellings = [admin.tenant.slug, admin.tenant.slug.toUpperCase(), admin.tenant.id];
+    for (const tenant of spellings) {
+      const reply = await call(api.app, 'POST', '/api/v1/auth/login', {
+        body: { tenant, email: admin.user.email, password: 'wrong password' },
+      });
+      expect(reply.status).toBe(401);
+    }
+    // Three failures, whichever way the tenant was written, lock the account.
     const locked = await login('correct horse battery');
     expect(locked.status).toBe(429);
     expect(locked.body).toMatchObject({ code: 'rate_limited', type: 'urn:pocdojo:problem:rate_limited' });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { problemResponses } from '../problem-details.ts';
 import { newId } from '../tenancy/identifiers.ts';
-import { insertTenant, findTenantById, findTenantBySlug } from '../tenancy/tenants.ts';
+import { insertTenant, findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
 import { enterTenant, withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
 import { findUserByEmail, findUserById, insertUser } from '../users/users.ts';
 import { loginBodySchema, refreshBodySchema, sessionSchema, signupBodySchema } from './auth-schemas.ts';
@@ -65,15 +65,18 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request) => {
       issuerOf(identity);
-      await limits.loginsByTenant.consume(request);
-      await limits.loginFailures.check(request);
-      const { tenant: slug, email, password } = request.body;
+      const { tenant: slugOrId, email, password } = request.body;
       const found = await withAppRole(database.db, async (trx) => {
-        const tenant = await findTenantBySlug(trx, slug);
+        const tenant = await findTenantBySlugOrId(trx, slugOrId);
         if (!tenant) return undefined;
         await enterTenant(trx, tenant.id);
         return { tenant, user: await findUserByEmail(trx, tenant.id, email) };
       });
+      // The throttles key on the body's tenant: make it canonical so that `Acme`, `acme` and the
+      // tenant's id share one budget instead of multiplying it.
+      request.body.tenant = found?.tenant.slug ?? slugOrId.toLowerCase();
+      await limits.loginsByTenant.consume(request);
+      await limits.loginFailures.check(request);
       // Verified outside the transaction (argon2 takes tens of ms); unknown accounts cost the same time.
       const user = found?.user;
       const valid = await verifyPassword(user?.passwordHash, password);

@@ -7,7 +7,7 @@ export const emailSchema = z
   .toLowerCase()
   .max(254)
   .pipe(z.email({ message: 'must be an email address' }));
-export const passwordSchema = z.string().min(10, 'at least 10 characters').max(256);
+export const passwordSchema = z.string().min(8, 'at least 8 characters').max(256);
 export const displayNameSchema = z.string().trim().min(1).max(100);
 export const rolesSchema = z
   .array(roleSchema)
@@ -44,13 +44,13 @@ export const signupBodySchema = z.strictObject({
 });
 
 export const loginBodySchema = z.strictObject({
+  /** The tenant's slug; its id (`t_…`) is accepted too. */
   tenant: z
     .string()
     .trim()
-    .toLowerCase()
     .min(1)
     .max(64)
-    .regex(/^[a-z0-9-]+$/, 'a tenant slug'),
+    .regex(/^[A-Za-z0-9_-]+$/, 'a tenant slug or id'),
   email: emailSchema,
   password: z.string().min(1).max(256),
 });

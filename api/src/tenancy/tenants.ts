@@ -34,8 +34,13 @@ export async function insertTenant(trx: TenantTransaction, id: string, name: str
   throw new Error(`no free slug for tenant name "${name}"`);
 }
 
-export async function findTenantBySlug(trx: TenantTransaction, slug: string): Promise<Tenant | undefined> {
-  return trx.selectFrom('tenants').select(['id', 'name', 'slug']).where('slug', '=', slug).executeTakeFirst();
+/** Slugs are lower-case words and dashes, ids start with `t_`: one lookup serves both without ambiguity. */
+export async function findTenantBySlugOrId(trx: TenantTransaction, key: string): Promise<Tenant | undefined> {
+  return trx
+    .selectFrom('tenants')
+    .select(['id', 'name', 'slug'])
+    .where((eb) => eb.or([eb('slug', '=', key.toLowerCase()), eb('id', '=', key)]))
+    .executeTakeFirst();
 }
 
 export async function findTenantById(trx: TenantTransaction, id: string): Promise<Tenant | undefined> {
