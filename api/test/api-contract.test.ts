@@ -510,6 +510,23 @@ describe('dojos', () => {
     expect(list.body.items.map((d) => d.id)).toEqual([id]);
   });
 
+  it('keeps a dojo when its POC is deleted, without the POC', async () => {
+    const admin = await signUp(api.app, 'Dojo Orphan Co');
+    const poc = await call<Poc>(api.app, 'POST', '/api/v1/pocs', {
+      token: admin.accessToken,
+      body: { name: 'Goes away', language: 'Go' },
+    });
+    const dojo = await call<{ id: string }>(api.app, 'POST', '/api/v1/dojos', {
+      token: admin.accessToken,
+      body: { title: 'Stays', pocId: poc.body.id, format: 'kata', language: 'Go' },
+    });
+    expect((await call(api.app, 'DELETE', `/api/v1/pocs/${poc.body.id}`, { token: admin.accessToken })).status).toBe(
+      204,
+    );
+    const after = await call(api.app, 'GET', `/api/v1/dojos/${dojo.body.id}`, { token: admin.accessToken });
+    expect(after.body).toMatchObject({ title: 'Stays', pocId: null });
+  });
+
   it('refuses a dojo on a POC that does not exist', async () => {
     const admin = await signUp(api.app, 'Dojo Missing Co');
     const reply = await call(api.app, 'POST', '/api/v1/dojos', {
