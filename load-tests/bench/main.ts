@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
+import { summarizeProfiles } from './cpu-profile.ts';
 import { markdownTable, type Row } from './report.ts';
 import {
   measureConnections,
@@ -58,6 +59,8 @@ const optionsSchema = z.object({
   /** Load-generator threads: the writers share the first, the readers the others. */
   threads: z.coerce.number().int().positive().default(3),
   out: z.string().default(join(repositoryRoot, 'load-tests/results')),
+  /** Write a V8 CPU profile of every server process under this directory (<scenario>-<server>/). */
+  profile: z.string().optional(),
 });
 export type BenchOptions = z.infer<typeof optionsSchema>;
 
@@ -83,16 +86,26 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 }
 
+let profileRoot: string | undefined;
+
 async function withServer<T>(
   kind: ServerKind,
+  scenario: ScenarioName,
   inspect: boolean,
   run: (server: ServerUnderTest) => Promise<T>,
 ): Promise<T> {
-  const server = await startServer(kind, { inspect });
+  const database = kind === 'ours-postgres' ? await createTestDatabase('bench') : undefined;
+  const profileDirectory = profileRoot && join(profileRoot, `${scenario}-${kind}`);
   try {
-    return await run(server);
+    const server = await startServer(kind, { inspect, databaseUrl: database?.url, profileDirectory });
+    try {
+      return await run(server);
+    } finally {
+      await server.stop();
+      if (profileDirectory) await summarizeProfiles(profileDirectory);
+    }
   } finally {
-    await server.stop();
+    await database?.drop();
   }
 }
 
@@ -113,7 +126,7 @@ async function runScenario(
         awareness: false,
         threads,
       };
-      return withServer(kind, false, (server) => measureDelivery(load, server));
+      return withServer(kind, name, false, (server) => measureDelivery(load, server));
     }
     case 'dojo': {
       const load: RoomLoad = {
@@ -125,10 +138,10 @@ async function runScenario(
         awareness: true,
         threads,
       };
-      return withServer(kind, false, (server) => measureDelivery(load, server));
+      return withServer(kind, name, false, (server) => measureDelivery(load, server));
     }
     case 'idle':
-      return withServer(kind, true, (server) =>
+      return withServer(kind, name, true, (server) =>
         measureConnections(server, {
           connections: options.idle,
           documents: Math.max(1, Math.round(options.idle / 100)),
@@ -138,7 +151,7 @@ async function runScenario(
         }),
       );
     case 'connections':
-      return withServer(kind, false, (server) =>
+      return withServer(kind, name, false, (server) =>
         measureConnections(server, {
           connections: options.connections,
           documents: Math.max(1, Math.round(options.connections / 20)),
@@ -150,11 +163,12 @@ async function runScenario(
     case 'large-document':
       // The relay keeps no state: there is nothing for a new client to sync.
       if (kind === 'relay') return undefined;
-      return withServer(kind, false, (server) =>
+      return withServer(kind, name, false, (server) =>
         measureLargeDocumentSync(server, { bytes: options['document-kb'] * 1024, joins: 5, chunkBytes: 16 * 1024 }),
       );
     case 'cross-node':
       // Hocuspocus fans out with its Redis extension; y-websocket 1.5 and the relay have no way between nodes.
+      // Two nodes of ours always share a Postgres database, so `ours-postgres` would repeat `ours`.
       if (kind !== 'ours' && kind !== 'hocuspocus') return undefined;
       return runCrossNode(kind, options);
   }
@@ -299,6 +313,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const { quick: isQuick, ...given } = values;
   const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
+  profileRoot = options.profile;
   const startedAt = new Date().toISOString();
   const results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>> = {};
   const rows: Row[] = [];

@@ -22,7 +22,7 @@ const ratio = (ours: number | undefined, peer: number | undefined): string =>
 
 /** The markdown table: the figure of each server, then ours divided by each peer's (below 1× means ours is lower). */
 export function markdownTable(rows: readonly Row[], servers: readonly ServerKind[]): string {
-  const peers = servers.filter((server) => server !== 'ours');
+  const peers = servers.filter((server) => server !== 'ours' && server !== 'ours-postgres');
   const withOurs = servers.includes('ours');
   const header = ['scenario', 'metric', ...servers, ...(withOurs ? peers.map((peer) => `ours / ${peer}`) : [])];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];

@@ -15,13 +15,22 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Dialect, Endpoint } from './collab-client.ts';
 
-export const serverKinds = ['ours', 'hocuspocus', 'y-websocket', 'relay'] as const;
+/**
+ * `ours` runs on its embedded database (PGlite inside the process, so its CPU counts as the server's);
+ * `ours-postgres` is the same tier on the machine's Postgres, which shows what the tier itself spends.
+ */
+export const serverKinds = ['ours', 'ours-postgres', 'hocuspocus', 'y-websocket', 'relay'] as const;
 export type ServerKind = (typeof serverKinds)[number];
+
+/** Our tier, whichever database it stands on. */
+export const isOurs = (kind: ServerKind): kind is 'ours' | 'ours-postgres' =>
+  kind === 'ours' || kind === 'ours-postgres';
 
 export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const entryPoints: Record<ServerKind, string> = {
   ours: join(repositoryRoot, 'server/src/main.ts'),
+  'ours-postgres': join(repositoryRoot, 'server/src/main.ts'),
   hocuspocus: join(repositoryRoot, 'load-tests/bench/peers/hocuspocus-server.ts'),
   'y-websocket': join(repositoryRoot, 'load-tests/bench/peers/y-websocket-server.ts'),
   relay: join(repositoryRoot, 'load-tests/bench/peers/relay-server.ts'),
@@ -29,6 +38,7 @@ const entryPoints: Record<ServerKind, string> = {
 
 const dialects: Record<ServerKind, Dialect> = {
   ours: 'hocuspocus',
+  'ours-postgres': 'hocuspocus',
   hocuspocus: 'hocuspocus',
   'y-websocket': 'y-websocket',
   relay: 'relay',
@@ -43,6 +53,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Keeps one cluster's Redis channels apart from other runs' (Hocuspocus peer). */
   redisPrefix?: string;
+  /** Write a V8 CPU profile of the server into this directory when it stops. */
+  profileDirectory?: string;
 }
 
 export interface ProcessUsage {
@@ -111,7 +123,11 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.redisPrefix ? { REDIS_PREFIX: options.redisPrefix } : {}),
   };
-  const nodeArgs = [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), '--import', 'tsx', entryPoints[kind]];
+  const nodeArgs = [
+    ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []),
+    ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
+    ...['--import', 'tsx', entryPoints[kind]],
+  ];
   const child = spawn(process.execPath, nodeArgs, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -131,14 +147,14 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   child.stdout.on('data', (chunk: Buffer) => remember(chunk.toString()));
 
   let token = 'bench';
-  if (kind === 'ours') {
+  if (isOurs(kind)) {
     const key = await loadOrCreateSigningKey(dataDir);
     const issuer = createTokenIssuer({ key, issuer: 'poc-dojo', audience: 'poc-dojo' });
     token = await issuer.issue({ sub: 'bench', tid: benchTenant, roles: ['participant'] }, 4 * 3600);
   }
 
   try {
-    await waitUntilReady(child, port, kind === 'ours' ? ['/healthz', '/readyz'] : ['/healthz'], output);
+    await waitUntilReady(child, port, isOurs(kind) ? ['/healthz', '/readyz'] : ['/healthz'], output);
   } catch (error) {
     child.kill('SIGKILL');
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -163,12 +179,11 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     dataDir,
     endpoint: (documentName) => ({
       dialect: dialects[kind],
-      url:
-        kind === 'ours'
-          ? `ws://127.0.0.1:${port}/collab`
-          : kind === 'hocuspocus'
-            ? `ws://127.0.0.1:${port}/`
-            : `ws://127.0.0.1:${port}/${documentName}`,
+      url: isOurs(kind)
+        ? `ws://127.0.0.1:${port}/collab`
+        : kind === 'hocuspocus'
+          ? `ws://127.0.0.1:${port}/`
+          : `ws://127.0.0.1:${port}/${documentName}`,
       documentName,
       token,
     }),

@@ -13,8 +13,11 @@ const server = new Server({
   port: config.PORT,
   address: config.HOST,
   quiet: true,
+  // Exit through process.exit on SIGTERM (below) so `--cpu-prof` can write its profile.
+  stopOnSignals: false,
   extensions: redis
     ? [new Redis({ host: redis.hostname, port: Number(redis.port || 6379), prefix: config.REDIS_PREFIX })]
     : [],
 });
 await server.listen();
+process.on('SIGTERM', () => void server.destroy().finally(() => process.exit(0)));

@@ -24,3 +24,5 @@ server.on('upgrade', (request, socket, head) => {
   sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
 });
 server.listen(config.PORT, config.HOST);
+// Exit through process.exit so `--cpu-prof` can write its profile.
+process.on('SIGTERM', () => process.exit(0));
