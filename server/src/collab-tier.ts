@@ -19,6 +19,7 @@ import type { CollabSocket } from './collab-socket.ts';
 import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
 import type { Readiness } from './readiness.ts';
+import { DojoRules } from './dojo/dojo-rules.ts';
 import { TenantGuard } from './tenant-guard.ts';
 
 export interface CollabTier {
@@ -96,6 +97,7 @@ export function createCollabTier(
     quiet: true,
     extensions: [
       new TenantGuard(deps.identity.verifier, (request) => sockets.get(request), logger.child({ component: 'auth' })),
+      new DojoRules({ ...deps, verifier: deps.identity.verifier, nodeId, logger: logger.child({ component: 'dojo' }) }),
       persistence,
       ...(fanout ? [fanout] : []),
       keepWarm,

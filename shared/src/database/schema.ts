@@ -17,6 +17,10 @@ export interface Database {
   videos: VideosTable;
   video_shares: VideoSharesTable;
   job_heartbeats: JobHeartbeatsTable;
+  dojo_removals: DojoRemovalsTable;
+  dojo_turns: DojoTurnsTable;
+  dojo_sessions: DojoSessionsTable;
+  dojo_leases: DojoLeasesTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -168,4 +172,44 @@ export interface JobHeartbeatsTable {
   queue: string;
   worker: string;
   beat_at: Generated<Date>;
+}
+
+/** Members a facilitator removed from a dojo: the WebSocket tier refuses their tokens for it. */
+export interface DojoRemovalsTable {
+  tenant_id: string;
+  dojo_id: string;
+  user_id: string;
+  removed_by: string;
+  removed_at: Generated<Date>;
+}
+
+/** The `code` document at the end of each turn (`files`: path → {text, language}); one row per turn. */
+export interface DojoTurnsTable {
+  tenant_id: string;
+  dojo_id: string;
+  turn: number;
+  driver_id: string | null;
+  navigator_id: string | null;
+  reason: 'rotation' | 'handover' | 'end';
+  started_at: Date | null;
+  ended_at: Date;
+  files: ColumnType<Record<string, { text: string; language: string | null }>, string, string>;
+  node_id: string;
+}
+
+/** The summary of an ended dojo; `poc_id` records the session on the POC the dojo was opened on. */
+export interface DojoSessionsTable {
+  tenant_id: string;
+  dojo_id: string;
+  poc_id: string | null;
+  format: string;
+  ended_at: Date;
+  summary: ColumnType<Record<string, unknown>, string, string>;
+}
+
+/** Which node runs a dojo's turn timer; a lease past `expires_at` (database clock) may be taken over. */
+export interface DojoLeasesTable {
+  dojo_key: string;
+  node_id: string;
+  expires_at: Date;
 }

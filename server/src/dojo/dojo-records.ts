@@ -1,0 +1,137 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@pocdojo/shared';
+import type { TurnEndReason } from './dojo-session.ts';
+
+export interface DojoKey {
+  tenantId: string;
+  dojoId: string;
+}
+
+export type FileSnapshot = Record<string, { text: string; language: string | null }>;
+
+export interface TurnRecord {
+  turn: number;
+  driverId: string | null;
+  navigatorId: string | null;
+  reason: TurnEndReason;
+  startedAt: number | null;
+  endedAt: number;
+  files: FileSnapshot;
+}
+
+/** How long a claimed turn end may stay unapplied before another node may apply it (its claimer died). */
+const staleClaimMs = 30_000;
+
+/**
+ * The dojo rules' rows outside the documents: removals, the snapshot of each ended turn, the session
+ * summary. The WebSocket tier is trusted infrastructure like the update log: it writes with explicit
+ * tenant filters as the database owner; the REST API reads the same rows under row-level security.
+ */
+export class DojoRecords {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly nodeId: string,
+  ) {}
+
+  async isRemoved(key: DojoKey, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('dojo_removals')
+      .select('user_id')
+      .where('tenant_id', '=', key.tenantId)
+      .where('dojo_id', '=', key.dojoId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Records a removal; the API's join refuses the member too (`dojo_members.removed`) when it has a row. */
+  async remove(key: DojoKey, userId: string, removedBy: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('dojo_removals')
+        .values({ tenant_id: key.tenantId, dojo_id: key.dojoId, user_id: userId, removed_by: removedBy })
+        .onConflict((c) => c.doNothing())
+        .execute();
+      await trx
+        .updateTable('dojo_members')
+        .set({ removed: true })
+        .where('tenant_id', '=', key.tenantId)
+        .where('dojo_id', '=', key.dojoId)
+        .where('user_id', '=', userId)
+        .execute();
+    });
+  }
+
+  /**
+   * Claims the end of a turn by storing its snapshot: the primary key (tenant, dojo, turn) lets exactly
+   * one node end each turn. 'taken' when another node did; 'stale' when it did long ago but the control
+   * state still shows the turn (the claimer died before writing it), so the state may be moved on.
+   */
+  async claimTurnEnd(key: DojoKey, record: TurnRecord): Promise<'claimed' | 'taken' | 'stale'> {
+    const inserted = await this.db
+      .insertInto('dojo_turns')
+      .values({
+        tenant_id: key.tenantId,
+        dojo_id: key.dojoId,
+        turn: record.turn,
+        driver_id: record.driverId,
+        navigator_id: record.navigatorId,
+        reason: record.reason,
+        started_at: record.startedAt === null ? null : new Date(record.startedAt),
+        ended_at: new Date(record.endedAt),
+        files: JSON.stringify(record.files),
+        node_id: this.nodeId,
+      })
+      .onConflict((c) => c.doNothing())
+      .returning('turn')
+      .executeTakeFirst();
+    if (inserted) return 'claimed';
+    const existing = await this.db
+      .selectFrom('dojo_turns')
+      .select(sql<boolean>`ended_at < now() - ${staleClaimMs} * interval '1 millisecond'`.as('stale'))
+      .where('tenant_id', '=', key.tenantId)
+      .where('dojo_id', '=', key.dojoId)
+      .where('turn', '=', record.turn)
+      .executeTakeFirst();
+    return existing?.stale ? 'stale' : 'taken';
+  }
+
+  /** The session summary at end, linked to the dojo's POC when the dojo was opened on one. */
+  async recordSession(key: DojoKey, format: string, summary: Record<string, unknown>): Promise<void> {
+    const dojo = await this.db
+      .selectFrom('dojos')
+      .select('poc_id')
+      .where('tenant_id', '=', key.tenantId)
+      .where('id', '=', key.dojoId)
+      .executeTakeFirst();
+    await this.db
+      .insertInto('dojo_sessions')
+      .values({
+        tenant_id: key.tenantId,
+        dojo_id: key.dojoId,
+        poc_id: dojo?.poc_id ?? null,
+        format,
+        ended_at: new Date(),
+        summary: JSON.stringify(summary),
+      })
+      .onConflict((c) =>
+        c.columns(['tenant_id', 'dojo_id']).doUpdateSet((eb) => ({
+          ended_at: eb.ref('excluded.ended_at'),
+          summary: eb.ref('excluded.summary'),
+        })),
+      )
+      .execute();
+  }
+
+  async turns(
+    key: DojoKey,
+  ): Promise<Array<{ turn: number; started_at: Date | null; ended_at: Date; driver_id: string | null }>> {
+    return this.db
+      .selectFrom('dojo_turns')
+      .select(['turn', 'started_at', 'ended_at', 'driver_id'])
+      .where('tenant_id', '=', key.tenantId)
+      .where('dojo_id', '=', key.dojoId)
+      .orderBy('turn')
+      .execute();
+  }
+}

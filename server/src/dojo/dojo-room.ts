@@ -1,0 +1,300 @@
+import type { Connection, Hocuspocus } from '@hocuspocus/server';
+import * as Y from 'yjs';
+import type { Logger } from '@pocdojo/shared';
+import {
+  chatMessages,
+  codeFiles,
+  codeLanguages,
+  controlState,
+  readControlState,
+  type ControlState,
+  type DojoDocumentPart,
+} from '@pocdojo/sdk/dojo-documents';
+import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import { ChatLog } from './chat-log.ts';
+import type { DojoLeases } from './dojo-lease.ts';
+import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
+import { deadline, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
+import { TurnTimer } from './turn-timer.ts';
+
+type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
+type Documents = Record<DojoDocumentPart, DirectConnection>;
+
+/** The close a removed member's document connections get (a 4xxx code: the provider shows the reason). */
+export const removedClose = { code: 4403, reason: 'forbidden: removed from this dojo' };
+
+export interface RoomDeps {
+  instance: Hocuspocus;
+  records: DojoRecords;
+  leases: DojoLeases;
+  logger: Logger;
+  names: Record<DojoDocumentPart, string>;
+  key: DojoKey;
+}
+
+/**
+ * One dojo as this node sees it while it has clients in it: server-side (direct) connections to the
+ * three documents so the server can write them, the turn timer when this node holds the dojo's lease,
+ * and the enforcement of removals that any node decided (read from the `control` document).
+ */
+export class DojoRoom {
+  clients = 0;
+  readonly ready: Promise<Documents>;
+  private documents: Documents | undefined;
+  private leader = false;
+  private closed = false;
+  private readonly timer = new TurnTimer(() => void this.onDeadline());
+  private leaseLoop: NodeJS.Timeout | undefined;
+  private readonly onStateChange = () => this.stateChanged();
+  /** Commands and timer runs of this dojo on this node, one at a time, so each reads the last one's result. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: RoomDeps) {
+    this.ready = this.open();
+  }
+
+  private async open(): Promise<Documents> {
+    const { instance, names } = this.deps;
+    const context = { dojoRules: true };
+    const [code, chat, control] = await Promise.all([
+      instance.openDirectConnection(names.code, context),
+      instance.openDirectConnection(names.chat, context),
+      instance.openDirectConnection(names.control, context),
+    ]);
+    this.documents = { code, chat, control };
+    controlState(this.doc('control')).observe(this.onStateChange);
+    void this.renewLease();
+    this.leaseLoop = setInterval(() => void this.renewLease(), Math.max(200, this.deps.leases.ttlMs / 3));
+    return this.documents;
+  }
+
+  doc(part: DojoDocumentPart): Y.Doc {
+    const document = this.documents?.[part].document;
+    if (!document) throw new Error(`dojo document ${part} is not open`);
+    return document;
+  }
+
+  state(): ControlState {
+    return readControlState(this.doc('control'));
+  }
+
+  /** The state once the documents are open (presence stamping does not wait for them). */
+  stateIfOpen(): ControlState | undefined {
+    return this.documents?.control.document ? this.state() : undefined;
+  }
+
+  /** Runs `work` after every earlier command or timer run of this dojo on this node. */
+  serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Writes the keys `next` changed relative to `base` (the state it was computed from), so a change
+   * that landed meanwhile in another key (from another node) is kept.
+   */
+  async writeState(base: ControlState, next: ControlState): Promise<void> {
+    const changed = (Object.keys(next) as Array<keyof ControlState>).filter(
+      (key) => JSON.stringify(base[key]) !== JSON.stringify(next[key]),
+    );
+    if (changed.length === 0) return;
+    const documents = await this.ready;
+    await documents.control.transact((doc) => {
+      const map = controlState(doc);
+      for (const key of changed) map.set(key, next[key]);
+    });
+  }
+
+  /**
+   * Carries out a transition: a turn end is claimed in the database first (exactly one node ends each
+   * turn), then the state is written, then the other effects run. Returns a conflict message when
+   * another node already ended that turn.
+   */
+  async commit(
+    base: ControlState,
+    transition: Extract<Transition, { ok: true }>,
+    actor: Actor | null,
+  ): Promise<string | null> {
+    for (const effect of transition.effects) {
+      if (effect.type !== 'snapshot') continue;
+      const claim = await this.deps.records.claimTurnEnd(this.deps.key, {
+        ...effect,
+        endedAt: Date.now(),
+        files: this.files(),
+      });
+      // 'stale': the node that claimed it died before writing the state; the state moves on now.
+      if (claim === 'taken') return `turn ${effect.turn} has already ended`;
+    }
+    await this.writeState(base, transition.state);
+    for (const effect of transition.effects) await this.perform(effect, transition.state, actor);
+    return null;
+  }
+
+  private async perform(effect: Effect, state: ControlState, actor: Actor | null): Promise<void> {
+    const documents = await this.ready;
+    switch (effect.type) {
+      case 'snapshot':
+        return;
+      case 'chat':
+        if (!actor) return;
+        await documents.chat.transact((doc) => ChatLog.append(doc, actor, effect.text, Date.now()));
+        return;
+      case 'summon':
+        if (!actor) return;
+        this.broadcast({
+          v: protocolVersion,
+          type: 'event',
+          name: 'summon',
+          data: { path: effect.path, line: effect.line, by: actor.userId },
+        });
+        return;
+      case 'remove':
+        await this.deps.records.remove(this.deps.key, effect.userId, actor?.userId ?? 'server');
+        this.closeRemoved([effect.userId], actor?.userId ?? 'server');
+        return;
+      case 'ended':
+        await this.recordSession(state);
+        return;
+    }
+  }
+
+  /** The `code` document as plain files, for snapshots. */
+  files(): FileSnapshot {
+    const doc = this.doc('code');
+    const languages = codeLanguages(doc);
+    const files: FileSnapshot = {};
+    codeFiles(doc).forEach((text, path) => {
+      if (text instanceof Y.Text) files[path] = { text: text.toString(), language: languages.get(path) ?? null };
+    });
+    return files;
+  }
+
+  private async recordSession(state: ControlState): Promise<void> {
+    const turns = await this.deps.records.turns(this.deps.key);
+    const first = turns[0]?.started_at ?? null;
+    const last = turns.at(-1)?.ended_at ?? new Date();
+    await this.deps.records.recordSession(this.deps.key, state.format, {
+      format: state.format,
+      participants: Object.entries(state.participants).map(([userId, person]) => ({
+        userId,
+        name: person.name,
+        role: person.role,
+      })),
+      turns: turns.map((turn) => ({
+        turn: turn.turn,
+        driverId: turn.driver_id,
+        seconds: turn.started_at ? Math.round((turn.ended_at.getTime() - turn.started_at.getTime()) / 1000) : null,
+      })),
+      durationSeconds: first ? Math.round((last.getTime() - first.getTime()) / 1000) : 0,
+      chatCount: chatMessages(this.doc('chat')).length,
+      removed: state.removed,
+    });
+  }
+
+  /** Sends an event to every client of this dojo's control document, on every node. */
+  broadcast(event: DojoEvent): void {
+    this.deps.instance.documents.get(this.deps.names.control)?.broadcastStateless(encodeEvent(event));
+  }
+
+  /** This node's client connections to the dojo's documents, optionally only those of one user. */
+  connections(userId?: string): Array<{ part: DojoDocumentPart; connection: Connection }> {
+    const found: Array<{ part: DojoDocumentPart; connection: Connection }> = [];
+    for (const part of ['code', 'chat', 'control'] as const) {
+      const document = this.deps.instance.documents.get(this.deps.names[part]);
+      for (const connection of document?.getConnections() ?? []) {
+        const sub = (connection.context as { claims?: { sub?: string } } | undefined)?.claims?.sub;
+        if (userId === undefined || sub === userId) found.push({ part, connection });
+      }
+    }
+    return found;
+  }
+
+  /** Tells one user something on their control connections on this node. */
+  notify(userId: string, event: DojoEvent): void {
+    const payload = encodeEvent(event);
+    for (const { part, connection } of this.connections(userId))
+      if (part === 'control') connection.sendStateless(payload);
+  }
+
+  private closeRemoved(userIds: string[], by: string): void {
+    for (const userId of userIds) {
+      const open = this.connections(userId);
+      if (open.length === 0) continue;
+      this.notify(userId, { v: protocolVersion, type: 'event', name: 'removed', data: { by } });
+      for (const { connection } of open) connection.close(removedClose);
+    }
+  }
+
+  private stateChanged(): void {
+    if (this.closed) return;
+    const state = this.state();
+    // Removals decided on another node arrive here through the document; the facilitator is not known.
+    this.closeRemoved(state.removed, 'facilitator');
+    if (this.leader) this.timer.schedule(deadline(state));
+  }
+
+  private async renewLease(): Promise<void> {
+    if (this.closed) return;
+    let held = false;
+    try {
+      held = await this.deps.leases.acquire(`${this.deps.key.tenantId}/${this.deps.key.dojoId}`);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo lease not renewed; pausing the timer');
+    }
+    if (this.closed) return;
+    if (held !== this.leader) this.deps.logger.info({ dojo: this.deps.key.dojoId, leader: held }, 'dojo timer lease');
+    this.leader = held;
+    if (held) this.timer.schedule(deadline(this.state()));
+    else this.timer.cancel();
+  }
+
+  private async onDeadline(): Promise<void> {
+    await this.serialized(async () => {
+      if (!this.leader || this.closed) return;
+      const base = this.state();
+      const transition = tick(base, Date.now());
+      if (!transition) {
+        this.timer.schedule(deadline(base));
+        return;
+      }
+      if (!transition.ok) return;
+      try {
+        const conflict = await this.commit(base, transition, null);
+        if (!conflict) return;
+        // Another node ended this turn; its state arrives through the document, or, if that node died
+        // before writing it, the claim turns stale and a later attempt moves the state on.
+        this.deps.logger.info({ dojo: this.deps.key.dojoId, conflict }, 'turn ended elsewhere');
+        this.retrySoon();
+      } catch (error) {
+        this.deps.logger.error({ err: error, dojo: this.deps.key.dojoId }, 'turn end failed; retrying');
+        this.retrySoon();
+      }
+    });
+  }
+
+  private retrySoon(): void {
+    setTimeout(() => {
+      if (!this.closed && this.leader) this.timer.schedule(deadline(this.state()));
+    }, 1_000).unref();
+  }
+
+  /** The last client on this node left: stop the timer, hand the lease over, release the documents. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.timer.cancel();
+    clearInterval(this.leaseLoop);
+    const documents = await this.ready.catch(() => undefined);
+    if (!documents) return;
+    controlState(documents.control.document ?? new Y.Doc()).unobserve(this.onStateChange);
+    if (this.leader) {
+      await this.deps.leases.release(`${this.deps.key.tenantId}/${this.deps.key.dojoId}`).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo lease not released; it expires');
+      });
+    }
+    this.leader = false;
+    await Promise.all(
+      Object.values(documents).map((connection) => connection.disconnect({ unloadImmediately: false })),
+    );
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The dojo session as a state machine: pure functions from (control state, actor, command, clock) to
+ * either the next control state plus the effects to carry out, or an error reply. No I/O here: the
+ * dojo rules extension reads the state from the `control` document, calls these, writes the result
+ * back and performs the effects (snapshots, chat, summon, removal).
+ *
+ * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended.
+ * Turns: `turn` counts from 1 at start; ending turn N (timer, `rotate`, `handover`) snapshots `code`
+ * as turn N and makes the navigator the driver and the next person in the rotation the navigator.
+ */
+import type { Command, ReplyErrorCode } from '@pocdojo/sdk/dojo-protocol';
+import { remainingTurnMs, type ControlState, type Participant } from '@pocdojo/sdk/dojo-documents';
+
+export type DojoRole = Participant['role'];
+
+export interface Actor {
+  userId: string;
+  name: string;
+  role: DojoRole;
+}
+
+export type Effect =
+  | {
+      type: 'snapshot';
+      turn: number;
+      driverId: string | null;
+      navigatorId: string | null;
+      reason: TurnEndReason;
+      startedAt: number | null;
+    }
+  | { type: 'chat'; text: string }
+  | { type: 'summon'; path: string; line: number }
+  | { type: 'remove'; userId: string }
+  | { type: 'ended' };
+
+export type TurnEndReason = 'rotation' | 'handover' | 'end';
+
+export type Transition =
+  { ok: true; state: ControlState; effects: Effect[] } | { ok: false; code: ReplyErrorCode; message: string };
+
+const fail = (code: ReplyErrorCode, message: string): Transition => ({ ok: false, code, message });
+const done = (state: ControlState, effects: Effect[] = []): Transition => ({ ok: true, state, effects });
+
+const facilitatorCommands = new Set<Command['name']>([
+  'start',
+  'pause',
+  'resume',
+  'end',
+  'break',
+  'setBreakReminder',
+  'setTurnLength',
+  'setRotation',
+  'randomizeRotation',
+  'rotate',
+  'setHandoverRule',
+  'lock',
+  'grantRole',
+  'revokeRole',
+  'remove',
+  'mute',
+  'unmute',
+  'summon',
+]);
+
+/** The role a connection acts with: a facilitator's grant in `control` wins over the join token's role. */
+export function effectiveRole(state: ControlState, userId: string, tokenRole: DojoRole): DojoRole {
+  if (tokenRole === 'facilitator') return 'facilitator';
+  return state.participants[userId]?.role ?? tokenRole;
+}
+
+/** The instant the running turn (or the break) ends, or null when nothing is counting down. */
+export function deadline(state: ControlState): number | null {
+  if (state.phase === 'break') return state.breakEndsAt;
+  if (state.phase !== 'running' || state.handover !== 'timer' || state.turnStartedAt === null) return null;
+  return state.turnStartedAt + state.turnSeconds * 1000;
+}
+
+/** Driver and navigator for the person at `index` of the rotation (navigator: the next one, if any). */
+function pairAt(rotation: string[], index: number): Pick<ControlState, 'driverId' | 'navigatorId'> {
+  if (rotation.length === 0) return { driverId: null, navigatorId: null };
+  const at = ((index % rotation.length) + rotation.length) % rotation.length;
+  return {
+    driverId: rotation[at] ?? null,
+    navigatorId: rotation.length > 1 ? (rotation[(at + 1) % rotation.length] ?? null) : null,
+  };
+}
+
+/** Keeps the current driver when they are still in the new rotation, else starts from its head. */
+function repair(state: ControlState, rotation: string[]): ControlState {
+  if (state.phase === 'lobby' || state.phase === 'ended') return { ...state, rotation };
+  const at = state.driverId === null ? 0 : Math.max(0, rotation.indexOf(state.driverId));
+  return { ...state, rotation, ...pairAt(rotation, at) };
+}
+
+/** Ends the current turn and starts the next one at `startAt` with the next pair of the rotation. */
+export function endTurn(state: ControlState, reason: TurnEndReason, startAt: number, nextDriver?: string): Transition {
+  const at =
+    nextDriver !== undefined
+      ? state.rotation.indexOf(nextDriver)
+      : state.driverId === null
+        ? 0
+        : state.rotation.indexOf(state.driverId) + 1;
+  const pair = pairAt(state.rotation, Math.max(0, at));
+  const every = state.breakReminderEveryTurns;
+  return done(
+    {
+      ...state,
+      ...pair,
+      turn: state.turn + 1,
+      turnStartedAt: state.phase === 'paused' ? null : startAt,
+      remainingMs: state.phase === 'paused' ? state.turnSeconds * 1000 : null,
+      breakDue: state.breakDue || (every > 0 && state.turn % every === 0),
+      driveRequests: state.driveRequests.filter((id) => id !== pair.driverId),
+    },
+    [
+      {
+        type: 'snapshot',
+        turn: state.turn,
+        driverId: state.driverId,
+        navigatorId: state.navigatorId,
+        reason,
+        startedAt: state.turnStartedAt,
+      },
+    ],
+  );
+}
+
+/**
+ * What the server's clock does at `now`: ends the turn (or the break) whose deadline passed. A turn
+ * that ended while no node was running the timer (everyone gone, a restart) starts now rather than
+ * at its theoretical start, so nobody gets a turn that is already over.
+ */
+export function tick(state: ControlState, now: number): Transition | null {
+  const due = deadline(state);
+  if (due === null || now < due) return null;
+  if (state.phase === 'break') return resumeTurn({ ...state, breakEndsAt: null }, now);
+  const startAt = now - due < state.turnSeconds * 1000 ? due : now;
+  return endTurn(state, 'rotation', startAt);
+}
+
+function resumeTurn(state: ControlState, now: number): Transition {
+  const left = state.remainingMs ?? state.turnSeconds * 1000;
+  return done({
+    ...state,
+    phase: 'running',
+    turnStartedAt: now - (state.turnSeconds * 1000 - left),
+    remainingMs: null,
+    breakEndsAt: null,
+  });
+}
+
+function knownPerson(state: ControlState, userId: string): Transition | null {
+  return state.participants[userId] ? null : fail('not_found', `no participant ${userId} in this dojo`);
+}
+
+/** Applies one command of `actor` at `now`. `random` picks in [0, 1) for randomizeRotation. */
+export function applyCommand(
+  state: ControlState,
+  actor: Actor,
+  command: Command,
+  now: number,
+  random: () => number,
+): Transition {
+  if (facilitatorCommands.has(command.name) && actor.role !== 'facilitator') {
+    return fail('forbidden', `only facilitators may ${command.name}`);
+  }
+  if (state.phase === 'ended' && command.name !== 'chat') return fail('conflict', 'this dojo has ended');
+  switch (command.name) {
+    case 'start': {
+      if (state.phase !== 'lobby') return fail('conflict', `cannot start a dojo that is ${state.phase}`);
+      const rotation =
+        state.rotation.length > 0
+          ? state.rotation
+          : Object.entries(state.participants)
+              .filter(([, person]) => person.role === 'participant')
+              .map(([id]) => id);
+      return done({
+        ...state,
+        phase: 'running',
+        turn: 1,
+        rotation,
+        ...pairAt(rotation, 0),
+        turnStartedAt: now,
+        remainingMs: null,
+        breakEndsAt: null,
+      });
+    }
+    case 'pause':
+      if (state.phase !== 'running') return fail('conflict', `cannot pause a dojo that is ${state.phase}`);
+      return done({ ...state, phase: 'paused', remainingMs: remainingTurnMs(state, now), turnStartedAt: null });
+    case 'resume':
+      if (state.phase !== 'paused' && state.phase !== 'break') {
+        return fail('conflict', `cannot resume a dojo that is ${state.phase}`);
+      }
+      return resumeTurn(state, now);
+    case 'break': {
+      if (state.phase !== 'running' && state.phase !== 'paused') {
+        return fail('conflict', `cannot take a break while ${state.phase}`);
+      }
+      return done({
+        ...state,
+        phase: 'break',
+        remainingMs: remainingTurnMs(state, now),
+        turnStartedAt: null,
+        breakEndsAt: now + command.args.minutes * 60_000,
+        breakDue: false,
+      });
+    }
+    case 'end':
+      return done({ ...state, phase: 'ended', turnStartedAt: null, remainingMs: null, breakEndsAt: null }, [
+        {
+          type: 'snapshot',
+          turn: state.turn,
+          driverId: state.driverId,
+          navigatorId: state.navigatorId,
+          reason: 'end',
+          startedAt: state.turnStartedAt,
+        },
+        { type: 'ended' },
+      ]);
+    case 'setBreakReminder':
+      return done({ ...state, breakReminderEveryTurns: command.args.everyTurns, breakDue: false });
+    case 'setTurnLength':
+      return done({ ...state, turnSeconds: command.args.seconds });
+    case 'setRotation': {
+      const order = command.args.order;
+      if (new Set(order).size !== order.length) return fail('invalid', 'the rotation names someone twice');
+      const unknown = order.find((id) => !state.participants[id]);
+      if (unknown !== undefined) return fail('not_found', `no participant ${unknown} in this dojo`);
+      const watcher = order.find((id) => state.participants[id]?.role === 'observer');
+      if (watcher !== undefined) return fail('invalid', `${watcher} is an observer and cannot drive`);
+      return done(repair(state, order));
+    }
+    case 'randomizeRotation': {
+      const order = [...state.rotation];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j] as string, order[i] as string];
+      }
+      return done(repair(state, order));
+    }
+    case 'rotate':
+      if (state.phase !== 'running' && state.phase !== 'paused') {
+        return fail('conflict', `cannot rotate while ${state.phase}`);
+      }
+      if (state.rotation.length === 0) return fail('conflict', 'the rotation is empty');
+      return endTurn(state, 'rotation', now);
+    case 'setHandoverRule':
+      return done({
+        ...state,
+        handover: command.args.rule,
+        // Switching to the timer restarts the count, so a long manual turn does not end at once.
+        turnStartedAt: command.args.rule === 'timer' && state.phase === 'running' ? now : state.turnStartedAt,
+      });
+    case 'lock':
+      return done({ ...state, lock: command.args.mode });
+    case 'grantRole':
+    case 'revokeRole': {
+      const missing = knownPerson(state, command.args.userId);
+      if (missing) return missing;
+      const person = state.participants[command.args.userId] as Participant;
+      let role: DojoRole = command.args.role;
+      if (command.name === 'revokeRole') {
+        if (person.role !== command.args.role) {
+          return fail('conflict', `${command.args.userId} is ${person.role}, not ${command.args.role}`);
+        }
+        if (person.role === 'observer') return fail('invalid', 'observer is the lowest role');
+        role = person.role === 'facilitator' ? 'participant' : 'observer';
+      }
+      const participants = { ...state.participants, [command.args.userId]: { ...person, role } };
+      const rotation = role === 'observer' ? state.rotation.filter((id) => id !== command.args.userId) : state.rotation;
+      return done(repair({ ...state, participants }, rotation));
+    }
+    case 'remove': {
+      const { userId } = command.args;
+      if (userId === actor.userId) return fail('invalid', 'facilitators cannot remove themselves');
+      const participants = Object.fromEntries(Object.entries(state.participants).filter(([id]) => id !== userId));
+      const next = repair(
+        {
+          ...state,
+          participants,
+          muted: state.muted.filter((id) => id !== userId),
+          driveRequests: state.driveRequests.filter((id) => id !== userId),
+          removed: state.removed.includes(userId) ? state.removed : [...state.removed, userId],
+        },
+        state.rotation.filter((id) => id !== userId),
+      );
+      return done(next, [{ type: 'remove', userId }]);
+    }
+    case 'mute':
+      return done({
+        ...state,
+        muted: state.muted.includes(command.args.userId) ? state.muted : [...state.muted, command.args.userId],
+      });
+    case 'unmute':
+      return done({ ...state, muted: state.muted.filter((id) => id !== command.args.userId) });
+    case 'summon':
+      return done(state, [{ type: 'summon', path: command.args.path, line: command.args.line }]);
+    case 'chat':
+      if (state.muted.includes(actor.userId)) return fail('forbidden', 'you are muted in this dojo');
+      return done(state, [{ type: 'chat', text: command.args.text }]);
+    case 'raiseHand': {
+      const person = state.participants[actor.userId];
+      if (!person) return fail('not_found', 'you are not registered in this dojo yet');
+      return done({
+        ...state,
+        participants: { ...state.participants, [actor.userId]: { ...person, handRaised: command.args.raised } },
+      });
+    }
+    case 'requestDrive':
+      if (actor.role === 'observer') return fail('forbidden', 'observers cannot drive');
+      if (state.driverId === actor.userId) return fail('conflict', 'you are driving already');
+      if (state.driveRequests.includes(actor.userId)) return done(state);
+      return done({ ...state, driveRequests: [...state.driveRequests, actor.userId] });
+    case 'handover': {
+      if (state.driverId !== actor.userId) return fail('forbidden', 'only the driver may hand over');
+      if (state.handover !== 'manual') return fail('forbidden', 'the handover rule is the timer');
+      if (state.phase !== 'running') return fail('conflict', `cannot hand over while ${state.phase}`);
+      const to = command.args.to;
+      if (to !== undefined && !state.rotation.includes(to)) return fail('not_found', `${to} is not in the rotation`);
+      return endTurn(state, 'handover', now, to);
+    }
+  }
+}
+
+/** Adds a newly connected person to `participants` (observers are counted by presence, not listed). */
+export function register(state: ControlState, actor: Actor): ControlState | null {
+  if (actor.role === 'observer' || state.participants[actor.userId] || state.removed.includes(actor.userId))
+    return null;
+  return {
+    ...state,
+    participants: { ...state.participants, [actor.userId]: { name: actor.name, role: actor.role, handRaised: false } },
+  };
+}

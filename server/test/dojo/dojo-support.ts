@@ -1,0 +1,104 @@
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import pg from 'pg';
+import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
+import { codeFiles, readChatMessages, readControlState, type ControlState } from '@pocdojo/sdk/dojo-documents';
+import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import type { ServerProcess } from '../support/server-process.ts';
+
+export type DojoRole = 'facilitator' | 'participant' | 'observer';
+
+/** A person in a dojo: the SDK's real connection (one socket, three providers) plus what they received. */
+export class Member {
+  readonly events: DojoEvent[] = [];
+  readonly denied: string[] = [];
+
+  constructor(
+    readonly userId: string,
+    readonly connection: DojoConnection,
+  ) {
+    connection.on('event', (event) => this.events.push(event));
+    connection.on('denied', (_part, reason) => this.denied.push(reason));
+  }
+
+  get control(): ControlState {
+    return readControlState(this.connection.docs.control);
+  }
+
+  get chat() {
+    return readChatMessages(this.connection.docs.chat);
+  }
+
+  file(path: string): Y.Text | undefined {
+    return codeFiles(this.connection.docs.code).get(path);
+  }
+
+  text(path: string): string {
+    return this.file(path)?.toString() ?? '';
+  }
+
+  /** Appends to a file, creating it (as a Y.Text in `files`) when missing. */
+  type(path: string, text: string): void {
+    const files = codeFiles(this.connection.docs.code);
+    const file = files.get(path);
+    if (file) file.insert(file.length, text);
+    else files.set(path, new Y.Text(text));
+  }
+
+  eventsNamed<N extends DojoEvent['name']>(name: N): Array<Extract<DojoEvent, { name: N }>> {
+    return this.events.filter((event): event is Extract<DojoEvent, { name: N }> => event.name === name);
+  }
+
+  leave(): void {
+    this.connection.destroy();
+  }
+}
+
+export function dojoDocuments(tenantId: string, dojoId: string) {
+  return {
+    code: `${tenantId}/dojo/${dojoId}/code`,
+    chat: `${tenantId}/dojo/${dojoId}/chat`,
+    control: `${tenantId}/dojo/${dojoId}/control`,
+  };
+}
+
+/** Joins with a join token like the API's `POST /dojos/:id/join` issues: one dojo, one dojo role. */
+export async function join(
+  server: ServerProcess,
+  person: { tenantId: string; dojoId: string; userId: string; name: string; role: DojoRole },
+): Promise<Member> {
+  const token = await server.token({
+    sub: person.userId,
+    tid: person.tenantId,
+    roles: [person.role],
+    dojo: person.dojoId,
+    name: person.name,
+  });
+  const connection = new DojoConnection({
+    url: server.wsUrl,
+    documents: dojoDocuments(person.tenantId, person.dojoId),
+    token,
+    self: { userId: person.userId, name: person.name, role: person.role },
+    WebSocketPolyfill: WebSocket,
+    commandTimeoutMs: 10_000,
+  });
+  return new Member(person.userId, connection);
+}
+
+/** Reads the dojo's rows straight from the test database, as the API would. */
+export async function turnRows(databaseUrl: string, dojoId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{
+      turn: number;
+      driver_id: string | null;
+      reason: string;
+      node_id: string;
+      files: Record<string, { text: string }>;
+    }>('SELECT turn, driver_id, reason, node_id, files FROM dojo_turns WHERE dojo_id = $1 ORDER BY turn', [dojoId]);
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
