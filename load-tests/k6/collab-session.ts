@@ -7,7 +7,7 @@
  * share its clock; for distributed runs keep the load generators NTP-synced.
  */
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { clearInterval, setInterval, setTimeout } from 'k6/timers';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 import { WebSocket, type MessageEvent } from 'k6/websockets';
 import * as Y from 'yjs';
 import {
@@ -61,6 +61,9 @@ export class CollabSession {
   private readonly pendingAcks: number[] = [];
   private closing = false;
   private synced = false;
+  /** A VU's iteration only ends once none of its timers is pending: `close` clears them all. */
+  private readonly intervals: number[] = [];
+  private readonly timeouts: number[] = [];
   /** From opening the socket to holding the server's state; 0 until then. */
   syncMs = 0;
 
@@ -92,12 +95,10 @@ export class CollabSession {
     socket.onclose = () => {
       if (!this.closing) metrics.unexpectedClose.add(1);
       if (!this.synced) metrics.joinFailed.add(true);
-    };
-    const renew = setInterval(() => this.sendAwareness(), awarenessRenewMs);
-    setTimeout(() => {
-      clearInterval(renew);
       this.close();
-    }, this.options.holdMs);
+    };
+    this.intervals.push(setInterval(() => this.sendAwareness(), awarenessRenewMs));
+    this.timeouts.push(setTimeout(() => this.close(), this.options.holdMs));
   }
 
   private receive(frame: Uint8Array, startedAt: number): void {
@@ -127,7 +128,7 @@ export class CollabSession {
         return;
       }
       case 'permission-denied':
-        metrics.joinFailed.add(true);
+        // Counted as a failed join by the close handler.
         return this.close();
       default:
         return;
@@ -152,18 +153,21 @@ export class CollabSession {
     const text = this.doc.getText('code');
     // Spread typists' keystrokes over the interval instead of having every VU type at the same instant.
     const interval = 1000 / this.options.typingRate;
-    setTimeout(() => {
-      const keystrokes = setInterval(() => {
-        if (this.closing) return clearInterval(keystrokes);
-        text.insert(text.length, `·${Date.now().toString(36).padStart(8, '0')}`);
-        this.sendAwareness(text.length);
-      }, interval);
-    }, Math.random() * interval);
+    this.timeouts.push(
+      setTimeout(() => {
+        this.intervals.push(
+          setInterval(() => {
+            text.insert(text.length, `·${Date.now().toString(36).padStart(8, '0')}`);
+            this.sendAwareness(text.length);
+          }, interval),
+        );
+      }, Math.random() * interval),
+    );
   }
 
   /** An awareness update with this user's name and cursor, as editor bindings send on every cursor move. */
   private sendAwareness(cursor = 0): void {
-    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    if (!this.socket || this.socket.readyState !== 1) return;
     const state = { user: { name: this.options.name }, cursor: { anchor: cursor, head: cursor } };
     const update = encodeAwarenessUpdate([{ clientId: this.doc.clientID, clock: ++this.awarenessClock, state }]);
     this.socket.send(encodeAwareness(this.framing, update));
@@ -176,12 +180,12 @@ export class CollabSession {
     const step = () => {
       if (text.length >= bytes) {
         if (this.pendingAcks.length === 0) return done();
-        return void setTimeout(step, 20);
+        return void this.timeouts.push(setTimeout(step, 20));
       }
-      if (this.pendingAcks.length > 4) return void setTimeout(step, 5);
+      if (this.pendingAcks.length > 4) return void this.timeouts.push(setTimeout(step, 5));
       const size = Math.min(chunkBytes, bytes - text.length);
       text.insert(text.length, line.repeat(Math.ceil(size / line.length)).slice(0, size));
-      setTimeout(step, 0);
+      this.timeouts.push(setTimeout(step, 0));
     };
     step();
   }
@@ -189,6 +193,8 @@ export class CollabSession {
   close(): void {
     if (this.closing) return;
     this.closing = true;
+    for (const id of this.intervals) clearInterval(id);
+    for (const id of this.timeouts) clearTimeout(id);
     this.socket?.close();
   }
 }
