@@ -187,10 +187,17 @@ export class VoiceTestClient {
     await this.request(methods.startConsuming, { rtpCapabilities: clientRtpCapabilities });
   }
 
-  /** Opens the microphone: a send transport (once), a producer, and Opus packets every `intervalMs`. */
+  /** Opens the microphone and speaks: Opus packets every `intervalMs`. */
   async startSending(intervalMs = 20): Promise<string> {
+    const producerId = await this.openMicrophone();
+    await this.speak(intervalMs);
+    return producerId;
+  }
+
+  /** A send transport (once) and a producer, without packets yet. */
+  async openMicrophone(): Promise<string> {
     this.sending ??= this.openSendTransport();
-    const { transport, track, mid, ssrc, cname } = await this.sending;
+    const { transport, mid, ssrc, cname } = await this.sending;
     const { producerId } = z.object({ producerId: z.string() }).parse(
       await this.request(methods.produce, {
         transportId: transport.id,
@@ -215,6 +222,14 @@ export class VoiceTestClient {
         },
       }),
     );
+    return producerId;
+  }
+
+  /** Sends an Opus packet every `intervalMs` on the open microphone. */
+  async speak(intervalMs = 20): Promise<void> {
+    if (!this.sending) throw new Error('open the microphone first');
+    const { track } = await this.sending;
+    clearInterval(this.sendTimer);
     let sequenceNumber = 0;
     let timestamp = 0;
     const samplesPerPacket = (48000 * intervalMs) / 1000;
@@ -232,7 +247,6 @@ export class VoiceTestClient {
       });
       track.writeRtp(new RtpPacket(header, payload));
     }, intervalMs);
-    return producerId;
   }
 
   private async openSendTransport(): Promise<SendSide> {
