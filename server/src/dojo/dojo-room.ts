@@ -14,7 +14,8 @@ import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/sdk/dojo-
 import { ChatLog } from './chat-log.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
-import { deadline, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
+import type { Claims } from '@pocdojo/shared';
+import { actorOf, deadline, register, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
 import { TurnTimer } from './turn-timer.ts';
 
 type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
@@ -226,12 +227,36 @@ export class DojoRoom {
     }
   }
 
+  /**
+   * Lists this node's clients in `participants`. Called on every change of the state too: two nodes
+   * registering at once both rewrite the `participants` key and one write wins, so each node puts its
+   * own people back until the state holds everyone.
+   */
+  async registerPresent(): Promise<void> {
+    await this.serialized(async () => {
+      if (this.closed) return;
+      const base = this.state();
+      let next = base;
+      for (const { connection } of this.connections()) {
+        const claims = (connection.context as { claims?: Claims }).claims;
+        if (claims) next = register(next, actorOf(claims, next)) ?? next;
+      }
+      if (next !== base) await this.writeState(base, next);
+    });
+  }
+
   private stateChanged(): void {
     if (this.closed) return;
     const state = this.state();
+    if (this.connections().some(({ connection }) => this.unregistered(connection, state))) void this.registerPresent();
     // Removals decided on another node arrive here through the document; the facilitator is not known.
     this.closeRemoved(state.removed, 'facilitator');
     if (this.leader) this.timer.schedule(deadline(state));
+  }
+
+  private unregistered(connection: Connection, state: ControlState): boolean {
+    const claims = (connection.context as { claims?: Claims }).claims;
+    return claims !== undefined && register(state, actorOf(claims, state)) !== null;
   }
 
   private async renewLease(): Promise<void> {

@@ -18,7 +18,7 @@ import { ChatLog } from './chat-log.ts';
 import { DojoLeases } from './dojo-lease.ts';
 import { DojoRecords, type DojoKey } from './dojo-records.ts';
 import { DojoRoom } from './dojo-room.ts';
-import { applyCommand, effectiveRole, register, type Actor, type DojoRole } from './dojo-session.ts';
+import { actorOf, applyCommand, effectiveRole, tokenRole } from './dojo-session.ts';
 import { changes, revertOf, updateOf } from './edit-guard.ts';
 import { stampPresence } from './presence-guard.ts';
 
@@ -39,13 +39,6 @@ function dojoDocument(documentName: string): DojoDocument | undefined {
 }
 
 const claimsOf = (context: unknown): Claims | undefined => (context as { claims?: Claims } | undefined)?.claims;
-
-/** The dojo role a token carries: join tokens carry exactly one; tenant tokens map admin to facilitator. */
-export function tokenRole(claims: Pick<Claims, 'roles'>): DojoRole {
-  if (claims.roles.some((role) => role === 'facilitator' || role === 'admin')) return 'facilitator';
-  if (claims.roles.includes('participant')) return 'participant';
-  return 'observer';
-}
 
 /** The origin of the server's own corrections (refused edits undone); persisted like any local change. */
 const refusalOrigin = { source: 'local' as const, context: { dojoRules: 'refused' } };
@@ -106,11 +99,7 @@ export class DojoRules implements Extension {
     const room = this.room(dojo);
     room.clients += 1;
     await room.ready;
-    await room.serialized(async () => {
-      const base = room.state();
-      const next = register(base, this.actor(claims, base));
-      if (next) await room.writeState(base, next);
-    });
+    await room.registerPresent();
   }
 
   async onDisconnect({ documentName, context }: onDisconnectPayload): Promise<void> {
@@ -184,7 +173,7 @@ export class DojoRules implements Extension {
       await room.ready;
       const answer = await room.serialized(async () => {
         const base = room.state();
-        const actor = this.actor(claims, base);
+        const actor = actorOf(claims, base);
         const now = Date.now();
         if (command.name === 'chat' && !this.chat.allow(`${dojo.roomKey}/${claims.sub}`, now)) {
           return errorReply(command.id, 'rate_limited', 'too many chat messages; wait a moment');
@@ -204,14 +193,6 @@ export class DojoRules implements Extension {
   async onDestroy(): Promise<void> {
     await Promise.all([...this.rooms.values()].map((room) => room.close()));
     this.rooms.clear();
-  }
-
-  private actor(claims: Claims, state: ReturnType<DojoRoom['state']>): Actor {
-    return {
-      userId: claims.sub,
-      name: claims.name ?? claims.sub,
-      role: effectiveRole(state, claims.sub, tokenRole(claims)),
-    };
   }
 
   private room(dojo: DojoDocument): DojoRoom {

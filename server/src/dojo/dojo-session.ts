@@ -8,6 +8,7 @@
  * Turns: `turn` counts from 1 at start; ending turn N (timer, `rotate`, `handover`) snapshots `code`
  * as turn N and makes the navigator the driver and the next person in the rotation the navigator.
  */
+import type { Claims } from '@pocdojo/shared';
 import type { Command, ReplyErrorCode } from '@pocdojo/sdk/dojo-protocol';
 import { remainingTurnMs, type ControlState, type Participant } from '@pocdojo/sdk/dojo-documents';
 
@@ -61,6 +62,21 @@ const facilitatorCommands = new Set<Command['name']>([
   'unmute',
   'summon',
 ]);
+
+/** The dojo role a token carries: join tokens carry exactly one; tenant tokens map admin to facilitator. */
+export function tokenRole(claims: Pick<Claims, 'roles'>): DojoRole {
+  if (claims.roles.some((role) => role === 'facilitator' || role === 'admin')) return 'facilitator';
+  if (claims.roles.includes('participant')) return 'participant';
+  return 'observer';
+}
+
+export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles'>, state: ControlState): Actor {
+  return {
+    userId: claims.sub,
+    name: claims.name ?? claims.sub,
+    role: effectiveRole(state, claims.sub, tokenRole(claims)),
+  };
+}
 
 /** The role a connection acts with: a facilitator's grant in `control` wins over the join token's role. */
 export function effectiveRole(state: ControlState, userId: string, tokenRole: DojoRole): DojoRole {
