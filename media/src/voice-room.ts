@@ -129,9 +129,12 @@ export class VoiceRoom {
       initialAvailableOutgoingBitrate: 600_000,
       appData: { direction, peerId: peer.id },
     });
-    if (peer.closed) {
+    // Checked again: the peer may have left, or a concurrent request opened the same direction meanwhile.
+    if (peer.closed || peer.transport(direction)) {
       transport.close();
-      throw new DomainError('not_found', 'peer left');
+      throw peer.closed
+        ? new DomainError('not_found', 'peer left')
+        : new DomainError('conflict', `a ${direction} transport exists already`);
     }
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
