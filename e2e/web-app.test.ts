@@ -53,10 +53,17 @@ describe('the web app in a real browser', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--no-first-run',
+        // A generated tone as the microphone, and no permission prompt: voice works headless.
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
       ],
     });
-    ada = await (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
-    bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    ada = await (
+      await browser.newContext({ viewport: { width: 1366, height: 820 }, permissions: ['microphone'] })
+    ).newPage();
+    bob = await (
+      await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['microphone'] })
+    ).newPage();
     for (const page of [ada, bob]) page.setDefaultTimeout(15_000);
   }, 180_000);
 
@@ -158,6 +165,19 @@ describe('the web app in a real browser', () => {
     await bob.locator('.cm-ySelectionInfo', { hasText: 'Ada' }).waitFor();
     await shoot(ada, 'ada-sees-bob');
     await shoot(bob, 'bob-sees-ada');
+  });
+
+  it('connects both to voice and each hears the other', async () => {
+    for (const page of [ada, bob]) {
+      await page.getByRole('tab', { name: 'Voice' }).click();
+      await page.getByRole('button', { name: 'Join voice' }).click();
+      await page.getByRole('button', { name: 'Leave voice' }).waitFor();
+    }
+    await ada.locator('.people li', { hasText: 'Bob' }).getByText('receiving audio').waitFor();
+    await bob.locator('.people li', { hasText: 'Ada' }).getByText('receiving audio').waitFor();
+    await shoot(ada, 'voice');
+    await ada.getByRole('button', { name: 'Mute' }).click();
+    await ada.getByRole('button', { name: 'Unmute' }).waitFor();
   });
 
   it('keeps everything after a reload', async () => {

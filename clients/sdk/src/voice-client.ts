@@ -60,6 +60,8 @@ export interface VoiceState {
   /** This user's own microphone switch. */
   selfMuted: boolean;
   canProduce: boolean;
+  /** This client sends a microphone track. */
+  sending: boolean;
   /** userIds speaking now (audio level observer). */
   speaking: string[];
   /** userId → the audio track received from them. */
@@ -84,6 +86,7 @@ export class VoiceClient {
     forceMuted: false,
     selfMuted: false,
     canProduce: false,
+    sending: false,
     speaking: [],
     tracks: new Map(),
     closed: undefined,
@@ -170,6 +173,18 @@ export class VoiceClient {
     return result;
   }
 
+  /** Bytes received so far from each person: growing numbers mean their audio reaches us. */
+  async receivedBytes(): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
+    for (const { consumer, userId } of this.consumers.values()) {
+      const report = await consumer.getStats();
+      report.forEach((entry: { type?: string; bytesReceived?: number }) => {
+        if (entry.type === 'inbound-rtp') totals.set(userId, (totals.get(userId) ?? 0) + (entry.bytesReceived ?? 0));
+      });
+    }
+    return totals;
+  }
+
   /** Facilitator commands: force-mute, unmute, remove from voice. */
   moderate(method: 'mute' | 'unmute' | 'remove', userId: string): Promise<VoiceResult<unknown>> {
     return this.request(method, { userId }, z.unknown());
@@ -190,6 +205,7 @@ export class VoiceClient {
     this.sendTransport = sending.value;
     try {
       this.producer = await sending.value.produce({ track, codecOptions: { opusDtx: true, opusFec: true } });
+      this.state.sending = true;
     } catch (error) {
       return {
         ok: false,

@@ -122,7 +122,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
         <div class="turn" aria-live="polite">
           {remaining !== null && (
             <span class="timer" aria-label={`Time left in the turn: ${formatClock(remaining)}`}>
-              ⏱ {formatClock(remaining)}
+              {formatClock(remaining)}
             </span>
           )}
           <span>

@@ -128,7 +128,7 @@ export function FacilitatorPanel({
             <li>
               <span>
                 {person.name} <span class="muted">({person.role})</span>
-                {person.handRaised && <span aria-label="hand raised"> ✋</span>}
+                {person.handRaised && <span class="badge">hand raised</span>}
               </span>
               <span class="button-row">
                 <CommandButton class="small" run={() => connection.send(muted ? 'unmute' : 'mute', { userId })}>

@@ -17,6 +17,24 @@ export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView })
 
   useEffect(() => () => client?.close(), [client]);
 
+  // Who we actually hear: their received byte count grew since the last look (every 2 s).
+  const [receiving, setReceiving] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (!client) return;
+    let previous = new Map<string, number>();
+    const timer = setInterval(() => {
+      void client.receivedBytes().then((totals) => {
+        setReceiving(
+          new Set(
+            [...totals].filter(([userId, bytes]) => bytes > (previous.get(userId) ?? 0)).map(([userId]) => userId),
+          ),
+        );
+        previous = totals;
+      });
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [client]);
+
   async function join() {
     setJoining(true);
     setError(undefined);
@@ -26,8 +44,8 @@ export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView })
     if (view.join.role !== 'observer') {
       try {
         microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
-      } catch {
-        setError('No microphone access: you will listen only.');
+      } catch (failure) {
+        setError(`No microphone (${failure instanceof Error ? failure.name : 'unknown error'}): you will listen only.`);
       }
     }
     if (!token.ok || !tenantId) {
@@ -89,7 +107,7 @@ export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView })
         </p>
       )}
       <div class="button-row">
-        {state.canProduce && (
+        {state.sending && (
           <button
             type="button"
             aria-pressed={state.selfMuted}
@@ -108,7 +126,9 @@ export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView })
         {[...state.tracks.keys()].map((userId) => (
           <li class={state.speaking.includes(userId) ? 'speaking' : undefined}>
             <span>
-              {state.speaking.includes(userId) ? '🔊' : '🔈'} {nameOf(view, userId)}
+              <span class="dot" aria-hidden="true" /> {nameOf(view, userId)}
+              {state.speaking.includes(userId) && <span class="visually-hidden"> (speaking)</span>}
+              {receiving.has(userId) && <span class="badge">receiving audio</span>}
             </span>
             <RemoteAudio track={state.tracks.get(userId)} />
           </li>
