@@ -12,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps, ApiPlugin } from './api-context.ts';
 import { authRoutes } from './auth/auth-routes.ts';
+import { dojoHistoryRoutes } from './dojo-history/dojo-history-routes.ts';
 import { dojoRoutes } from './dojos/dojo-routes.ts';
 import { operationRoutes } from './operations/operation-routes.ts';
 import { pocRoutes } from './pocs/poc-routes.ts';
@@ -24,7 +25,16 @@ import { userRoutes } from './users/user-routes.ts';
 import { videoRoutes } from './videos/video-routes.ts';
 
 /** The API's features, each a plugin mounted under /api/v1. Adding a feature is adding it here. */
-const features: ApiPlugin[] = [authRoutes, userRoutes, pocRoutes, searchRoutes, dojoRoutes, reportRoutes, videoRoutes];
+const features: ApiPlugin[] = [
+  authRoutes,
+  userRoutes,
+  pocRoutes,
+  searchRoutes,
+  dojoRoutes,
+  dojoHistoryRoutes,
+  reportRoutes,
+  videoRoutes,
+];
 
 export const apiPrefix = '/api/v1';
 
