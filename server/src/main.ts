@@ -1,8 +1,13 @@
 /**
- * The all-in-one process: one port for the WebSocket tier (and, as they land, the REST API, the voice
- * service and the web app), on embedded defaults unless DATABASE_URL, REDIS_URL… say otherwise.
+ * The all-in-one process: the WebSocket tier (/collab), the REST API (/api/v1, /.well-known), voice
+ * (/media) and the web app (/) on one port, on embedded defaults unless DATABASE_URL, REDIS_URL… say
+ * otherwise. Each part can also run as its own process (npm run api, npm run media, npm run cluster).
  */
+import { fileURLToPath } from 'node:url';
 import { App, us_listen_socket_close, us_socket_local_port, type us_listen_socket } from 'uWebSockets.js';
+import { z } from 'zod';
+import { apiConfigSection, buildApi, serveApiOnSharedPort } from '@pocdojo/api';
+import { createVoiceService, mediaSettingsShape } from '@pocdojo/media';
 import {
   ConfigError,
   createIdentity,
@@ -15,13 +20,24 @@ import {
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
 import { collabConfigSchema } from './config.ts';
+import { watchDatabase } from './database-watch.ts';
 import { attachOperationalRoutes } from './http-routes.ts';
 import { Readiness } from './readiness.ts';
-import { watchDatabase } from './database-watch.ts';
+import { attachWebApp } from './web-app.ts';
+
+const allInOneConfigSchema = collabConfigSchema
+  .extend(apiConfigSection.shape)
+  .extend(mediaSettingsShape)
+  .extend({
+    WEB_ROOT: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL('../../clients/web/dist', import.meta.url))),
+  });
 
 function loadConfig() {
   try {
-    return readConfig(collabConfigSchema);
+    return readConfig(allInOneConfigSchema);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -43,10 +59,23 @@ const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const app = App();
 const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
-attachOperationalRoutes(app, { readiness, registry });
-app.get('/.well-known/jwks.json', (res) => {
-  res.writeHeader('content-type', 'application/json').end(JSON.stringify(identity.jwks));
+const voice = await createVoiceService({
+  config,
+  verifier: identity.verifier,
+  logger: logger.child({ component: 'voice' }),
+  registry,
 });
+voice.attach(app, '/media');
+attachOperationalRoutes(app, { readiness, registry });
+const api = await buildApi({
+  config,
+  database,
+  identity,
+  logger: logger.child({ component: 'api' }),
+  metrics: registry,
+});
+serveApiOnSharedPort(app, api, { bodyLimit: config.API_BODY_LIMIT });
+await attachWebApp(app, config.WEB_ROOT, logger.child({ component: 'web' }));
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
   app.listen(config.HOST, config.PORT, (socket) =>
@@ -54,7 +83,10 @@ const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
   );
 });
 const port = us_socket_local_port(listenSocket);
-logger.info({ host: config.HOST, port, nodeId: collab.nodeId, embeddedDatabase: database.embedded }, 'listening');
+logger.info(
+  { host: config.HOST, port, nodeId: collab.nodeId, embeddedDatabase: database.embedded, voice: voice.status() },
+  'listening',
+);
 
 const stopWatching = watchDatabase({
   database,
@@ -76,6 +108,8 @@ async function shutdown(signal: string): Promise<void> {
   deadline.unref();
   us_listen_socket_close(listenSocket);
   await collab.drain();
+  await voice.close();
+  await api.close();
   stopWatching();
   await database.close();
   logger.info('stopped');

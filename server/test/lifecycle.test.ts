@@ -28,6 +28,14 @@ describe('server lifecycle', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('refuses to open an embedded database another live process is using', async () => {
+    const first = await ServerProcess.start();
+    const second = ServerProcess.start({ dataDir: first.options.dataDir });
+    await expect(second).rejects.toThrow(/is in use by process \d+/);
+    expect((await fetch(`${first.httpUrl}/readyz`)).ok).toBe(true);
+    await first.stop();
+  });
+
   it('closes a connection when its token expires, and the provider comes back with a fresh one', async () => {
     const server = await postgresServer();
     let issued = 0;

@@ -1,6 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@pocdojo/shared';
+import { controlStateSchema } from '@pocdojo/sdk/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
+
+const formatSchema = controlStateSchema.shape.format.unwrap();
 
 export interface DojoKey {
   tenantId: string;
@@ -94,6 +97,21 @@ export class DojoRecords {
       .where('turn', '=', record.turn)
       .executeTakeFirst();
     return existing?.stale ? 'stale' : 'taken';
+  }
+
+  /** Format and turn length of the dojo as the API created it, when it did (tokens may name any dojo). */
+  async dojoSettings(
+    key: DojoKey,
+  ): Promise<{ format: 'randori' | 'kata' | 'mob'; turnSeconds: number | null } | undefined> {
+    const row = await this.db
+      .selectFrom('dojos')
+      .select(['format', 'turn_minutes'])
+      .where('tenant_id', '=', key.tenantId)
+      .where('id', '=', key.dojoId)
+      .executeTakeFirst();
+    const format = formatSchema.safeParse(row?.format);
+    if (!row || !format.success) return undefined;
+    return { format: format.data, turnSeconds: row.turn_minutes === null ? null : row.turn_minutes * 60 };
   }
 
   /** The session summary at end, linked to the dojo's POC when the dojo was opened on one. */

@@ -46,7 +46,11 @@ export class DojoRoom {
   private closed = false;
   private readonly timer = new TurnTimer(() => void this.onDeadline());
   private leaseLoop: NodeJS.Timeout | undefined;
-  private readonly onStateChange = () => this.stateChanged();
+  private cached: ControlState | undefined;
+  private readonly onStateChange = () => {
+    this.cached = undefined;
+    this.stateChanged();
+  };
   /** Commands and timer runs of this dojo on this node, one at a time, so each reads the last one's result. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -64,9 +68,25 @@ export class DojoRoom {
     ]);
     this.documents = { code, chat, control };
     controlState(this.doc('control')).observe(this.onStateChange);
+    await this.adoptDojoSettings();
     void this.renewLease();
     this.leaseLoop = setInterval(() => void this.renewLease(), Math.max(200, this.deps.leases.ttlMs / 3));
     return this.documents;
+  }
+
+  /** A dojo still in its lobby takes its format and turn length from the dojo the API created. */
+  private async adoptDojoSettings(): Promise<void> {
+    const settings = await this.deps.records.dojoSettings(this.deps.key).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo settings not read; keeping defaults');
+      return undefined;
+    });
+    const base = this.state();
+    if (!settings || base.phase !== 'lobby' || base.turn !== 0) return;
+    await this.writeState(base, {
+      ...base,
+      format: settings.format,
+      turnSeconds: settings.turnSeconds ?? base.turnSeconds,
+    });
   }
 
   doc(part: DojoDocumentPart): Y.Doc {
@@ -75,8 +95,10 @@ export class DojoRoom {
     return document;
   }
 
+  /** The control state, parsed once per change (every code message and presence update reads it). */
   state(): ControlState {
-    return readControlState(this.doc('control'));
+    this.cached ??= readControlState(this.doc('control'));
+    return this.cached;
   }
 
   /** The state once the documents are open (presence stamping does not wait for them). */

@@ -92,12 +92,17 @@ export function deadline(state: ControlState): number | null {
 }
 
 /** Driver and navigator for the person at `index` of the rotation (navigator: the next one, if any). */
-function pairAt(rotation: string[], index: number): Pick<ControlState, 'driverId' | 'navigatorId'> {
+function pairAt(
+  format: ControlState['format'],
+  rotation: string[],
+  index: number,
+): Pick<ControlState, 'driverId' | 'navigatorId'> {
   if (rotation.length === 0) return { driverId: null, navigatorId: null };
   const at = ((index % rotation.length) + rotation.length) % rotation.length;
   return {
     driverId: rotation[at] ?? null,
-    navigatorId: rotation.length > 1 ? (rotation[(at + 1) % rotation.length] ?? null) : null,
+    // In a mob everyone navigates: there is no single navigator.
+    navigatorId: format !== 'mob' && rotation.length > 1 ? (rotation[(at + 1) % rotation.length] ?? null) : null,
   };
 }
 
@@ -105,7 +110,7 @@ function pairAt(rotation: string[], index: number): Pick<ControlState, 'driverId
 function repair(state: ControlState, rotation: string[]): ControlState {
   if (state.phase === 'lobby' || state.phase === 'ended') return { ...state, rotation };
   const at = state.driverId === null ? 0 : Math.max(0, rotation.indexOf(state.driverId));
-  return { ...state, rotation, ...pairAt(rotation, at) };
+  return { ...state, rotation, ...pairAt(state.format, rotation, at) };
 }
 
 /** Ends the current turn and starts the next one at `startAt` with the next pair of the rotation. */
@@ -116,7 +121,7 @@ export function endTurn(state: ControlState, reason: TurnEndReason, startAt: num
       : state.driverId === null
         ? 0
         : state.rotation.indexOf(state.driverId) + 1;
-  const pair = pairAt(state.rotation, Math.max(0, at));
+  const pair = pairAt(state.format, state.rotation, Math.max(0, at));
   const every = state.breakReminderEveryTurns;
   return done(
     {
@@ -195,7 +200,7 @@ export function applyCommand(
         phase: 'running',
         turn: 1,
         rotation,
-        ...pairAt(rotation, 0),
+        ...pairAt(state.format, rotation, 0),
         turnStartedAt: now,
         remainingMs: null,
         breakEndsAt: null,

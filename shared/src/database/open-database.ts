@@ -7,6 +7,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logging.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import type { Database } from './schema.ts';
 
 export interface DatabaseHandle {
@@ -45,6 +46,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
   const dataDir = resolve(options.dataDir, 'pgdata');
   await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDataDir(resolve(options.dataDir));
   const pglite = await PGlite.create({ dataDir, extensions: { pg_trgm } });
   // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
   const socketDir = await mkdtemp(join(tmpdir(), 'pocdojo-pg-'));
@@ -68,6 +70,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await server.stop();
       await pglite.close();
       await rm(socketDir, { recursive: true, force: true });
+      await unlock();
     },
   };
 }
