@@ -56,6 +56,8 @@ export class ServerProcess {
       DATA_DIR: this.options.dataDir,
       LOG_LEVEL: 'info',
       SHUTDOWN_DEADLINE_MS: '8000',
+      // One mediasoup worker per server process: tests start many servers on two cores.
+      MEDIA_WORKERS: '1',
       ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
       ...this.options.env,
     };
