@@ -1,9 +1,9 @@
 /**
  * The web app end to end in Debian's Chromium (driven by playwright-core): a facilitator signs up,
- * registers a POC, finds it again with a typo, adds a teammate and opens a dojo; the teammate joins
- * through the invitation link in a second browser context; both type in the shared editor and see
- * each other's text and named cursors; a reload keeps everything. Screenshots of every step go to
- * test-artifacts/web/.
+ * registers a POC, finds it again with a typo, reads the report, adds a teammate and an observer and
+ * opens a dojo; the teammate joins through the invitation link in a second browser context; both type
+ * in the shared editor and see each other's text and named cursors, talk over voice; a reload keeps
+ * everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
@@ -124,7 +124,14 @@ describe('the web app in a real browser', () => {
     await ada.getByLabel('Initial password').fill(password);
     await ada.getByRole('button', { name: 'Add member' }).click();
     await ada.getByRole('cell', { name: 'bob@acme.test' }).waitFor();
-    await shoot(ada, 'teammate-added');
+    await ada.getByLabel('Name', { exact: true }).fill('Olive');
+    await ada.getByLabel('Email').fill('olive@acme.test');
+    await ada.getByLabel('Initial password').fill(password);
+    await ada.getByRole('checkbox', { name: 'participant' }).uncheck();
+    await ada.getByRole('checkbox', { name: 'observer' }).check();
+    await ada.getByRole('button', { name: 'Add member' }).click();
+    await ada.getByRole('cell', { name: 'olive@acme.test' }).waitFor();
+    await shoot(ada, 'teammates-added');
   });
 
   it('opens a dojo on the POC', async () => {
@@ -187,6 +194,23 @@ describe('the web app in a real browser', () => {
     await ada.getByText('and Bob was here').waitFor();
     expect(await editorText(ada)).toBe('package main // typed by Ada\n// and Bob was here');
     await shoot(ada, 'after-reload');
+  });
+
+  it('gives an observer a read-only editor that follows the driver by default', async () => {
+    const olive = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    olive.setDefaultTimeout(15_000);
+    await olive.goto(`${dojoUrl}?tenant=${tenantSlug}`);
+    await olive.getByLabel('Email').fill('olive@acme.test');
+    await olive.getByLabel('Password').fill(password);
+    await olive.getByRole('button', { name: 'Sign in' }).click();
+    await olive.getByText('Read only (observer)').waitFor();
+    expect(await olive.getByRole('checkbox', { name: 'Follow driver' }).isChecked()).toBe(true);
+    expect(await olive.locator('.cm-content').getAttribute('contenteditable')).toBe('false');
+    await olive.locator('.cm-content').click();
+    await olive.keyboard.type('observers cannot type');
+    expect(await editorText(olive)).toBe('package main // typed by Ada\n// and Bob was here');
+    await shoot(olive, 'observer');
+    await olive.context().close();
   });
 
   it('fits a phone screen', async () => {
