@@ -7,6 +7,8 @@
  * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended.
  * Turns: `turn` counts from 1 at start; ending turn N (timer, `rotate`, `handover`) snapshots `code`
  * as turn N and makes the navigator the driver and the next person in the rotation the navigator.
+ * Formats: a Randori rotates a pair; a Mob rotates the driver and has no single navigator (everyone
+ * navigates); a Kata is a rotation of one (the presenter drives, everyone follows).
  */
 import type { Claims } from '@pocdojo/shared';
 import type { Command, ReplyErrorCode } from '@pocdojo/sdk/dojo-protocol';

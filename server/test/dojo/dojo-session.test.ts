@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { controlStateSchema, type ControlState } from '@pocdojo/sdk/dojo-documents';
+import {
+  decodeCommand,
+  encodeCommand,
+  type Command,
+  type CommandArgs,
+  type CommandName,
+} from '@pocdojo/sdk/dojo-protocol';
+import { applyCommand, deadline, register, tick, type Actor, type Transition } from '../../src/dojo/dojo-session.ts';
+
+/** The session state machine alone: pure transitions, no server. */
+const fay: Actor = { userId: 'fay', name: 'Fay', role: 'facilitator' };
+const ann: Actor = { userId: 'ann', name: 'Ann', role: 'participant' };
+const t0 = 1_000_000;
+
+function command<N extends CommandName>(name: N, args: CommandArgs<N>): Command {
+  const decoded = decodeCommand(encodeCommand('c1', name, args));
+  if (!decoded.ok) throw new Error(decoded.message);
+  return decoded.value;
+}
+
+function ok(transition: Transition | null): Extract<Transition, { ok: true }> {
+  if (!transition?.ok) throw new Error(`expected a transition, got ${JSON.stringify(transition)}`);
+  return transition;
+}
+
+function lobby(overrides: Partial<ControlState> = {}): ControlState {
+  let state = controlStateSchema.parse({});
+  for (const person of [
+    fay,
+    ann,
+    { userId: 'bob', name: 'Bob', role: 'participant' as const },
+    { userId: 'cyd', name: 'Cyd', role: 'participant' as const },
+  ]) {
+    state = register(state, person) ?? state;
+  }
+  return { ...state, turnSeconds: 60, ...overrides };
+}
+
+const run = (state: ControlState, actor: Actor, name: CommandName, args: object, now = t0) =>
+  applyCommand(state, actor, command(name, args as never), now, () => 0);
+
+const started = (overrides: Partial<ControlState> = {}) => ok(run(lobby(overrides), fay, 'start', {})).state;
+
+describe('the dojo session state machine', () => {
+  it('lists facilitators and participants who connect, but not observers or removed people', () => {
+    const state = lobby();
+    expect(Object.keys(state.participants)).toEqual(['fay', 'ann', 'bob', 'cyd']);
+    expect(register(state, { userId: 'obs', name: 'O', role: 'observer' })).toBeNull();
+    expect(register({ ...state, removed: ['zed'] }, { userId: 'zed', name: 'Z', role: 'participant' })).toBeNull();
+  });
+
+  it('refuses facilitator commands from participants', () => {
+    expect(run(lobby(), ann, 'start', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(run(lobby(), ann, 'remove', { userId: 'bob' })).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('starts with the participants in joining order when no rotation was set', () => {
+    expect(started()).toMatchObject({
+      phase: 'running',
+      turn: 1,
+      rotation: ['ann', 'bob', 'cyd'],
+      driverId: 'ann',
+      navigatorId: 'bob',
+      turnStartedAt: t0,
+    });
+    expect(run(started(), fay, 'start', {})).toMatchObject({ ok: false, code: 'conflict' });
+  });
+
+  it('ends a turn at its deadline, snapshotting it, and starts the next at the deadline (no drift)', () => {
+    const state = started();
+    expect(tick(state, t0 + 59_999)).toBeNull();
+    const next = ok(tick(state, t0 + 60_400));
+    expect(next.state).toMatchObject({ turn: 2, driverId: 'bob', navigatorId: 'cyd', turnStartedAt: t0 + 60_000 });
+    expect(next.effects).toEqual([
+      { type: 'snapshot', turn: 1, driverId: 'ann', navigatorId: 'bob', reason: 'rotation', startedAt: t0 },
+    ]);
+    const wrapped = ok(tick(ok(tick(next.state, t0 + 120_000)).state, t0 + 180_000)).state;
+    expect(wrapped).toMatchObject({ turn: 4, driverId: 'ann', navigatorId: 'bob' });
+  });
+
+  it('starts a turn that ended while nobody ran the timer at the moment it is noticed', () => {
+    const late = ok(tick(started(), t0 + 10 * 60_000)).state;
+    expect(late).toMatchObject({ turn: 2, turnStartedAt: t0 + 10 * 60_000 });
+  });
+
+  it('pauses and resumes with the time that was left', () => {
+    const paused = ok(run(started(), fay, 'pause', {}, t0 + 20_000)).state;
+    expect(paused).toMatchObject({ phase: 'paused', remainingMs: 40_000, turnStartedAt: null });
+    expect(deadline(paused)).toBeNull();
+    const resumed = ok(run(paused, fay, 'resume', {}, t0 + 500_000)).state;
+    expect(deadline(resumed)).toBe(t0 + 540_000);
+  });
+
+  it('takes a break with its own countdown and resumes the turn when it ends', () => {
+    const onBreak = ok(run(started(), fay, 'break', { minutes: 5 }, t0 + 30_000)).state;
+    expect(onBreak).toMatchObject({ phase: 'break', breakEndsAt: t0 + 330_000, remainingMs: 30_000 });
+    const back = ok(tick(onBreak, t0 + 330_000)).state;
+    expect(back).toMatchObject({ phase: 'running', turn: 1, breakEndsAt: null });
+    expect(deadline(back)).toBe(t0 + 360_000);
+  });
+
+  it('flags a break as due every K turns', () => {
+    const state = ok(run(started(), fay, 'setBreakReminder', { everyTurns: 2 })).state;
+    const second = ok(tick(state, t0 + 60_000)).state;
+    expect(second.breakDue).toBe(false);
+    expect(ok(tick(second, t0 + 120_000)).state.breakDue).toBe(true);
+  });
+
+  it('validates a rotation order', () => {
+    expect(run(lobby(), fay, 'setRotation', { order: ['ann', 'ann'] })).toMatchObject({ code: 'invalid' });
+    expect(run(lobby(), fay, 'setRotation', { order: ['ann', 'zed'] })).toMatchObject({ code: 'not_found' });
+    const state = ok(run(started(), fay, 'setRotation', { order: ['cyd', 'ann'] })).state;
+    expect(state).toMatchObject({ rotation: ['cyd', 'ann'], driverId: 'ann', navigatorId: 'cyd' });
+  });
+
+  it('randomizes the rotation with the random source it is given', () => {
+    const state = ok(run(started(), fay, 'randomizeRotation', {})).state;
+    expect(state.rotation).toEqual(['bob', 'cyd', 'ann']);
+  });
+
+  it('lets the driver hand over early only under the manual rule', () => {
+    expect(run(started(), ann, 'handover', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    const manual = ok(run(started(), fay, 'setHandoverRule', { rule: 'manual' })).state;
+    expect(deadline(manual)).toBeNull();
+    expect(run(manual, { ...ann, userId: 'bob' }, 'handover', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    const handed = ok(run(manual, ann, 'handover', { to: 'cyd' }));
+    expect(handed.state).toMatchObject({ turn: 2, driverId: 'cyd', navigatorId: 'ann' });
+    expect(handed.effects[0]).toMatchObject({ type: 'snapshot', reason: 'handover', turn: 1 });
+  });
+
+  it('grants and revokes roles; an observer leaves the rotation', () => {
+    const granted = ok(run(started(), fay, 'grantRole', { userId: 'ann', role: 'observer' })).state;
+    expect(granted).toMatchObject({ rotation: ['bob', 'cyd'], driverId: 'bob' });
+    expect(run(granted, fay, 'revokeRole', { userId: 'bob', role: 'facilitator' })).toMatchObject({ code: 'conflict' });
+    const revoked = ok(run(granted, fay, 'revokeRole', { userId: 'bob', role: 'participant' })).state;
+    expect(revoked.participants.bob?.role).toBe('observer');
+  });
+
+  it('removes a participant from the state and asks for their removal', () => {
+    const removed = ok(run(started(), fay, 'remove', { userId: 'bob' }));
+    expect(removed.state).toMatchObject({ rotation: ['ann', 'cyd'], removed: ['bob'], navigatorId: 'cyd' });
+    expect(removed.state.participants.bob).toBeUndefined();
+    expect(removed.effects).toEqual([{ type: 'remove', userId: 'bob' }]);
+    expect(run(started(), fay, 'remove', { userId: 'fay' })).toMatchObject({ code: 'invalid' });
+  });
+
+  it('refuses chat from a muted participant', () => {
+    const muted = ok(run(started(), fay, 'mute', { userId: 'ann' })).state;
+    expect(run(muted, ann, 'chat', { text: 'hi' })).toMatchObject({ ok: false, code: 'forbidden' });
+    const unmuted = ok(run(muted, fay, 'unmute', { userId: 'ann' })).state;
+    expect(ok(run(unmuted, ann, 'chat', { text: 'hi' })).effects).toEqual([{ type: 'chat', text: 'hi' }]);
+  });
+
+  it('keeps hands raised and drive requests', () => {
+    const raised = ok(run(started(), ann, 'raiseHand', { raised: true })).state;
+    expect(raised.participants.ann?.handRaised).toBe(true);
+    expect(run(started(), ann, 'requestDrive', {})).toMatchObject({ code: 'conflict' });
+    expect(ok(run(started(), { ...ann, userId: 'cyd' }, 'requestDrive', {})).state.driveRequests).toEqual(['cyd']);
+  });
+
+  it('has no single navigator in a mob', () => {
+    expect(started({ format: 'mob' })).toMatchObject({ driverId: 'ann', navigatorId: null });
+  });
+
+  it('ends with a last snapshot and refuses everything but chat afterwards', () => {
+    const ended = ok(run(started(), fay, 'end', {}));
+    expect(ended.effects.map((effect) => effect.type)).toEqual(['snapshot', 'ended']);
+    expect(run(ended.state, fay, 'rotate', {})).toMatchObject({ code: 'conflict' });
+  });
+});
