@@ -2,8 +2,9 @@
  * The web app end to end in Debian's Chromium (driven by playwright-core): a facilitator signs up,
  * registers a POC, finds it again with a typo, reads the report, adds a teammate and an observer and
  * opens a dojo; the teammate joins through the invitation link in a second browser context; both type
- * in the shared editor and see each other's text and named cursors, talk over voice; a reload keeps
- * everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
+ * in the shared editor and see each other's text and named cursors, talk over voice, chat both ways;
+ * the facilitator starts, locks editing to the driver and rotates (the non-driver cannot type); a
+ * reload keeps everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
@@ -25,6 +26,9 @@ const editorText = (page: Page): Promise<string> =>
       return copy.textContent;
     })
     .join('\\n')`);
+
+/** The driver's name in the turn bar. */
+const driver = (page: Page): Promise<string> => page.locator('.turn strong').first().innerText();
 
 describe('the web app in a real browser', () => {
   let stack: WebStack;
@@ -187,12 +191,68 @@ describe('the web app in a real browser', () => {
     await ada.getByRole('button', { name: 'Unmute' }).waitFor();
   });
 
+  it('chats both ways, with the author filled in by the server', async () => {
+    await ada.getByRole('tab', { name: 'Chat' }).click();
+    await bob.getByRole('tab', { name: 'Chat' }).click();
+    await ada.getByLabel('Message').fill('Shall we start?');
+    await ada.getByRole('button', { name: 'Send' }).click();
+    await bob.locator('.message', { hasText: 'Shall we start?' }).locator('.author', { hasText: 'Ada' }).waitFor();
+    await bob.getByLabel('Message').fill('Ready when you are');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await ada.locator('.message', { hasText: 'Ready when you are' }).locator('.author', { hasText: 'Bob' }).waitFor();
+    await shoot(ada, 'chat');
+  });
+
+  it('lets the facilitator start, lock editing to the driver and rotate', async () => {
+    await ada.getByRole('tab', { name: 'Facilitate' }).click();
+    await ada.getByRole('button', { name: 'Put Bob in the rotation' }).click();
+    await ada.getByText('Rotation: Bob').waitFor();
+    await ada.getByRole('button', { name: 'Put Ada in the rotation' }).click();
+    await ada.getByText('Rotation: Bob → Ada').waitFor();
+    await ada.getByRole('button', { name: 'Start' }).click();
+    await ada.locator('.phase', { hasText: 'running' }).waitFor();
+    await ada.getByLabel('Who may type').selectOption('driver');
+    expect(await driver(bob)).toBe('Bob');
+
+    // Bob drives: Ada's editor is read-only, Bob types.
+    await ada.getByText('Read only: editing is locked to the driver').waitFor();
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.type('not the driver');
+    await bob.locator('.cm-content').click();
+    await bob.keyboard.press('Control+End');
+    await bob.keyboard.press('Enter');
+    await bob.keyboard.type('// Bob drives');
+    await ada.getByText('Bob drives').waitFor();
+    expect(await editorText(ada)).not.toContain('not the driver');
+    await shoot(ada, 'locked-bob-drives');
+
+    // Rotation: Ada drives, Bob is read-only.
+    await ada.getByRole('button', { name: 'Rotate now' }).click();
+    await bob.getByText('Read only: editing is locked to the driver').waitFor();
+    expect(await driver(ada)).toBe('Ada');
+    await bob.locator('.cm-content').click();
+    await bob.keyboard.type('not the driver');
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.press('Enter');
+    await ada.keyboard.type('// Ada drives');
+    await bob.getByText('Ada drives').waitFor();
+    expect(await editorText(bob)).not.toContain('not the driver');
+    await shoot(bob, 'rotated-ada-drives');
+  });
+
   it('keeps everything after a reload', async () => {
     await ada.getByText('Online').waitFor();
     await ada.waitForFunction(`!document.querySelector('.status')?.textContent?.includes('unsynced')`);
     await ada.reload();
-    await ada.getByText('and Bob was here').waitFor();
-    expect(await editorText(ada)).toBe('package main // typed by Ada\n// and Bob was here');
+    await ada.getByText('Ada drives').waitFor();
+    expect(await editorText(ada)).toBe(
+      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives',
+    );
+    await ada.locator('.turn strong', { hasText: 'Ada' }).first().waitFor();
+    expect(await driver(ada)).toBe('Ada');
+    await ada.getByRole('tab', { name: 'Chat' }).click();
+    await ada.getByText('Ready when you are').waitFor();
     await shoot(ada, 'after-reload');
   });
 
@@ -208,7 +268,9 @@ describe('the web app in a real browser', () => {
     expect(await olive.locator('.cm-content').getAttribute('contenteditable')).toBe('false');
     await olive.locator('.cm-content').click();
     await olive.keyboard.type('observers cannot type');
-    expect(await editorText(olive)).toBe('package main // typed by Ada\n// and Bob was here');
+    expect(await editorText(olive)).toBe(
+      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives',
+    );
     await shoot(olive, 'observer');
     await olive.context().close();
   });

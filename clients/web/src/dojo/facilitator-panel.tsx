@@ -124,6 +124,7 @@ export function FacilitatorPanel({
       <ul class="people">
         {people.map(([userId, person]) => {
           const muted = control.muted.includes(userId);
+          const inRotation = control.rotation.includes(userId);
           return (
             <li>
               <span>
@@ -147,6 +148,21 @@ export function FacilitatorPanel({
                       Make observer
                     </CommandButton>
                   )
+                )}
+                {person.role !== 'observer' && (
+                  <CommandButton
+                    class="small"
+                    label={`${inRotation ? 'Take' : 'Put'} ${person.name} ${inRotation ? 'out of' : 'in'} the rotation`}
+                    run={() =>
+                      connection.send('setRotation', {
+                        order: inRotation
+                          ? control.rotation.filter((id) => id !== userId)
+                          : [...control.rotation, userId],
+                      })
+                    }
+                  >
+                    {inRotation ? 'Out of rotation' : 'Into rotation'}
+                  </CommandButton>
                 )}
                 {userId !== connection.self.userId && (
                   <CommandButton
