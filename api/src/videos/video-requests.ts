@@ -22,7 +22,7 @@ import {
  */
 export interface VideoRequestDeps {
   database: DatabaseHandle;
-  queue: JobQueue;
+  queue: Pick<JobQueue, 'send'>;
   store: ObjectStore;
   logger: Logger;
   linkTtlSeconds: number;

@@ -18,7 +18,7 @@ import {
   videoShareSchema,
   type VideoResponse,
 } from './video-schemas.ts';
-import { startVideoServices } from './video-services.ts';
+import { superviseVideoServices } from './video-services.ts';
 import { isShared, resolveShare, revokeShare, shareVideo, sharePage } from './video-sharing.ts';
 import type { VideoRow } from './videos.ts';
 
@@ -36,7 +36,7 @@ const absolute = (request: FastifyRequest, url: string) =>
 
 export const videoRoutes: ApiPlugin = async (app, { context }) => {
   const config = videoServiceConfigSchema.parse(context.config);
-  const services = await startVideoServices(config, context.database, context.logger, {
+  const services = await superviseVideoServices(config, context.database, context.logger, {
     startWorker: config.VIDEO_WORKER === 'inline',
   });
   app.addHook('onClose', () => services.close());
