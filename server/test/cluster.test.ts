@@ -86,8 +86,9 @@ describe('several nodes share documents through Redis', () => {
     const { servers } = await cluster(2);
     const [a, b] = servers as [ServerProcess, ServerProcess];
     const token = await a.token({ sub: 'u1', tid: 't_acme', roles: ['participant'] });
-    const onA = connect({ url: a.wsUrl, name: 't_acme/dojo/x/code', token });
-    const onB = connect({ url: b.wsUrl, name: 't_acme/dojo/x/code', token });
+    // A POC document: dojo documents stamp presence from the token (tested with the dojo rules).
+    const onA = connect({ url: a.wsUrl, name: 't_acme/poc/x/notes', token });
+    const onB = connect({ url: b.wsUrl, name: 't_acme/poc/x/notes', token });
     cleanups.push(async () => (onA.destroy(), onB.destroy()));
     await Promise.all([synced(onA), synced(onB)]);
 
@@ -178,7 +179,7 @@ describe('several nodes share documents through Redis', () => {
     await eventually(async () => (await fetch(`${servers[0]!.httpUrl}/readyz`)).ok, 'readyz recovers');
   });
 
-  it('heals messages dropped by Redis pub/sub from the log, and counts the repairs', async () => {
+  it('converges when Redis pub/sub drops messages', async () => {
     const redis = await RedisProcess.start();
     cleanups.push(() => redis.stop());
     const { servers } = await cluster(2, { redisUrl: redis.url });
@@ -195,9 +196,9 @@ describe('several nodes share documents through Redis', () => {
       onA.type();
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    // Healed by the state-vector exchange on resubscribe or by the log repair, whichever comes first;
+    // sync/test/log-repair.test.ts shows the repair alone.
     await everyoneSees([onA, onB], onA.typed, 'B catches up');
-    const metrics = await fetch(`${servers[1]!.httpUrl}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/^pocdojo_log_repairs_total\{[^}]*\} [1-9]/m);
   });
 
   it('acknowledges nothing while Postgres is unreachable, and everything once it is back', async () => {
