@@ -3,7 +3,7 @@
  * each server under test (ours, @hocuspocus/server, the y-websocket reference server, a bare uWS relay),
  * with the clients in worker threads of this process. Writes `<out>/latest.json` and `<out>/latest.md`.
  *
- *   --servers ours,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
+ *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
  *   --readers 1000 --rate 50 --duration 15        one writer, 1,000 readers, 50 edits/s
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
@@ -84,6 +84,8 @@ type ScenarioResult = (DeliveryResult | ConnectionsResult | LargeDocumentResult 
   loadAverage?: number;
   /** With --rounds: CPU µs per update and p99 latency (ms) of every round, the kept one included. */
   rounds?: Array<{ cpu: number; p99: number | undefined }>;
+  /** Rounds that failed (a server exiting mid-run, say), with the reason. */
+  failedRounds?: string[];
 };
 
 function log(line: string): void {
@@ -218,9 +220,14 @@ const deliveryScenarios = new Set<ScenarioName>(['broadcast', 'dojo', 'cross-nod
 
 function leastDisturbed(results: ScenarioResult[]): ScenarioResult | undefined {
   const measured = results.filter(isDelivery);
-  if (measured.length < 2) return measured[0] ?? results[0];
+  const failedRounds = results.flatMap((r) => ('error' in r ? [r.error] : []));
+  if (measured.length === 0) return results[0];
   const best = measured.reduce((a, b) => (b.cpuMicrosecondsPerDelivery < a.cpuMicrosecondsPerDelivery ? b : a));
-  return { ...best, rounds: measured.map((r) => ({ cpu: r.cpuMicrosecondsPerDelivery, p99: r.latencyMs?.p99 })) };
+  return {
+    ...best,
+    rounds: measured.map((r) => ({ cpu: r.cpuMicrosecondsPerDelivery, p99: r.latencyMs?.p99 })),
+    ...(failedRounds.length > 0 ? { failedRounds } : {}),
+  };
 }
 
 const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult => !!r && 'cpuMicrosecondsPerDelivery' in r;

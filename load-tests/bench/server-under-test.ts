@@ -187,7 +187,14 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
       documentName,
       token,
     }),
-    usage: () => readUsage(child.pid as number),
+    usage: () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `${kind} server exited (${child.exitCode ?? child.signalCode}) during the run:\n${output.join('').slice(-3000)}`,
+        );
+      }
+      return readUsage(child.pid as number);
+    },
     heapAfterGc: async () => {
       if (!options.inspect) throw new Error('heapAfterGc needs a server started with inspect');
       return collectGarbage(await inspectorUrl);
