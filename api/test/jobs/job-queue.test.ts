@@ -33,7 +33,10 @@ for (const mode of ['postgres', 'embedded'] as const) {
     let database: DatabaseHandle;
     let queue: JobQueue;
 
-    const open = () => openDatabase({ databaseUrl: testDatabase?.url, dataDir, logger, poolSize: 8 });
+    // Embedded: one connection, as pglite-socket mixes up concurrent extended-protocol batches of several
+    // connections in its single session (electric-sql/pglite#1046).
+    const open = () =>
+      openDatabase({ databaseUrl: testDatabase?.url, dataDir, logger, poolSize: testDatabase ? 8 : 1 });
     const startQueue = () =>
       JobQueue.start({ database, logger, heartbeatSeconds: 1, stallSeconds: 3, pollingIntervalSeconds: 0.5 });
 
@@ -119,31 +122,35 @@ for (const mode of ['postgres', 'embedded'] as const) {
       expect(seen).toEqual(['kept']);
     });
 
-    it('retries the job of a worker process killed mid-job, elsewhere', async () => {
-      await queue.define('slow', quickPolicy);
-      const id = await queue.send('slow', { label: 'crash me' });
-      const script = fileURLToPath(new URL('./slow-worker.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', script, database.connectionString], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      try {
-        const lines = createInterface({ input: child.stdout });
-        const [line] = (await once(lines, 'line')) as [string];
-        expect(line).toBe(`started ${id} attempt 1`);
-      } finally {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
+    // Only on a real server: separate worker processes need DATABASE_URL (the embedded database lives
+    // inside the all-in-one process, whose own worker a restart covers above).
+    if (mode === 'postgres') {
+      it('retries the job of a worker process killed mid-job, elsewhere', async () => {
+        await queue.define('slow', quickPolicy);
+        const id = await queue.send('slow', { label: 'crash me' });
+        const script = fileURLToPath(new URL('./slow-worker.ts', import.meta.url));
+        const child = spawn(process.execPath, ['--import', 'tsx', script, database.connectionString], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        try {
+          const lines = createInterface({ input: child.stdout });
+          const [line] = (await once(lines, 'line')) as [string];
+          expect(line).toBe(`started ${id} attempt 1`);
+        } finally {
+          child.kill('SIGKILL');
+          await once(child, 'exit');
+        }
 
-      const attempts: number[] = [];
-      await queue.work('slow', payload, async (job) => {
-        attempts.push(job.attempt);
+        const attempts: number[] = [];
+        await queue.work('slow', payload, async (job) => {
+          attempts.push(job.attempt);
+        });
+        await eventually(
+          async () => ((await queue.state('slow', id))?.state === 'completed' ? true : undefined),
+          'the retry',
+        );
+        expect(attempts).toEqual([2]);
       });
-      await eventually(
-        async () => ((await queue.state('slow', id))?.state === 'completed' ? true : undefined),
-        'the retry',
-      );
-      expect(attempts).toEqual([2]);
-    });
+    }
   });
 }

@@ -67,7 +67,11 @@ export async function startVideoTestApi(
   };
   const config = readConfig(videoApiConfigSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'videos-test' });
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize: 6 });
+  // Embedded: one connection. pglite-socket interleaves concurrent extended-protocol batches from several
+  // connections into its single session ("unnamed prepared statement does not exist", and sometimes a stuck
+  // queue: electric-sql/pglite#1046); PGlite runs one query at a time anyway, so one connection loses nothing.
+  const poolSize = config.DATABASE_URL ? 6 : 1;
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize });
   await migrateToLatest(database.db, logger);
   const identity = await createIdentity(config);
   const app = await buildApi({ config, database, identity, logger, metrics: createMetricsRegistry() });
