@@ -141,7 +141,9 @@ export class CollabSession {
     for (const struct of Y.decodeUpdate(update).structs) {
       if (!(struct instanceof Y.Item) || struct.id.client === this.doc.clientID) continue;
       if (!(struct.content instanceof Y.ContentString)) continue;
-      for (const match of struct.content.str.matchAll(stampPattern)) {
+      // An exec loop rather than matchAll: fewer assumptions about k6's JavaScript runtime.
+      stampPattern.lastIndex = 0;
+      for (let match = stampPattern.exec(struct.content.str); match; match = stampPattern.exec(struct.content.str)) {
         metrics.updateLatency.add(receivedAt - parseInt(match[1] as string, 36));
         metrics.updatesReceived.add(1);
       }
