@@ -241,6 +241,15 @@ describe('the web app in a real browser', () => {
     await shoot(bob, 'rotated-ada-drives');
   });
 
+  it('reviews the finished turn against now, as a diff', async () => {
+    await ada.getByRole('tab', { name: 'Review' }).click();
+    await ada.getByLabel('From').selectOption('1');
+    // Turn 1 ended after Bob's line: only Ada's line is new since.
+    await ada.locator('.diff .same', { hasText: '// Bob drives' }).waitFor();
+    expect((await ada.locator('.diff .added').allInnerTexts()).map((text) => text.trim())).toEqual(['+ // Ada drives']);
+    await shoot(ada, 'review');
+  });
+
   it('keeps everything after a reload', async () => {
     await ada.getByText('Online').waitFor();
     await ada.waitForFunction(`!document.querySelector('.status')?.textContent?.includes('unsynced')`);

@@ -135,26 +135,19 @@ export const joinSchema = z.object({
 });
 export type DojoJoin = z.infer<typeof joinSchema>;
 
-/** A stored snapshot of `code` at a rotation or at the end (issue 6's review). */
+/** A stored snapshot of `code` at the end of a turn (rotation, handover or the dojo's end). */
 export const turnSnapshotSchema = z.object({
   turn: z.number().int(),
-  driverId: z.string().nullish(),
-  driverName: z.string().nullish(),
-  at: z.string().or(z.number()),
+  driverId: z.string().nullable(),
+  navigatorId: z.string().nullable(),
+  reason: z.enum(['rotation', 'handover', 'end']),
+  startedAt: z.string().nullable(),
+  endedAt: z.string(),
 });
 export type TurnSnapshot = z.infer<typeof turnSnapshotSchema>;
-const historyListSchema = z.union([
-  z.array(turnSnapshotSchema),
-  z.object({ items: z.array(turnSnapshotSchema) }).transform((page) => page.items),
-]);
-export const turnFilesSchema = z.object({
-  turn: z.number().int(),
-  files: z.union([
-    z.record(z.string(), z.string()),
-    z
-      .array(z.object({ path: z.string(), content: z.string() }))
-      .transform((files) => Object.fromEntries(files.map((file) => [file.path, file.content]))),
-  ]),
+const historyListSchema = z.object({ items: z.array(turnSnapshotSchema) });
+export const turnFilesSchema = turnSnapshotSchema.extend({
+  files: z.record(z.string(), z.object({ text: z.string(), language: z.string().nullable() })),
 });
 export type TurnFiles = z.infer<typeof turnFilesSchema>;
 
@@ -337,6 +330,8 @@ export class ApiClient {
   getDojo = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}`, dojoSchema);
   joinDojo = (id: string) => this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinSchema, { body: {} });
   dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, historyListSchema);
+  /** The final files and a summary.json, as a .tar.gz. */
+  dojoExport = (id: string) => this.download(`/dojos/${encodeURIComponent(id)}/export`, {});
   dojoTurn = (id: string, turn: number) =>
     this.request('GET', `/dojos/${encodeURIComponent(id)}/history/${turn}`, turnFilesSchema);
 

@@ -52,13 +52,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -73,13 +73,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -94,13 +94,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -115,13 +115,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         429: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -195,13 +216,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -216,13 +237,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -237,13 +258,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -258,13 +279,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         429: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -336,13 +378,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -357,13 +399,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -378,13 +420,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -399,13 +441,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         429: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -460,13 +523,13 @@ export interface paths {
           };
           content?: never;
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -481,13 +544,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -502,13 +565,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -523,13 +586,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         429: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -586,13 +670,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -607,13 +691,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -628,13 +712,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -649,13 +733,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -707,13 +791,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -728,13 +812,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -749,13 +833,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -770,13 +854,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -849,13 +933,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -870,13 +954,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -891,13 +975,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -912,13 +996,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -981,13 +1065,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1002,13 +1086,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1023,13 +1107,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1044,13 +1128,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1114,13 +1198,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1135,13 +1219,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1156,13 +1240,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1177,13 +1261,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1221,13 +1305,13 @@ export interface paths {
           };
           content?: never;
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1242,13 +1326,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1263,13 +1347,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1284,13 +1368,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1355,13 +1439,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1376,13 +1460,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1397,13 +1481,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1418,13 +1502,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1498,13 +1582,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1519,13 +1603,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1540,13 +1624,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         429: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1618,13 +1702,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1639,13 +1723,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1660,13 +1744,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1681,13 +1765,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1750,13 +1855,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1771,13 +1876,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1792,13 +1897,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1813,13 +1918,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1885,13 +2011,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         400: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1906,13 +2032,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         401: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1927,13 +2053,13 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -1948,13 +2074,34 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
+        /** @description Problem details (RFC 9457) */
         404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
               type: string;
               title: string;
               status: number;
@@ -2030,6 +2177,157 @@ export interface paths {
             };
           };
         };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/dojos/{id}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The turns of a dojo, each with the snapshot of its code taken when it ended */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                turn: number;
+                driverId: string | null;
+                navigatorId: string | null;
+                /** @enum {string} */
+                reason: 'rotation' | 'handover' | 'end';
+                startedAt: string | null;
+                endedAt: string;
+              }[];
+            };
+          };
+        };
         /** @description Default Response */
         400: {
           headers: {
@@ -2116,6 +2414,399 @@ export interface paths {
         };
       };
     };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/dojos/{id}/history/{turn}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The files of a dojo as they were at the end of one turn */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          turn: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              turn: number;
+              driverId: string | null;
+              navigatorId: string | null;
+              /** @enum {string} */
+              reason: 'rotation' | 'handover' | 'end';
+              startedAt: string | null;
+              endedAt: string;
+              files: {
+                [key: string]: {
+                  text: string;
+                  language: string | null;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/dojos/{id}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The final files of a dojo and a JSON summary (summary.json), as a .tar.gz */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description files/<path> for every file, and summary.json */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/gzip': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/pocs/{id}/dojo-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The dojo sessions held on a POC, newest first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                dojoId: string;
+                pocId: string | null;
+                format: string;
+                endedAt: string;
+                summary: {
+                  [key: string]: unknown;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

@@ -14,6 +14,8 @@ import type {
   pocSchema,
   searchResultSchema,
   sessionSchema,
+  turnFilesSchema,
+  turnSnapshotSchema,
   userSchema,
   videoSchema,
 } from '../src/api-client.ts';
@@ -48,6 +50,14 @@ describe('the SDK reads what the API documents', () => {
     expectTypeOf<Json<'/api/v1/dojos/{id}', 'get', 200>>().toExtend<z.input<typeof dojoSchema>>();
     expectTypeOf<Json<'/api/v1/dojos/{id}/join', 'post', 200>>().not.toBeNever();
     expectTypeOf<Json<'/api/v1/dojos/{id}/join', 'post', 200>>().toExtend<z.input<typeof joinSchema>>();
+  });
+
+  it('dojo history', () => {
+    type History = Json<'/api/v1/dojos/{id}/history', 'get', 200>;
+    expectTypeOf<History>().not.toBeNever();
+    expectTypeOf<History['items'][number]>().toExtend<z.input<typeof turnSnapshotSchema>>();
+    expectTypeOf<Json<'/api/v1/dojos/{id}/history/{turn}', 'get', 200>>().not.toBeNever();
+    expectTypeOf<Json<'/api/v1/dojos/{id}/history/{turn}', 'get', 200>>().toExtend<z.input<typeof turnFilesSchema>>();
   });
 
   it('reports and videos', () => {

@@ -219,7 +219,14 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             {tab === 'facilitator' && isFacilitator && (
               <FacilitatorPanel view={view} currentFile={file} currentLine={cursorLine} />
             )}
-            {tab === 'review' && <ReviewPanel dojoId={dojoId} liveFiles={liveFiles} />}
+            {tab === 'review' && (
+              <ReviewPanel
+                dojoId={dojoId}
+                turnCount={control.turn}
+                liveFiles={liveFiles}
+                nameOf={(userId) => nameOf(view, userId)}
+              />
+            )}
           </div>
         </aside>
       </div>

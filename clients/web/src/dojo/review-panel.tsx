@@ -1,64 +1,79 @@
 /**
- * Review of past turns: the server stores a snapshot of `code` at every rotation (issue 6); pick two
- * turns and see, file by file, what changed between them.
+ * Review of past turns: the server stores a snapshot of `code` at the end of every turn; pick two
+ * points (a turn's end, or now) and see, file by file, what changed between them — the way
+ * cyber-dojo's review shows a solution evolving. Also downloads the dojo's export.
  */
-import type { ApiError, TurnFiles, TurnSnapshot } from '@pocdojo/sdk/api-client';
+import type { ApiError, TurnSnapshot } from '@pocdojo/sdk/api-client';
 import { diffLines } from 'diff';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 
-export function ReviewPanel({ dojoId, liveFiles }: { dojoId: string; liveFiles: () => Record<string, string> }) {
+type Files = Record<string, string>;
+
+export function ReviewPanel({
+  dojoId,
+  turnCount,
+  liveFiles,
+  nameOf,
+}: {
+  dojoId: string;
+  /** The control document's turn number: a new snapshot exists whenever it moves. */
+  turnCount: number;
+  liveFiles: () => Files;
+  nameOf: (userId: string | null) => string;
+}) {
   const [turns, setTurns] = useState<TurnSnapshot[] | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
-  const [from, setFrom] = useState<string>('');
+  const [from, setFrom] = useState<string>('start');
   const [to, setTo] = useState<string>('live');
-  const [files, setFiles] = useState<{ before: Record<string, string>; after: Record<string, string> } | undefined>();
+  const [files, setFiles] = useState<{ before: Files; after: Files } | undefined>();
 
   useEffect(() => {
-    void api.dojoHistory(dojoId).then((answer) => {
-      if (!answer.ok) return setError(answer.error);
-      setTurns(answer.value);
-      if (answer.value[0]) setFrom(String(answer.value[0].turn));
-    });
-  }, [dojoId]);
+    void api.dojoHistory(dojoId).then((answer) => (answer.ok ? setTurns(answer.value.items) : setError(answer.error)));
+  }, [dojoId, turnCount]);
 
   useEffect(() => {
-    if (!from) return;
-    const load = async (which: string): Promise<Record<string, string> | undefined> => {
+    const load = async (which: string): Promise<Files | undefined> => {
       if (which === 'live') return liveFiles();
-      const answer: { ok: true; value: TurnFiles } | { ok: false; error: ApiError } = await api.dojoTurn(
-        dojoId,
-        Number(which),
-      );
+      if (which === 'start') return {};
+      const answer = await api.dojoTurn(dojoId, Number(which));
       if (!answer.ok) {
         setError(answer.error);
         return undefined;
       }
-      return answer.value.files;
+      return Object.fromEntries(Object.entries(answer.value.files).map(([path, file]) => [path, file.text]));
     };
     void Promise.all([load(from), load(to)]).then(([before, after]) => before && after && setFiles({ before, after }));
-  }, [from, to]);
+  }, [from, to, turns]);
 
-  if (error?.code === 'not_found')
-    return <p class="muted">No turns recorded yet: snapshots appear at each rotation.</p>;
+  async function downloadExport() {
+    const file = await api.dojoExport(dojoId);
+    if (!file.ok) return setError(file.error);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(file.value);
+    link.download = `dojo-${dojoId}.tar.gz`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }
+
   if (error) return <p class="field-error">{error.message}</p>;
   if (!turns) return <p class="muted">Loading history…</p>;
-  if (turns.length === 0) return <p class="muted">No turns recorded yet: snapshots appear at each rotation.</p>;
 
   const option = (turn: TurnSnapshot) => (
     <option value={String(turn.turn)}>
-      Turn {turn.turn}
-      {turn.driverName ? ` · ${turn.driverName}` : ''}
+      End of turn {turn.turn} ({nameOf(turn.driverId)})
     </option>
   );
   const paths = files ? [...new Set([...Object.keys(files.before), ...Object.keys(files.after)])].sort() : [];
 
   return (
     <section class="review" aria-label="Review of past turns">
+      {turns.length === 0 && <p class="muted">No turn has ended yet: a snapshot is stored at every rotation.</p>}
       <div class="field-row">
         <div class="field">
           <label for="review-from">From</label>
           <select id="review-from" value={from} onChange={(event) => setFrom(event.currentTarget.value)}>
+            <option value="start">The start (empty)</option>
             {turns.map(option)}
           </select>
         </div>
@@ -72,7 +87,10 @@ export function ReviewPanel({ dojoId, liveFiles }: { dojoId: string; liveFiles: 
       </div>
       {files &&
         paths.map((path) => {
-          const parts = diffLines(files.before[path] ?? '', files.after[path] ?? '');
+          // A last line without a newline would otherwise show as changed when a line is appended.
+          const withNewline = (text: string | undefined) =>
+            text === undefined || text === '' || text.endsWith('\n') ? (text ?? '') : `${text}\n`;
+          const parts = diffLines(withNewline(files.before[path]), withNewline(files.after[path]));
           const changed = parts.some((part) => part.added || part.removed);
           return (
             <details class="diff" open={changed}>
@@ -93,6 +111,9 @@ export function ReviewPanel({ dojoId, liveFiles }: { dojoId: string; liveFiles: 
             </details>
           );
         })}
+      <button type="button" class="small" onClick={() => void downloadExport()}>
+        Download the files (.tar.gz)
+      </button>
     </section>
   );
 }
