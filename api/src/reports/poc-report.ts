@@ -34,13 +34,12 @@ export const pocReportSchema = z.object({
     participants: count,
     /** Dojos opened on one of the period's POCs. */
     onPocs: count,
-    /**
-     * Minutes, turns and chat messages live in the dojo's control and chat documents, which the
-     * database does not aggregate yet; null until the dojo rules record them in a table.
-     */
-    minutes: count.nullable(),
-    turns: count.nullable(),
-    chatMessages: count.nullable(),
+    /** Turns played in those dojos (one snapshot per turn, written by the dojo rules). */
+    turns: count,
+    /** Minutes of those turns, rounded. */
+    minutes: count,
+    /** Chat messages of those dojos that have ended (the count is recorded in the session summary). */
+    chatMessages: count,
   }),
 });
 
@@ -148,6 +147,20 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
         ]),
       ),
     );
+  const dojoIds = dojos.select('d.id');
+  const turnFigures = await trx
+    .selectFrom('dojo_turns as t')
+    .where('t.dojo_id', 'in', dojoIds)
+    .select([
+      sql<string>`count(*)`.as('turns'),
+      sql<string>`coalesce(round(sum(extract(epoch FROM t.ended_at - t.started_at)) / 60), 0)`.as('minutes'),
+    ])
+    .executeTakeFirstOrThrow();
+  const chatFigures = await trx
+    .selectFrom('dojo_sessions as s')
+    .where('s.dojo_id', 'in', dojoIds)
+    .select(sql<string>`coalesce(sum((s.summary ->> 'chatCount')::int), 0)`.as('messages'))
+    .executeTakeFirstOrThrow();
   const dojoFigures = await dojos
     .leftJoin('dojo_members as m', (join) => join.onRef('m.dojo_id', '=', 'd.id').on('m.removed', '=', false))
     .select([
@@ -178,9 +191,9 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
       sessions: Number(dojoFigures.sessions),
       participants: Number(dojoFigures.participants),
       onPocs: Number(dojoFigures.on_pocs),
-      minutes: null,
-      turns: null,
-      chatMessages: null,
+      turns: Number(turnFigures.turns),
+      minutes: Number(turnFigures.minutes),
+      chatMessages: Number(chatFigures.messages),
     },
   });
 }

@@ -35,8 +35,8 @@ export function reportCsv(report: PocReport): string {
     ['dojos', 'sessions', '', report.dojos.sessions],
     ['dojos', 'participants', '', report.dojos.participants],
     ['dojos', 'on_pocs', '', report.dojos.onPocs],
-    ['dojos', 'minutes', '', report.dojos.minutes],
     ['dojos', 'turns', '', report.dojos.turns],
+    ['dojos', 'minutes', '', report.dojos.minutes],
     ['dojos', 'chat_messages', '', report.dojos.chatMessages],
   ];
   const lines = [['section', 'key', 'label', 'value'], ...rows].map((row) => row.map(csvCell).join(','));

@@ -160,7 +160,6 @@ export function reportPdf(report: PocReport, subject: string, generatedAt = new 
     ['Tag', 'POCs'],
     report.perTag.slice(0, 20).map((t) => [`#${t.tag}`, String(t.pocs)]),
   );
-  const notRecorded = (value: number | null) => (value === null ? 'not recorded' : String(value));
   table(
     'Dojos',
     ['Figure', 'Value'],
@@ -168,9 +167,9 @@ export function reportPdf(report: PocReport, subject: string, generatedAt = new 
       ['Sessions opened', String(report.dojos.sessions)],
       ['Distinct participants', String(report.dojos.participants)],
       ['Sessions on a POC', String(report.dojos.onPocs)],
-      ['Minutes', notRecorded(report.dojos.minutes)],
-      ['Turns', notRecorded(report.dojos.turns)],
-      ['Chat messages', notRecorded(report.dojos.chatMessages)],
+      ['Turns', String(report.dojos.turns)],
+      ['Minutes of turns', String(report.dojos.minutes)],
+      ['Chat messages (ended sessions)', String(report.dojos.chatMessages)],
     ],
   );
 

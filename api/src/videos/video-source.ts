@@ -5,7 +5,8 @@ import { videoInputSchema, type VideoInput } from './render/video-input.ts';
 
 /**
  * Reads what one person's yearly video shows, inside a tenant transaction (row-level security applies):
- * their POCs created in the year (UTC) and the dojos opened on each. The renderer gets plain data.
+ * their POCs created in the year (UTC), the dojos opened on each and the minutes of their turns. The
+ * renderer gets plain data.
  */
 export const yearRange = (year: number) => ({
   from: new Date(Date.UTC(year, 0, 1)),
@@ -48,7 +49,7 @@ export async function loadVideoInput(
   const sessions = await trx
     .selectFrom('dojos as d')
     .leftJoin('dojo_members as m', (join) => join.onRef('m.dojo_id', '=', 'd.id').on('m.removed', '=', false))
-    .select(['d.poc_id', 'd.title', 'd.created_at'])
+    .select(['d.id', 'd.poc_id', 'd.title', 'd.created_at'])
     .select(sql<string>`count(m.user_id)`.as('participants'))
     .where(
       'd.poc_id',
@@ -58,6 +59,24 @@ export async function loadVideoInput(
     .groupBy(['d.id', 'd.poc_id', 'd.title', 'd.created_at'])
     .orderBy('d.created_at')
     .execute();
+
+  const minutes =
+    sessions.length === 0
+      ? []
+      : await trx
+          .selectFrom('dojo_turns')
+          .select([
+            'dojo_id',
+            sql<string | null>`round(sum(extract(epoch FROM ended_at - started_at)) / 60)`.as('minutes'),
+          ])
+          .where(
+            'dojo_id',
+            'in',
+            sessions.map((s) => s.id),
+          )
+          .groupBy('dojo_id')
+          .execute();
+  const minutesOf = new Map(minutes.map((m) => [m.dojo_id, m.minutes === null ? null : Number(m.minutes)]));
 
   return videoInputSchema.parse({
     person: { name: user.display_name },
@@ -71,8 +90,13 @@ export async function loadVideoInput(
       createdAt: poc.created_at,
       dojoSessions: sessions
         .filter((s) => s.poc_id === poc.id)
-        // Dojo lengths are not recorded yet (the dojo rules keep them in the control document).
-        .map((s) => ({ title: s.title, startedAt: s.created_at, minutes: null, participants: Number(s.participants) })),
+        // Minutes are those of the turns played (null before the first turn ends).
+        .map((s) => ({
+          title: s.title,
+          startedAt: s.created_at,
+          minutes: minutesOf.get(s.id) ?? null,
+          participants: Number(s.participants),
+        })),
     })),
   });
 }

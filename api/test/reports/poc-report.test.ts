@@ -123,6 +123,39 @@ describe('the POC report', () => {
         member('d_two', admin.user.id, true),
       ])
       .execute();
+    const turn = (dojoId: string, number: number, start: Date, minutes: number) => ({
+      tenant_id: tenant,
+      dojo_id: dojoId,
+      turn: number,
+      driver_id: ada.user.id,
+      navigator_id: linus.user.id,
+      reason: 'rotation' as const,
+      started_at: start,
+      ended_at: new Date(start.getTime() + minutes * 60_000),
+      files: JSON.stringify({}),
+      node_id: 'n1',
+    });
+    await api.database.db
+      .insertInto('dojo_turns')
+      .values([
+        turn('d_one', 1, at(1, 6), 5),
+        turn('d_one', 2, new Date(at(1, 6).getTime() + 5 * 60_000), 5),
+        turn('d_one', 3, new Date(at(1, 6).getTime() + 10 * 60_000), 5),
+        turn('d_two', 1, at(4), 10),
+        turn('d_old', 1, new Date(Date.UTC(2025, 5, 1)), 30),
+      ])
+      .execute();
+    await api.database.db
+      .insertInto('dojo_sessions')
+      .values({
+        tenant_id: tenant,
+        dojo_id: 'd_one',
+        poc_id: adaFirst ?? null,
+        format: 'randori',
+        ended_at: at(1, 7),
+        summary: JSON.stringify({ chatCount: 7, turns: [] }),
+      })
+      .execute();
   });
   afterAll(async () => {
     await api.close();
@@ -172,9 +205,9 @@ describe('the POC report', () => {
       sessions: 2,
       participants: 2,
       onPocs: 1,
-      minutes: null,
-      turns: null,
-      chatMessages: null,
+      turns: 4,
+      minutes: 25,
+      chatMessages: 7,
     });
   });
 
@@ -183,7 +216,7 @@ describe('the POC report', () => {
     expect(body.scope.userId).toBe(ada.user.id);
     expect(body.totals).toEqual({ pocs: 5, contributors: 1 });
     expect(body.topContributors).toEqual([{ userId: ada.user.id, displayName: expect.any(String), pocs: 5 }]);
-    expect(body.dojos).toMatchObject({ sessions: 1, participants: 2, onPocs: 1 });
+    expect(body.dojos).toEqual({ sessions: 1, participants: 2, onPocs: 1, turns: 3, minutes: 15, chatMessages: 7 });
   });
 
   it('lets an admin narrow the report to one person', async () => {
@@ -215,6 +248,7 @@ describe('the POC report', () => {
     expect(rows).toContainEqual(['tag', "'=cmd", '', '1']);
     expect(rows).toContainEqual(['contributor', ada.user.id, expect.any(String), '5']);
     expect(rows).toContainEqual(['dojos', 'sessions', '', '2']);
+    expect(rows).toContainEqual(['dojos', 'chat_messages', '', '7']);
   });
 
   it('exports a PDF with the tenant name, the figures as real text and vector charts', async () => {
@@ -236,7 +270,7 @@ describe('the POC report', () => {
       expect(text).toMatch(/Rust\s+3/);
       expect(text).toContain('Top contributors');
       expect(text).toContain('#crdt');
-      expect(text).toMatch(/Minutes\s+not recorded/);
+      expect(text).toMatch(/Minutes of turns\s+25/);
       const { stdout: images } = await run('pdfimages', ['-list', file]);
       // pdfimages prints a two-line header and one line per image.
       expect(images.trim().split('\n')).toHaveLength(2);
