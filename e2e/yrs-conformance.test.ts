@@ -1,14 +1,16 @@
 /**
  * Native-editor conformance: a Yrs document driven over the raw protocol of docs/protocol.md and a
- * Yjs client (the SDK's DojoConnection) edit the same dojo on the real server.
+ * Yjs client (the SDK's DojoConnection) edit the same dojo on the real server; the Yrs client also
+ * sends dojo commands and reads their replies and the server-written chat.
  */
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
-import { codeFiles } from '@pocdojo/sdk/dojo-documents';
+import { codeFiles, readChatMessages } from '@pocdojo/sdk/dojo-documents';
+import { decodeServerMessage, encodeCommand, okReply } from '@pocdojo/sdk/dojo-protocol';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { YDoc, type YMap, YText } from 'ywasm';
+import { type YArray, YDoc, type YMap, YText } from 'ywasm';
 import { ServerProcess } from '../server/test/support/server-process.ts';
 import { type RawDocument, RawYrsClient } from './support/raw-yrs-client.ts';
 
@@ -27,6 +29,7 @@ describe('a Yrs client over the raw protocol, next to a Yjs client', () => {
   let yjs: DojoConnection;
   let native: RawYrsClient;
   let nativeCode: RawDocument;
+  let nativeToken: () => Promise<string>;
   const nativeDoc = new YDoc({});
   const documents = {
     code: 't_native/dojo/k1/code',
@@ -44,6 +47,7 @@ describe('a Yrs client over the raw protocol, next to a Yjs client', () => {
     server = await ServerProcess.start({ databaseUrl: database.url });
     const token = (sub: string, name: string) =>
       server.token({ sub, tid: 't_native', roles: ['participant'], dojo: 'k1', name });
+    nativeToken = () => token('ios-user', 'Ian (iOS)');
     yjs = new DojoConnection({
       url: server.wsUrl,
       documents,
@@ -54,7 +58,7 @@ describe('a Yrs client over the raw protocol, next to a Yjs client', () => {
     await yjs.whenSynced();
     native = new RawYrsClient(server.wsUrl);
     await native.opened;
-    nativeCode = native.open(documents.code, await token('ios-user', 'Ian (iOS)'), nativeDoc);
+    nativeCode = native.open(documents.code, await nativeToken(), nativeDoc);
   });
 
   afterAll(async () => {
@@ -94,10 +98,11 @@ describe('a Yrs client over the raw protocol, next to a Yjs client', () => {
     expect(nativeCode.refusals).toBe(0);
   });
 
-  it('exchanges presence both ways', async () => {
+  it('exchanges presence both ways, with the identity the server takes from the token', async () => {
+    // The native client claims to be someone else; the server stamps its real identity over that.
     native.setAwareness(documents.code, {
-      userId: 'ios-user',
-      name: 'Ian (iOS)',
+      userId: 'someone-else',
+      name: 'Mallory',
       color: '#1b998b',
       role: 'participant',
       file: 'kata.rs',
@@ -118,5 +123,35 @@ describe('a Yrs client over the raw protocol, next to a Yjs client', () => {
       (state) => (state as { userId?: string } | null)?.userId === 'web-user',
     );
     expect(web).toMatchObject({ name: 'Wendy (web)', role: 'participant', user: { name: 'Wendy (web)' } });
+    expect(yjs.peers().find((peer) => peer.file === 'kata.rs' && peer.userId === 'ios-user')).toMatchObject({
+      name: 'Ian (iOS)',
+      user: { name: 'Ian (iOS)' },
+    });
+    expect(yjs.peers().some((peer) => peer.userId === 'someone-else')).toBe(false);
+  });
+
+  it('sends a dojo command over a stateless message and gets its reply; the server writes the chat', async () => {
+    const chatDoc = new YDoc({});
+    const nativeControl = native.open(documents.control, await nativeToken(), new YDoc({}));
+    const nativeChat = native.open(documents.chat, await nativeToken(), chatDoc);
+    await eventually(() => nativeControl.synced && nativeChat.synced, 'control and chat synced');
+    native.sendStateless(documents.control, encodeCommand('ios-1', 'chat', { text: 'hello from Yrs' }));
+    await eventually(() => nativeControl.stateless.length > 0, 'a reply');
+    expect(decodeServerMessage(nativeControl.stateless[0] ?? '')).toEqual({ kind: 'reply', reply: okReply('ios-1') });
+    const messages = () =>
+      (chatDoc.getArray('messages') as YArray).toJson(undefined) as { authorName: string; text: string }[];
+    await eventually(() => messages().length === 1, 'the message in the Yrs chat document');
+    expect(messages()[0]).toMatchObject({ authorId: 'ios-user', authorName: 'Ian (iOS)', text: 'hello from Yrs' });
+    await eventually(() => readChatMessages(yjs.docs.chat).length === 1, 'the message in the Yjs chat document');
+  });
+
+  it('gets an error reply for a command its role does not allow', async () => {
+    native.sendStateless(documents.control, encodeCommand('ios-2', 'rotate', {}));
+    const control = () => native.document(documents.control);
+    await eventually(() => (control()?.stateless.length ?? 0) > 1, 'a second reply');
+    expect(decodeServerMessage(control()?.stateless[1] ?? '')).toMatchObject({
+      kind: 'reply',
+      reply: { id: 'ios-2', ok: false, error: { code: 'forbidden' } },
+    });
   });
 });

@@ -81,6 +81,10 @@ export class RawYrsClient {
     return entry;
   }
 
+  document(name: string): RawDocument | undefined {
+    return this.documents.get(name);
+  }
+
   /** Sends everything the document gained locally since the last call, as one update. */
   flush(name: string): void {
     const entry = this.documents.get(name);

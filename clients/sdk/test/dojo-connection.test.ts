@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { ServerProcess } from '../../../server/test/support/server-process.ts';
 import { DojoConnection, type DojoSelf } from '../src/dojo-connection.ts';
-import { codeFiles, codeLanguages } from '../src/dojo-documents.ts';
+import { codeFiles, codeLanguages, readChatMessages } from '../src/dojo-documents.ts';
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -86,5 +86,20 @@ describe('DojoConnection against the real collaboration server', () => {
     const seen = dan.peers().find((peer) => peer.userId === 'cleo');
     expect(seen).toMatchObject({ name: 'Cleo', role: 'participant', topLine: 3, user: { name: 'Cleo' } });
     expect(seen?.color).toMatch(/^#[0-9a-f]{6}$/i);
+  });
+
+  it('answers every command: a chat is accepted and written by the server, a facilitator command is refused', async () => {
+    const eve = await open({ userId: 'eve', name: 'Eve', role: 'participant' });
+    expect(await eve.send('chat', { text: 'hello dojo' })).toMatchObject({ type: 'reply', ok: true });
+    await eventually(
+      () => readChatMessages(eve.docs.chat).some((message) => message.text === 'hello dojo'),
+      'the chat message',
+    );
+    expect(readChatMessages(eve.docs.chat).find((message) => message.text === 'hello dojo')).toMatchObject({
+      authorId: 'eve',
+      authorName: 'Eve',
+    });
+    const refused = await eve.send('rotate', {});
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 });
