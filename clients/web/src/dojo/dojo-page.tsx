@@ -54,8 +54,9 @@ export function DojoPage({ id }: { id: string }) {
 function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefined; dojoId: string }) {
   const session = useSession();
   const { connection, control, join } = view;
-  const role = join.role;
   const userId = connection.self.userId;
+  // A facilitator can grant or revoke roles during the session: the control document has the last word.
+  const role = join.role === 'facilitator' ? 'facilitator' : (control.participants[userId]?.role ?? join.role);
   const now = useNow();
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>('chat');
