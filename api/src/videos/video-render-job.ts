@@ -9,6 +9,7 @@ import { renderVideo } from './render/render-video.ts';
 import { renderShareCard } from './render/share-card.ts';
 import { renderOptionsSchema } from './render/video-input.ts';
 import type { VideoServiceConfig } from './video-config.ts';
+import type { VideoMetrics } from './video-metrics.ts';
 import { loadVideoInput } from './video-source.ts';
 import { findVideo, updateVideo, videoObjectPaths, type VideoUpdate } from './videos.ts';
 
@@ -27,6 +28,7 @@ export interface VideoWorkerDeps {
   store: ObjectStore;
   config: VideoServiceConfig;
   logger: Logger;
+  metrics?: VideoMetrics;
 }
 
 export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
@@ -61,6 +63,8 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
       await rm(join(tmp, stale), { recursive: true, force: true });
     }
     const workDir = await mkdtemp(join(tmp, `${video.id}-`));
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const input = await inTenant((trx) => loadVideoInput(trx, video.tenant_id, video.user_id, video.year));
       let writing: Promise<void> | undefined;
@@ -72,7 +76,6 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
           .finally(() => (writing = undefined));
       };
       const file = join(workDir, 'video.mp4');
-      const started = performance.now();
       const result = await renderVideo(input, { ...options, narration: video.narration }, file, { onProgress, signal });
       await writing;
       await deps.store.putBuffer(location(paths.card), renderShareCard(input), 'image/png');
@@ -85,16 +88,19 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
         card_path: paths.card,
         finished_at: new Date(),
       });
-      log.info({ durationSec: result.durationSec, renderSec: (performance.now() - started) / 1000 }, 'video rendered');
+      deps.metrics?.rendered('done', seconds());
+      log.info({ durationSec: result.durationSec, renderSec: seconds() }, 'video rendered');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await deps.store.delete(location(paths.card)).catch(() => undefined);
       if (signal.aborted) {
+        deps.metrics?.rendered('aborted', seconds());
         await update({ status: 'queued', progress: 0, error: null });
         throw error;
       }
       const permanent = isDomainError(error);
       log.warn({ err: error, permanent, lastAttempt }, 'video render failed');
+      deps.metrics?.rendered(permanent || lastAttempt ? 'failed' : 'retrying', seconds());
       if (permanent || lastAttempt) {
         await update({ status: 'failed', error: reason, finished_at: new Date() });
         if (permanent) return;

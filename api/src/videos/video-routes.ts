@@ -18,6 +18,7 @@ import {
   videoShareSchema,
   type VideoResponse,
 } from './video-schemas.ts';
+import { createVideoMetrics } from './video-metrics.ts';
 import { superviseVideoServices } from './video-services.ts';
 import { isShared, resolveShare, revokeShare, shareVideo, sharePage } from './video-sharing.ts';
 import type { VideoRow } from './videos.ts';
@@ -38,6 +39,7 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
   const config = videoServiceConfigSchema.parse(context.config);
   const services = await superviseVideoServices(config, context.database, context.logger, {
     startWorker: config.VIDEO_WORKER === 'inline',
+    metrics: createVideoMetrics(context.metrics),
   });
   app.addHook('onClose', () => services.close());
   const deps: VideoRequestDeps = {

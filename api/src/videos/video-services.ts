@@ -2,6 +2,7 @@ import type { DatabaseHandle, Logger } from '@pocdojo/shared';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { openObjectStore, type ConfiguredObjectStore } from '../storage/storage-config.ts';
 import type { VideoServiceConfig } from './video-config.ts';
+import type { VideoMetrics } from './video-metrics.ts';
 import { videoJobName, videoJobSchema, videoRenderJob } from './video-render-job.ts';
 
 /**
@@ -18,7 +19,7 @@ export async function startVideoServices(
   config: VideoServiceConfig,
   database: DatabaseHandle,
   logger: Logger,
-  options: { startWorker: boolean; store?: ConfiguredObjectStore },
+  options: { startWorker: boolean; store?: ConfiguredObjectStore; metrics?: VideoMetrics },
 ): Promise<VideoServices> {
   const log = logger.child({ component: 'videos' });
   const store = options.store ?? (await openObjectStore(config));
@@ -36,7 +37,11 @@ export async function startVideoServices(
       expireInSeconds: config.VIDEO_JOB_TIMEOUT_SECONDS,
     });
     if (options.startWorker) {
-      await queue.work(videoJobName, videoJobSchema, videoRenderJob({ database, store, config, logger: log }));
+      await queue.work(
+        videoJobName,
+        videoJobSchema,
+        videoRenderJob({ database, store, config, logger: log, metrics: options.metrics }),
+      );
       log.info({ storage: store.kind }, 'video render worker started');
     }
   } catch (error) {
@@ -65,7 +70,7 @@ export async function superviseVideoServices(
   config: VideoServiceConfig,
   database: DatabaseHandle,
   logger: Logger,
-  options: { startWorker: boolean },
+  options: { startWorker: boolean; metrics?: VideoMetrics },
 ): Promise<{ store: ConfiguredObjectStore; queue: Pick<JobQueue, 'send'>; close(): Promise<void> }> {
   const log = logger.child({ component: 'videos' });
   const store = await openObjectStore(config);

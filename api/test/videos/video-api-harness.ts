@@ -9,6 +9,7 @@ import {
   openDatabase,
   readConfig,
   type DatabaseHandle,
+  type Registry,
 } from '@pocdojo/shared';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +25,7 @@ export interface VideoTestApi {
   app: FastifyInstance;
   database: DatabaseHandle;
   dataDir: string;
+  metrics: Registry;
   testDatabase: TestDatabase | undefined;
   env: Record<string, string>;
   close(): Promise<void>;
@@ -74,11 +76,13 @@ export async function startVideoTestApi(
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize });
   await migrateToLatest(database.db, logger);
   const identity = await createIdentity(config);
-  const app = await buildApi({ config, database, identity, logger, metrics: createMetricsRegistry() });
+  const metrics = createMetricsRegistry();
+  const app = await buildApi({ config, database, identity, logger, metrics });
   return {
     app,
     database,
     dataDir,
+    metrics,
     testDatabase,
     env,
     async close() {

@@ -96,6 +96,9 @@ describe('yearly videos through the API (real Postgres, in-process worker, files
     const predicted = planScenes(sampleYear(12), renderOptionsSchema.parse({ timing })).durationSec;
     expect(video.durationSec).toBeCloseTo(predicted, 5);
     expect(video.url).toMatch(/^http:\/\/localhost(:\d+)?\/api\/v1\/files\//);
+    expect(await api.metrics.getSingleMetricAsString('video_renders_total')).toContain(
+      'video_renders_total{outcome="done"} 1',
+    );
   });
 
   it('hands out a short-lived download link to the MP4, stored under the tenant', async () => {
@@ -255,6 +258,9 @@ describe('a render that fails', () => {
     ).toBe(409);
     expect(await filesUnder(join(api.dataDir, 'objects'))).toEqual([]);
     expect(await filesUnder(join(api.dataDir, 'tmp'))).toEqual([]);
+    const renders = await api.metrics.getSingleMetricAsString('video_renders_total');
+    expect(renders).toContain('video_renders_total{outcome="retrying"} 1');
+    expect(renders).toContain('video_renders_total{outcome="failed"} 1');
   });
 });
 
