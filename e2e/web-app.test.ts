@@ -241,8 +241,17 @@ describe('the web app in a real browser', () => {
     await shoot(bob, 'rotated-ada-drives');
   });
 
+  it('summons everyone to the facilitator’s line', async () => {
+    await ada.getByRole('button', { name: 'Summon everyone here' }).click();
+    await bob.getByText('Ada summoned everyone to main.go:4').waitFor();
+    await shoot(bob, 'summoned');
+  });
+
   it('reviews the finished turn against now, as a diff', async () => {
-    await ada.getByRole('tab', { name: 'Review' }).click();
+    // The panel tabs follow the keyboard: from Facilitate, the right arrow opens Review.
+    await ada.getByRole('tab', { name: 'Facilitate' }).focus();
+    await ada.keyboard.press('ArrowRight');
+    await ada.getByRole('tab', { name: 'Review', selected: true }).waitFor();
     await ada.getByLabel('From').selectOption('1');
     // Turn 1 ended after Bob's line: only Ada's line is new since.
     await ada.locator('.diff .same', { hasText: '// Bob drives' }).waitFor();

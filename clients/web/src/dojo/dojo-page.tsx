@@ -9,6 +9,7 @@ import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { FormError } from '../form-field.tsx';
 import { languageById } from '../languages.ts';
+import { onTabKey } from '../tab-keys.ts';
 import { api, useSession } from '../session.ts';
 import { ChatPanel } from './chat-panel.tsx';
 import { CodeEditor, type ScrollRequest } from './code-editor.tsx';
@@ -86,13 +87,18 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
     if (driver.topLine) setScroll({ line: driver.topLine, seq: ++seq.current, select: false });
   }, [follow, driver?.file, driver?.topLine]);
 
+  // The event listener lives as long as the connection; names are looked up in the latest view.
+  const latest = useRef(view);
+  latest.current = view;
   useEffect(
     () =>
       connection.on('event', (event: DojoEvent) => {
         if (event.name === 'summon') {
           setSelected(event.data.path);
           setScroll({ line: event.data.line, seq: ++seq.current, select: true });
-          setNotice(`${nameOf(view, event.data.by)} summoned everyone to ${event.data.path}:${event.data.line}`);
+          setNotice(
+            `${nameOf(latest.current, event.data.by)} summoned everyone to ${event.data.path}:${event.data.line}`,
+          );
         } else if (event.name === 'editRejected') setNotice(`Your edit was not accepted: ${event.data.reason}`);
         else if (event.name === 'removed') setNotice('A facilitator removed you from this dojo.');
       }),
@@ -196,7 +202,19 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
           )}
         </section>
         <aside class="side">
-          <div class="tabs" role="tablist" aria-label="Dojo panels">
+          <div
+            class="tabs"
+            role="tablist"
+            aria-label="Dojo panels"
+            onKeyDown={(event) =>
+              onTabKey(
+                event,
+                tabs.map((entry) => entry.id),
+                tab,
+                setTab,
+              )
+            }
+          >
             {tabs.map((entry) => (
               <button
                 type="button"
@@ -204,6 +222,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
                 id={`tab-${entry.id}`}
                 aria-selected={tab === entry.id}
                 aria-controls={`panel-${entry.id}`}
+                tabIndex={tab === entry.id ? 0 : -1}
                 class={tab === entry.id ? 'tab active' : 'tab'}
                 onClick={() => setTab(entry.id)}
               >

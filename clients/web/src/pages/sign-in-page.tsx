@@ -2,6 +2,7 @@ import type { ApiError } from '@pocdojo/sdk/api-client';
 import { useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { navigate } from '../router.ts';
+import { onTabKey } from '../tab-keys.ts';
 import { api } from '../session.ts';
 
 /**
@@ -50,12 +51,20 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
     <main id="main" class="auth">
       <section class="card auth-card">
         <h1 class="brand-title">POC Dojo</h1>
-        <div class="tabs" role="tablist" aria-label="Account">
+        <div
+          class="tabs"
+          role="tablist"
+          aria-label="Account"
+          onKeyDown={(event) =>
+            onTabKey(event, ['signin', 'signup'] as const, mode, (value) => (setMode(value), setError(undefined)))
+          }
+        >
           {(['signin', 'signup'] as const).map((value) => (
             <button
               type="button"
               role="tab"
               aria-selected={mode === value}
+              tabIndex={mode === value ? 0 : -1}
               class={mode === value ? 'tab active' : 'tab'}
               onClick={() => (setMode(value), setError(undefined))}
             >
