@@ -1,8 +1,9 @@
 /**
  * What durable acknowledgements cost: in one run, against the real server, the time from a local edit
  * to (a) a peer on the same document seeing it (not held for the database) and (b) the writer receiving
- * the acknowledgement (held until the group commit is in Postgres). Prints medians and p99 of both and
- * their difference, for the Postgres server and the embedded default.
+ * the acknowledgement (held until the group commit is in Postgres). Prints medians and p99 of both,
+ * the server's own commit times and how many updates shared a commit, for the Postgres server and the
+ * embedded default.
  *
  *   npm run bench:ack [-- --seconds 8 --documents 5 --writers 4 --rate 20]
  */
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, synced, type TestProvider } from '../test/support/providers.ts';
 import { ServerProcess } from '../test/support/server-process.ts';
+import { EditProbe, ms, summarize } from './edit-probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,43 +26,16 @@ const documents = Number(values.documents);
 const writersPerDocument = Number(values.writers);
 const editsPerSecond = Number(values.rate);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? NaN };
-};
-
 async function measure(server: ServerProcess) {
-  const ackLatencies: number[] = [];
-  const deliveryLatencies: number[] = [];
-  const sentAt = new Map<string, number>();
+  const probe = new EditProbe();
   const clients: TestProvider[] = [];
   const token = await server.token({ sub: 'bench', tid: 't_bench', roles: ['participant'] });
-
   for (let d = 0; d < documents; d++) {
     for (let w = 0; w < writersPerDocument; w++) {
-      const id = `d${d}w${w}`;
       const client = connect({ url: server.wsUrl, name: `t_bench/dojo/ack${d}/code`, token });
-      const outstanding: number[] = [];
-      let last = 0;
-      client.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-        if (number > last) for (let i = last; i < number; i++) outstanding.push(performance.now());
-        else for (let i = number; i < last; i++) ackLatencies.push(performance.now() - (outstanding.shift() ?? NaN));
-        last = number;
-      });
-      client.text.observe((event) => {
-        if (event.transaction.local) return;
-        for (const op of event.delta) {
-          if (typeof op.insert !== 'string') continue;
-          for (const token of op.insert.split(';')) {
-            const at = sentAt.get(token);
-            if (at !== undefined && !token.startsWith(id + '#')) deliveryLatencies.push(performance.now() - at);
-          }
-        }
-      });
+      probe.watchAcks(client);
+      probe.watchDeliveries(client);
       clients.push(client);
-      Object.assign(client, { id });
     }
   }
   await Promise.all(clients.map(synced));
@@ -68,11 +43,8 @@ async function measure(server: ServerProcess) {
   const until = performance.now() + seconds * 1000;
   await Promise.all(
     clients.map(async (client, i) => {
-      let n = 0;
-      while (performance.now() < until) {
-        const token = `d${Math.floor(i / writersPerDocument)}w${i % writersPerDocument}#${n++}`;
-        sentAt.set(token, performance.now());
-        client.text.insert(client.text.length, `${token};`);
+      for (let n = 0; performance.now() < until; n++) {
+        probe.type(client, `c${i}#${n}`);
         await new Promise((resolve) => setTimeout(resolve, 1000 / editsPerSecond));
       }
     }),
@@ -80,7 +52,7 @@ async function measure(server: ServerProcess) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const c of clients) c.destroy();
   const metrics = await fetch(`${server.httpUrl}/metrics`).then((r) => r.text());
-  return { ack: summary(ackLatencies), delivery: summary(deliveryLatencies), commit: commitQuantiles(metrics) };
+  return { ack: summarize(probe.acks), delivery: summarize(probe.deliveries), commit: commitQuantiles(metrics) };
 }
 
 /** The server's own commit-duration histogram: the upper bucket bound holding the median and the p99, and updates per commit. */
@@ -91,24 +63,23 @@ function commitQuantiles(metrics: string) {
   const count = Number(/^pocdojo_persistence_commit_seconds_count\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
   const updates = Number(/^pocdojo_persistence_updates_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
   const bound = (q: number) => (buckets.find(([, c]) => c >= q * count)?.[0] ?? NaN) * 1000;
-  return { commits: count, updatesPerCommit: updates / count, p50Bound: bound(0.5), p99Bound: bound(0.99) };
+  return { updatesPerCommit: updates / count, p50Bound: bound(0.5), p99Bound: bound(0.99) };
 }
 
 const rows: string[] = [];
 for (const mode of ['Postgres server', 'embedded PGlite'] as const) {
   const db = mode === 'Postgres server' ? await createTestDatabase('pocdojo_bench') : undefined;
   const server = await ServerProcess.start({ databaseUrl: db?.url });
-  const result = await measure(server);
+  const r = await measure(server);
   await server.stop();
   await db?.drop();
-  const f = (n: number) => n.toFixed(2);
   rows.push(
-    `| ${mode} | ${result.delivery.n} | ${f(result.delivery.p50)} / ${f(result.delivery.p99)} | ${result.ack.n} | ${f(result.ack.p50)} / ${f(result.ack.p99)} | ≤ ${result.commit.p50Bound} / ≤ ${result.commit.p99Bound} | ${f(result.commit.updatesPerCommit)} |`,
+    `| ${mode} | ${r.delivery.n} | ${ms(r.delivery.p50)} / ${ms(r.delivery.p99)} | ${r.ack.n} | ${ms(r.ack.p50)} / ${ms(r.ack.p99)} | ≤ ${r.commit.p50Bound} / ≤ ${r.commit.p99Bound} | ${ms(r.commit.updatesPerCommit)} |`,
   );
 }
 process.stdout.write(
   `${documents} documents × ${writersPerDocument} writers × ${editsPerSecond} edits/s for ${seconds}s (${documents * writersPerDocument * editsPerSecond} edits/s)\n\n` +
-    '| database | deliveries | delivery to a peer p50 / p99 (ms) | acks | durable ack p50 / p99 (ms) | commit wait in the server p50 / p99 (ms) | updates per commit |\n' +
+    '| database | deliveries | delivery to a peer p50 / p99 (ms) | acks | durable ack p50 / p99 (ms) | commit in the server p50 / p99 (ms) | updates per commit |\n' +
     '|---|---|---|---|---|---|---|\n' +
     rows.join('\n') +
     '\n',

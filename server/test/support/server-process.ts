@@ -78,6 +78,11 @@ export class ServerProcess {
       void this.exited.then((code) =>
         reject(new Error(`server exited (${code}) before listening:\n${this.logs.join('\n')}`)),
       );
+      // The port comes from the info-level "listening" line: a LOG_LEVEL above info would hide it.
+      setTimeout(
+        () => reject(new Error(`server did not listen within 60 s:\n${this.logs.join('\n')}`)),
+        60_000,
+      ).unref();
     });
     this.port = await listening;
     if (this.options.waitReady !== false) await this.waitReady();
