@@ -10,5 +10,7 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
 npm run typecheck
+# The browser tests drive the built web app.
+npm run build:web
 npm run lint
 npx vitest run
