@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseHandle, Logger } from '@pocdojo/shared';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { openObjectStore, type ConfiguredObjectStore } from '../storage/storage-config.ts';
@@ -76,6 +77,8 @@ export async function superviseVideoServices(
   const store = await openObjectStore(config);
   let started: Omit<VideoServices, 'store'> | undefined;
   let closed = false;
+  // Wakes the retry loop when the app closes, so closing never waits out a backoff delay.
+  const closing = new AbortController();
   const attempt = async (): Promise<boolean> => {
     try {
       const services = await startVideoServices(config, database, logger, { ...options, store });
@@ -92,7 +95,7 @@ export async function superviseVideoServices(
     ? Promise.resolve()
     : (async () => {
         for (let delayMs = 500; !closed; delayMs = Math.min(delayMs * 2, 15_000)) {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          await sleep(delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
           if (!closed && (await attempt())) return;
         }
       })();
@@ -106,6 +109,7 @@ export async function superviseVideoServices(
     },
     async close() {
       closed = true;
+      closing.abort();
       await starting;
       await started?.queue.stop();
       await store.close();
