@@ -187,8 +187,17 @@ describe('the web app in a real browser', () => {
     await ada.locator('.people li', { hasText: 'Bob' }).getByText('receiving audio').waitFor();
     await bob.locator('.people li', { hasText: 'Ada' }).getByText('receiving audio').waitFor();
     await shoot(ada, 'voice');
-    await ada.getByRole('button', { name: 'Mute' }).click();
-    await ada.getByRole('button', { name: 'Unmute' }).waitFor();
+    await ada.getByRole('button', { name: 'Mute', exact: true }).click();
+    await ada.getByRole('button', { name: 'Unmute', exact: true }).click();
+    await ada.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+  });
+
+  it('lets the facilitator force-mute someone in voice, and unmute them', async () => {
+    await ada.getByRole('button', { name: 'Mute Bob' }).click();
+    await bob.getByText('A facilitator muted you.').waitFor();
+    await shoot(bob, 'force-muted');
+    await ada.getByRole('button', { name: 'Unmute Bob' }).click();
+    await bob.getByText('A facilitator muted you.').waitFor({ state: 'hidden' });
   });
 
   it('chats both ways, with the author filled in by the server', async () => {
@@ -257,6 +266,9 @@ describe('the web app in a real browser', () => {
     await ada.locator('.diff .same', { hasText: '// Bob drives' }).waitFor();
     expect((await ada.locator('.diff .added').allInnerTexts()).map((text) => text.trim())).toEqual(['+ // Ada drives']);
     await shoot(ada, 'review');
+    // Voice kept running while other panels were open.
+    await ada.getByRole('tab', { name: 'Voice' }).click();
+    await ada.getByRole('button', { name: 'Leave voice' }).waitFor();
   });
 
   it('keeps everything after a reload', async () => {

@@ -230,12 +230,21 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
               </button>
             ))}
           </div>
-          <div class="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {/* Voice stays mounted while other tabs are shown: switching tabs must not hang up. */}
+          <div class="tab-panel" role="tabpanel" id="panel-voice" aria-labelledby="tab-voice" hidden={tab !== 'voice'}>
+            <VoicePanel dojoId={dojoId} view={view} isFacilitator={isFacilitator} />
+          </div>
+          <div
+            class="tab-panel"
+            role="tabpanel"
+            id={`panel-${tab}`}
+            aria-labelledby={`tab-${tab}`}
+            hidden={tab === 'voice'}
+          >
             {tab === 'chat' && (
               <ChatPanel connection={connection} messages={view.chat} muted={control.muted.includes(userId)} />
             )}
             {tab === 'people' && <PeoplePanel view={view} />}
-            {tab === 'voice' && <VoicePanel dojoId={dojoId} view={view} />}
             {tab === 'facilitator' && isFacilitator && (
               <FacilitatorPanel view={view} currentFile={file} currentLine={cursorLine} />
             )}

@@ -133,7 +133,7 @@ export function FacilitatorPanel({
               </span>
               <span class="button-row">
                 <CommandButton class="small" run={() => connection.send(muted ? 'unmute' : 'mute', { userId })}>
-                  {muted ? 'Unmute' : 'Mute'}
+                  {muted ? 'Unmute in chat' : 'Mute in chat'}
                 </CommandButton>
                 {person.role === 'observer' ? (
                   <CommandButton

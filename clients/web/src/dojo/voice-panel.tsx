@@ -9,11 +9,33 @@ import { api } from '../session.ts';
 import { nameOf } from './people.ts';
 import { collaborationUrl, type DojoView } from './use-dojo.ts';
 
-export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView }) {
+export function VoicePanel({
+  dojoId,
+  view,
+  isFacilitator,
+}: {
+  dojoId: string;
+  view: DojoView;
+  isFacilitator: boolean;
+}) {
   const [client, setClient] = useState<VoiceClient | undefined>();
   const [state, setState] = useState<VoiceState | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [joining, setJoining] = useState(false);
+  // Whom this facilitator force-muted in voice (the server pauses their producer until unmuted).
+  const [forceMuted, setForceMuted] = useState<Set<string>>(new Set());
+
+  async function moderate(userId: string, mute: boolean) {
+    if (!client) return;
+    const answer = await client.moderate(mute ? 'mute' : 'unmute', userId);
+    if (!answer.ok) return setError(answer.error.message);
+    setForceMuted((current) => {
+      const next = new Set(current);
+      if (mute) next.add(userId);
+      else next.delete(userId);
+      return next;
+    });
+  }
 
   useEffect(() => () => client?.close(), [client]);
 
@@ -130,6 +152,11 @@ export function VoicePanel({ dojoId, view }: { dojoId: string; view: DojoView })
               {state.speaking.includes(userId) && <span class="visually-hidden"> (speaking)</span>}
               {receiving.has(userId) && <span class="badge">receiving audio</span>}
             </span>
+            {isFacilitator && (
+              <button type="button" class="small" onClick={() => void moderate(userId, !forceMuted.has(userId))}>
+                {forceMuted.has(userId) ? `Unmute ${nameOf(view, userId)}` : `Mute ${nameOf(view, userId)}`}
+              </button>
+            )}
             <RemoteAudio track={state.tracks.get(userId)} />
           </li>
         ))}
