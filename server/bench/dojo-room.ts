@@ -64,7 +64,7 @@ const line = (what: string, samples: number[], wallSeconds?: number) => {
 };
 
 const database = await createTestDatabase('pocdojo_bench');
-const server = await ServerProcess.start({ databaseUrl: database.url, env: { LOG_LEVEL: 'warn' } });
+const server = await ServerProcess.start({ databaseUrl: database.url });
 const members: Member[] = [];
 try {
   console.log(`one dojo, ${participants} participants + ${observers} observers, one node (server pid ${server.pid})`);

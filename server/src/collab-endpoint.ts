@@ -138,6 +138,7 @@ export class CollabEndpoint {
 
   private reject(ws: WebSocket<CollabSocketData>, session: Session, code: number, reason: string): void {
     this.metrics.closed.inc({ reason: String(code) });
+    this.metrics.errors.inc({ component: 'client' });
     this.logger.warn({ remoteAddress: ws.getUserData().remoteAddress, code, reason }, 'closing connection');
     session.socket.close(code, reason);
   }

@@ -67,7 +67,7 @@ export function registerCollabMetrics(registry: Registry, documentsLoaded: () =>
     }),
     errors: new Counter({
       name: 'pocdojo_errors_total',
-      help: 'Errors by component',
+      help: 'Errors by component: client (a connection closed for bad input), persistence (a failed commit, retried)',
       labelNames: ['component'],
       registers: [registry],
     }),

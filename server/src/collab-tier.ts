@@ -61,6 +61,7 @@ export function createCollabTier(
     },
     failed() {
       persistenceMetrics.commitFailures.inc();
+      metrics.errors.inc({ component: 'persistence' });
       persistenceMetrics.backlogBytes.set(commits.backlogBytes);
     },
   });
