@@ -78,6 +78,10 @@ export async function requestVideo(
       const existing = await findCurrentVideo(trx, userId, request.year);
       // A failed render is not worth returning again: asking anew is asking for another try.
       if (existing && !request.force && existing.status !== 'failed') return { kind: 'existing', video: existing };
+      // Forcing while a render is still queued or running would only pile up work on the workers.
+      if (existing && (existing.status === 'queued' || existing.status === 'rendering')) {
+        throw new DomainError('conflict', `a render of ${request.year} is already ${existing.status}: ${existing.id}`);
+      }
       const pocCount = await countPocsInYear(trx, userId, request.year);
       if (pocCount === 0) return { kind: 'nothing_to_render', detail: `user ${userId} has no POCs in ${request.year}` };
       if (existing) await supersede(trx, existing.id);

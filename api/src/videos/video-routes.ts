@@ -53,7 +53,7 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
   const { store } = services;
   if (store.kind === 'filesystem') await app.register(fileRoutes, { store });
 
-  async function describe(request: FastifyRequest, video: VideoRow): Promise<VideoResponse> {
+  async function videoResponse(request: FastifyRequest, video: VideoRow): Promise<VideoResponse> {
     const link = await videoLink(deps, video, 'play');
     return {
       id: video.id,
@@ -84,7 +84,13 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
           summary: "Render a person's yearly POC video (202), or return the existing one for that year (200)",
           security,
           body: createVideoBodySchema,
-          response: { 200: queuedVideoSchema, 202: queuedVideoSchema, 422: problemSchema, ...problems },
+          response: {
+            200: queuedVideoSchema,
+            202: queuedVideoSchema,
+            409: problemSchema,
+            422: problemSchema,
+            ...problems,
+          },
         },
       },
       async (request, reply) => {
@@ -95,7 +101,7 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
             title: 'Nothing to render',
             status: 422,
             detail: outcome.detail,
-            instance: request.url,
+            instance: request.url.split('?')[0] ?? request.url,
             code: 'invalid',
           };
           return reply.code(422).type(problemContentType).serializer(JSON.stringify).send(problem);
@@ -117,7 +123,7 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
           response: { 200: videoSchema, ...problems },
         },
       },
-      async (request) => describe(request, await getVideo(deps, principalOf(request), request.params.id)),
+      async (request) => videoResponse(request, await getVideo(deps, principalOf(request), request.params.id)),
     );
 
     authed.get(

@@ -289,3 +289,32 @@ describe('yearly videos on the embedded default (PGlite)', () => {
     expect((await api.app.inject({ url: url.pathname + url.search })).statusCode).toBe(200);
   });
 });
+
+describe('forcing a render while one is still queued', () => {
+  let api: VideoTestApi;
+
+  beforeAll(async () => {
+    // No worker in this process: the video stays queued.
+    api = await startVideoTestApi({ env: { VIDEO_WORKER: 'off' } });
+  });
+  afterAll(async () => {
+    await api.close();
+    await dropVideoTestApi(api);
+  });
+
+  it('answers 409 instead of piling up renders', async () => {
+    const admin = await signUp(api.app, 'Impatient Co');
+    await seedPocs(api.database, admin.tenant.id, admin.user.id, yearOfPocs(2, 2026));
+    const first = await call<{ id: string; status: string }>(api.app, 'POST', '/api/v1/videos', {
+      token: admin.accessToken,
+      body: { year: 2026 },
+    });
+    expect(first.body.status).toBe('queued');
+    const forced = await call(api.app, 'POST', '/api/v1/videos', {
+      token: admin.accessToken,
+      body: { year: 2026, force: true },
+    });
+    expect(forced.status).toBe(409);
+    expect(forced.body).toMatchObject({ code: 'conflict', detail: expect.stringContaining(first.body.id) });
+  });
+});
