@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'clients/web/**/e2e/**'],
+    exclude: ['**/node_modules/**', '.cache/**', 'clients/web/**/e2e/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

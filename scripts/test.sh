@@ -14,3 +14,5 @@ npm run typecheck
 npm run build:web
 npm run lint
 npx vitest run
+# The same core tests once more on Node 22 LTS.
+bash scripts/node22-smoke.sh
