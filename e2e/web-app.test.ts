@@ -6,11 +6,10 @@
  * the facilitator starts, locks editing to the driver and rotates (the non-driver cannot type); a
  * reload keeps everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
 const artifacts = new URL('../test-artifacts/web/', import.meta.url).pathname;
@@ -44,8 +43,7 @@ describe('the web app in a real browser', () => {
   };
 
   beforeAll(async () => {
-    // The browser tests the app as the source stands now.
-    await promisify(execFile)('npm', ['run', 'build:web'], { cwd: new URL('..', import.meta.url).pathname });
+    await ensureWebBuild();
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack();
