@@ -7,7 +7,7 @@
  * reload keeps everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
@@ -35,6 +35,8 @@ describe('the web app in a real browser', () => {
   let ada: Page;
   let bob: Page;
   let dojoUrl = '';
+  let adaOffline = false;
+  const adaSockets = new Set<WebSocketRoute>();
   let tenantSlug = '';
   let step = 0;
   const shoot = async (page: Page, name: string) => {
@@ -60,9 +62,17 @@ describe('the web app in a real browser', () => {
         '--use-fake-ui-for-media-stream',
       ],
     });
-    ada = await (
-      await browser.newContext({ viewport: { width: 1366, height: 820 }, permissions: ['microphone'] })
-    ).newPage();
+    const adaContext = await browser.newContext({
+      viewport: { width: 1366, height: 820 },
+      permissions: ['microphone'],
+    });
+    // Ada's collaboration sockets pass through a switch the test can open, to take her offline.
+    await adaContext.routeWebSocket(/\/collab$/, (socket) => {
+      if (adaOffline) return socket.close({ code: 4000, reason: 'offline (test)' });
+      socket.connectToServer();
+      adaSockets.add(socket);
+    });
+    ada = await adaContext.newPage();
     bob = await (
       await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['microphone'] })
     ).newPage();
@@ -269,13 +279,29 @@ describe('the web app in a real browser', () => {
     await ada.getByRole('button', { name: 'Leave voice' }).waitFor();
   });
 
+  it('shows the connection state, keeps offline edits and sends them on reconnect', async () => {
+    adaOffline = true;
+    for (const socket of adaSockets) await socket.close({ code: 4000, reason: 'offline (test)' });
+    adaSockets.clear();
+    await ada.locator('.status', { hasText: /Reconnecting|Offline/ }).waitFor();
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.type(' (offline)');
+    await ada.locator('.status', { hasText: 'unsynced' }).waitFor();
+    await shoot(ada, 'offline');
+    expect(await editorText(bob)).not.toContain('(offline)');
+    adaOffline = false;
+    await bob.getByText('Ada drives (offline)').waitFor();
+    await ada.locator('.status', { hasText: 'Online' }).waitFor();
+  });
+
   it('keeps everything after a reload', async () => {
     await ada.getByText('Online').waitFor();
     await ada.waitForFunction(`!document.querySelector('.status')?.textContent?.includes('unsynced')`);
     await ada.reload();
-    await ada.getByText('Ada drives').waitFor();
+    await ada.getByText('Ada drives (offline)').waitFor();
     expect(await editorText(ada)).toBe(
-      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives',
+      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives (offline)',
     );
     await ada.locator('.turn strong', { hasText: 'Ada' }).first().waitFor();
     expect(await driver(ada)).toBe('Ada');
@@ -297,7 +323,7 @@ describe('the web app in a real browser', () => {
     await olive.locator('.cm-content').click();
     await olive.keyboard.type('observers cannot type');
     expect(await editorText(olive)).toBe(
-      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives',
+      'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives (offline)',
     );
     await shoot(olive, 'observer');
     await olive.context().close();
