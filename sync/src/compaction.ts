@@ -29,7 +29,7 @@ export class Compactor {
           .where('name', '=', name)
           .executeTakeFirst();
         if (!before) return 'nothing-to-do';
-        const loaded = await this.log.load(name);
+        const loaded = await this.log.load(name, 0, conn);
         if (loaded.seq <= Number(before.snapshot_seq)) return 'nothing-to-do';
         const doc = new Y.Doc();
         for (const update of loaded.updates) Y.applyUpdate(doc, update);

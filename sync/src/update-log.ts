@@ -38,9 +38,12 @@ export class UpdateLog {
     private readonly nodeId: string,
   ) {}
 
-  /** Everything after `afterSeq`; when the log before it was compacted away, the snapshot too. */
-  async load(name: string, afterSeq = 0): Promise<LoadedDocument> {
-    const loaded = await this.db
+  /**
+   * Everything after `afterSeq`; when the log before it was compacted away, the snapshot too. `db` lets a
+   * caller that holds a connection (the compactor) read on it instead of taking a second one.
+   */
+  async load(name: string, afterSeq = 0, db: Kysely<Database> = this.db): Promise<LoadedDocument> {
+    const loaded = await db
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (trx) => {

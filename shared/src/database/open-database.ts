@@ -54,11 +54,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const server = new PGLiteSocketServer({
     db: pglite,
     path: join(socketDir, `.s.PGSQL.${socketPort}`),
-    maxConnections: 32,
+    maxConnections: 4,
   });
   await server.start();
   const connectionString = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}&port=${socketPort}`;
-  const pool = createPool(connectionString, Math.min(options.poolSize ?? 10, 30), log);
+  // One connection: PGlite runs one query at a time anyway, and pglite-socket interleaves the
+  // extended-protocol messages of concurrent connections in PGlite's single session ("unnamed prepared
+  // statement does not exist", or a stalled queue). Code must therefore never hold a connection while
+  // waiting for a second one (the compactor reads on the connection it holds).
+  const pool = createPool(connectionString, 1, log);
   log.info({ dataDir }, 'embedded Postgres (PGlite) started');
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
