@@ -1,6 +1,5 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
-import { DojoPage } from './dojo/dojo-page.tsx';
+import type { ComponentChildren, ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { PocDetailPage } from './pages/poc-detail-page.tsx';
 import { PocListPage } from './pages/poc-list-page.tsx';
 import { ReportsPage } from './pages/reports-page.tsx';
@@ -35,7 +34,7 @@ function page(route: Exclude<Route, { name: 'signin' }>) {
     case 'poc':
       return <PocDetailPage id={route.id} />;
     case 'dojo':
-      return <DojoPage key={route.id} id={route.id} />;
+      return <LazyDojoPage key={route.id} id={route.id} />;
     case 'users':
       return <UsersPage />;
     case 'reports':
@@ -45,6 +44,15 @@ function page(route: Exclude<Route, { name: 'signin' }>) {
     case 'notFound':
       return <NotFoundPage path={route.path} />;
   }
+}
+
+/** The dojo room (CodeMirror, Yjs, the providers) loads only when someone opens a dojo. */
+function LazyDojoPage({ id }: { id: string }) {
+  const [Page, setPage] = useState<ComponentType<{ id: string }> | undefined>();
+  useEffect(() => {
+    void import('./dojo/dojo-page.tsx').then((module) => setPage(() => module.DojoPage));
+  }, []);
+  return Page ? <Page id={id} /> : <p class="page muted">Loading the dojo…</p>;
 }
 
 function Layout({ route, children }: { route: Route; children: ComponentChildren }) {
