@@ -1,5 +1,6 @@
 import { baseConfigSchema, flag, parseTtl, positiveInt } from '@pocdojo/shared';
 import { z } from 'zod';
+import { reportsVideosConfigSection } from './videos/video-config.ts';
 
 const duration = (fallback: string) =>
   z
@@ -14,8 +15,11 @@ const duration = (fallback: string) =>
       }
     });
 
-/** The API's own variables; the all-in-one server merges this section into its schema. */
-export const apiConfigSection = z.object({
+/**
+ * The API's own variables, reports and videos included (S3_*, VIDEO_*); the all-in-one server merges
+ * this section into its schema.
+ */
+export const apiConfigSection = reportsVideosConfigSection.extend({
   /** Lifetime of access tokens (`15m`, `1h`, seconds…). */
   API_ACCESS_TOKEN_TTL: duration('15m'),
   API_REFRESH_TOKEN_TTL: duration('30d'),
