@@ -279,6 +279,26 @@ describe('the web app in a real browser', () => {
     await ada.getByRole('button', { name: 'Leave voice' }).waitFor();
   });
 
+  it('adds, renames and deletes a file for everyone', async () => {
+    await ada.getByRole('button', { name: '+ File' }).click();
+    await ada.getByLabel('New file path').fill('kata_test.go');
+    await ada.getByRole('button', { name: 'Add', exact: true }).click();
+    await ada.locator('.cm-content').click();
+    await ada.keyboard.type('package main // tests');
+    await bob.getByRole('button', { name: 'kata_test.go', exact: true }).click();
+    await bob.getByText('package main // tests').waitFor();
+    await ada.getByRole('button', { name: 'Rename kata_test.go' }).click();
+    await ada.getByLabel('New name for kata_test.go').fill('solver_test.go');
+    await ada.getByRole('button', { name: 'Rename', exact: true }).click();
+    await bob.getByRole('button', { name: 'solver_test.go', exact: true }).waitFor();
+    expect(await bob.getByRole('button', { name: 'kata_test.go', exact: true }).count()).toBe(0);
+    await shoot(bob, 'file-renamed');
+    ada.once('dialog', (dialog) => void dialog.accept());
+    await ada.getByRole('button', { name: 'Delete solver_test.go' }).click();
+    await bob.getByRole('button', { name: 'solver_test.go', exact: true }).waitFor({ state: 'detached' });
+    await ada.getByText('Ada drives').waitFor();
+  });
+
   it('shows the connection state, keeps offline edits and sends them on reconnect', async () => {
     adaOffline = true;
     for (const socket of adaSockets) await socket.close({ code: 4000, reason: 'offline (test)' });
@@ -327,6 +347,20 @@ describe('the web app in a real browser', () => {
     );
     await shoot(olive, 'observer');
     await olive.context().close();
+  });
+
+  it('edits and deletes the POC', async () => {
+    await ada.goto(`${stack.origin}/#/pocs`);
+    await ada.getByRole('link', { name: /Kubernetes operator/ }).click();
+    await ada.getByRole('button', { name: 'Edit' }).click();
+    await ada.getByLabel('Name').fill('Kubernetes operator v2');
+    await ada.getByRole('button', { name: 'Save changes' }).click();
+    await ada.getByRole('heading', { name: 'Kubernetes operator v2' }).waitFor();
+    ada.once('dialog', (dialog) => void dialog.accept());
+    await ada.getByRole('button', { name: 'Delete' }).click();
+    await ada.getByRole('heading', { name: 'Proofs of concept' }).waitFor();
+    await ada.getByLabel('Search POCs').fill('kubernetes');
+    await ada.getByText('No POC matches').waitFor();
   });
 
   it('fits a phone screen', async () => {
