@@ -346,6 +346,11 @@ describe('the web app in a real browser', () => {
       'package main // typed by Ada\n// and Bob was here\n// Bob drives\n// Ada drives (offline)',
     );
     await shoot(olive, 'observer');
+    // Following the driver: Ada opens a new file, Olive's editor goes with her.
+    await ada.getByRole('button', { name: '+ File' }).click();
+    await ada.getByLabel('New file path').fill('NOTES.md');
+    await ada.getByRole('button', { name: 'Add', exact: true }).click();
+    await olive.locator('.file-path', { hasText: 'NOTES.md' }).waitFor();
     await olive.context().close();
   });
 
