@@ -50,24 +50,26 @@ async function phase<T>(name: string, pid: number, work: () => Promise<T>): Prom
   const result = await work();
   const wall = (performance.now() - started) / 1000;
   const after = processUsage(pid);
-  console.log(
+  print(
     `${name.padEnd(9)} wall ${wall.toFixed(1)} s, server CPU ${(after.cpu - before.cpu).toFixed(1)} s ` +
       `(${(((after.cpu - before.cpu) / wall) * 100).toFixed(0)}% of a core), server RSS ${after.rssMiB.toFixed(0)} MiB`,
   );
   return result;
 }
 
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
 const line = (what: string, samples: number[], wallSeconds?: number) => {
   const s = summarize(samples);
   const rate = wallSeconds ? `, ${(s.n / wallSeconds).toFixed(0)} deliveries/s` : '';
-  console.log(`  ${what}: n=${s.n} p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms${rate}`);
+  print(`  ${what}: n=${s.n} p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms, max ${ms(s.max)} ms${rate}`);
 };
 
 const database = await createTestDatabase('pocdojo_bench');
 const server = await ServerProcess.start({ databaseUrl: database.url });
 const members: Member[] = [];
 try {
-  console.log(`one dojo, ${participants} participants + ${observers} observers, one node (server pid ${server.pid})`);
+  print(`one dojo, ${participants} participants + ${observers} observers, one node (server pid ${server.pid})`);
   await phase('join', server.pid, async () => {
     const people = [
       { userId: 'fay', role: 'facilitator' as const },
@@ -183,7 +185,7 @@ try {
     line('presence move to every other member', latencies, (performance.now() - started) / 1000);
   });
 
-  console.log(
+  print(
     `control document: ${JSON.stringify(fay.control).length} bytes as JSON; code: ${codeFiles(fay.connection.docs.code).get('main.ts')?.length} chars`,
   );
 } finally {

@@ -11,6 +11,7 @@ import {
   type DojoDocumentPart,
 } from '@pocdojo/sdk/dojo-documents';
 import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import { presenceSchema } from '@pocdojo/sdk/presence';
 import { ChatLog } from './chat-log.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
@@ -231,6 +232,20 @@ export class DojoRoom {
       }
     }
     return found;
+  }
+
+  /**
+   * Someone in the room, on any node, as their presence on `code` shows them (the server stamped its
+   * identity fields from their token).
+   */
+  present(userId: string): Actor | undefined {
+    for (const state of this.documents?.code.document?.awareness.getStates().values() ?? []) {
+      const presence = presenceSchema.safeParse(state);
+      if (presence.success && presence.data.userId === userId) {
+        return { userId, name: presence.data.name, role: presence.data.role };
+      }
+    }
+    return undefined;
   }
 
   /** Tells one user something on their control connections on this node. */

@@ -178,7 +178,7 @@ export class DojoRules implements Extension {
         if (command.name === 'chat' && !this.chat.allow(`${dojo.roomKey}/${claims.sub}`, now)) {
           return errorReply(command.id, 'rate_limited', 'too many chat messages; wait a moment');
         }
-        const transition = applyCommand(base, actor, command, now, Math.random);
+        const transition = applyCommand(base, actor, command, now, Math.random, (userId) => room.present(userId));
         if (!transition.ok) return errorReply(command.id, transition.code, transition.message);
         const conflict = await room.commit(base, transition, actor);
         return conflict ? errorReply(command.id, 'conflict', conflict) : okReply(command.id);

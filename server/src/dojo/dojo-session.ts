@@ -176,13 +176,17 @@ function knownPerson(state: ControlState, userId: string): Transition | null {
   return state.participants[userId] ? null : fail('not_found', `no participant ${userId} in this dojo`);
 }
 
-/** Applies one command of `actor` at `now`. `random` picks in [0, 1) for randomizeRotation. */
+/**
+ * Applies one command of `actor` at `now`. `random` picks in [0, 1) for randomizeRotation; `present`
+ * finds someone in the room who is not listed (an observer) for grantRole.
+ */
 export function applyCommand(
   state: ControlState,
   actor: Actor,
   command: Command,
   now: number,
   random: () => number,
+  present: (userId: string) => Actor | undefined = () => undefined,
 ): Transition {
   if (facilitatorCommands.has(command.name) && actor.role !== 'facilitator') {
     return fail('forbidden', `only facilitators may ${command.name}`);
@@ -279,9 +283,15 @@ export function applyCommand(
       return done({ ...state, lock: command.args.mode });
     case 'grantRole':
     case 'revokeRole': {
-      const missing = knownPerson(state, command.args.userId);
+      // Observers are not listed; granting one a role lists them, when they are in the room.
+      const watcher = present(command.args.userId);
+      const listed =
+        command.name === 'grantRole' && !state.participants[command.args.userId] && watcher
+          ? { ...state.participants, [watcher.userId]: { name: watcher.name, role: watcher.role, handRaised: false } }
+          : state.participants;
+      const missing = knownPerson({ ...state, participants: listed }, command.args.userId);
       if (missing) return missing;
-      const person = state.participants[command.args.userId] as Participant;
+      const person = listed[command.args.userId] as Participant;
       let role: DojoRole = command.args.role;
       if (command.name === 'revokeRole') {
         if (person.role !== command.args.role) {
@@ -290,7 +300,7 @@ export function applyCommand(
         if (person.role === 'observer') return fail('invalid', 'observer is the lowest role');
         role = person.role === 'facilitator' ? 'participant' : 'observer';
       }
-      const participants = { ...state.participants, [command.args.userId]: { ...person, role } };
+      const participants = { ...listed, [command.args.userId]: { ...person, role } };
       const rotation = role === 'observer' ? state.rotation.filter((id) => id !== command.args.userId) : state.rotation;
       return done(repair({ ...state, participants }, rotation));
     }

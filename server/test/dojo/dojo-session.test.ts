@@ -138,6 +138,23 @@ describe('the dojo session state machine', () => {
     expect(revoked.participants.bob?.role).toBe('observer');
   });
 
+  it('lists an observer who is in the room when a facilitator grants them a role', () => {
+    const olga: Actor = { userId: 'olga', name: 'Olga', role: 'observer' };
+    const grant = command('grantRole', { userId: 'olga', role: 'participant' });
+    expect(applyCommand(started(), fay, grant, t0, () => 0)).toMatchObject({ ok: false, code: 'not_found' });
+    const granted = ok(
+      applyCommand(
+        started(),
+        fay,
+        grant,
+        t0,
+        () => 0,
+        (id) => (id === 'olga' ? olga : undefined),
+      ),
+    );
+    expect(granted.state.participants.olga).toEqual({ name: 'Olga', role: 'participant', handRaised: false });
+  });
+
   it('removes a participant from the state and asks for their removal', () => {
     const removed = ok(run(started(), fay, 'remove', { userId: 'bob' }));
     expect(removed.state).toMatchObject({ rotation: ['ann', 'cyd'], removed: ['bob'], navigatorId: 'cyd' });

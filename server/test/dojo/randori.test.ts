@@ -124,6 +124,25 @@ describe('a Randori enforced by the server', () => {
     expect(seen).toMatchObject({ userId: 'cyd', name: 'Cyd', role: 'participant' });
   });
 
+  it('lets an observer watch but not type, until a facilitator grants them a role', async () => {
+    const olga = await join(server, { tenantId, dojoId, userId: 'olga', name: 'Olga', role: 'observer' });
+    try {
+      await olga.connection.whenSynced();
+      await eventually(() => olga.text('main.ts') === 'turn1;', 'olga sees the code');
+      olga.file('main.ts')?.insert(0, 'x');
+      await eventually(() => olga.eventsNamed('editRejected').length === 1, 'olga is told');
+      expect(olga.eventsNamed('editRejected')[0]?.data.reason).toBe('observers cannot edit the code');
+      await eventually(() => olga.text('main.ts') === 'turn1;', 'olga’s document is back to the server’s text');
+      expect(facilitator.control.participants.olga).toBeUndefined();
+      await eventually(() => facilitator.connection.peers().some((peer) => peer.userId === 'olga'), 'olga is present');
+      const reply = await facilitator.connection.send('grantRole', { userId: 'olga', role: 'participant' });
+      expect(reply).toMatchObject({ ok: true });
+      await eventually(() => olga.control.participants.olga?.role === 'participant', 'olga is listed as participant');
+    } finally {
+      olga.leave();
+    }
+  });
+
   it('rotates driver and navigator on its own when the turn ends', async () => {
     expect(await facilitator.connection.send('setHandoverRule', { rule: 'timer' })).toMatchObject({ ok: true });
     await eventually(() => everyone().every((m) => m.control.turn === 2), 'turn 2 begins', 10_000);
