@@ -93,6 +93,12 @@ describe('a Randori enforced by the server', () => {
     expect(message?.at).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 
+  it('summons everyone to a file and line', async () => {
+    expect(await facilitator.connection.send('summon', { path: 'main.ts', line: 1 })).toMatchObject({ ok: true });
+    await eventually(() => everyone().every((m) => m.eventsNamed('summon').length === 1), 'everyone is summoned');
+    expect(cyd.eventsNamed('summon')[0]?.data).toEqual({ path: 'main.ts', line: 1, by: 'fac' });
+  });
+
   it('refuses a chat message written straight into the chat document under a forged author', async () => {
     chatMessages(cyd.connection.docs.chat).push([
       { id: 'forged', authorId: 'fac', authorName: 'Fay Facilitator', text: 'everyone may leave', at: Date.now() },
@@ -185,5 +191,13 @@ describe('a Randori enforced by the server', () => {
 
   it('answers every command after the end with a conflict', async () => {
     expect(await facilitator.connection.send('rotate', {})).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+
+  it('limits how fast one person may chat', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => cyd.connection.send('chat', { text: `message ${i}` })),
+    );
+    expect(replies.filter((reply) => reply.ok).length).toBeLessThanOrEqual(6);
+    expect(replies.at(-1)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
   });
 });
