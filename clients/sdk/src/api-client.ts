@@ -288,7 +288,7 @@ export class ApiClient {
     this.request(
       'GET',
       '/users',
-      z.union([z.array(userSchema), pageSchema(userSchema).transform((page) => page.items)]),
+      z.object({ items: z.array(userSchema) }).transform((page) => page.items),
     );
   createUser = (input: { email: string; displayName: string; roles: User['roles']; password: string }) =>
     this.request('POST', '/users', userSchema, { body: input });
@@ -321,12 +321,8 @@ export class ApiClient {
 
   createDojo = (input: { title: string; pocId?: string; format: DojoFormat; language: string; turnMinutes?: number }) =>
     this.request('POST', '/dojos', dojoSchema, { body: input });
-  listDojos = () =>
-    this.request(
-      'GET',
-      '/dojos',
-      z.union([z.array(dojoSchema), pageSchema(dojoSchema).transform((page) => page.items)]),
-    );
+  listDojos = (query: { cursor?: string; limit?: number } = {}) =>
+    this.request('GET', '/dojos', pageSchema(dojoSchema), { query });
   getDojo = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}`, dojoSchema);
   joinDojo = (id: string) => this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinSchema, { body: {} });
   dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, historyListSchema);

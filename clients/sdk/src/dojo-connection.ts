@@ -213,6 +213,8 @@ export class DojoConnection {
       waiting.resolve(message.reply);
     } else if (message.kind === 'event') {
       this.listeners.event.forEach((listener) => listener(message.event));
+      // A removed member is refused from now on: reconnecting would only be denied again.
+      if (message.event.name === 'removed') this.socket.disconnect();
     }
   }
 

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { ServerProcess } from '../../../server/test/support/server-process.ts';
 import { DojoConnection, type DojoSelf } from '../src/dojo-connection.ts';
-import { codeFiles, codeLanguages, readChatMessages } from '../src/dojo-documents.ts';
+import { codeFiles, codeLanguages, readChatMessages, readControlState } from '../src/dojo-documents.ts';
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -101,5 +101,17 @@ describe('DojoConnection against the real collaboration server', () => {
     });
     const refused = await eve.send('rotate', {});
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('stops reconnecting once a facilitator removes the member', async () => {
+    const fay = await open({ userId: 'fay', name: 'Fay', role: 'facilitator' });
+    const gus = await open({ userId: 'gus', name: 'Gus', role: 'participant' });
+    const events: string[] = [];
+    gus.on('event', (event) => events.push(event.name));
+    await eventually(() => 'gus' in readControlState(fay.docs.control).participants, 'gus registered');
+    expect(await fay.send('remove', { userId: 'gus' })).toMatchObject({ ok: true });
+    await eventually(() => events.includes('removed'), 'the removed event');
+    await eventually(() => gus.status === 'disconnected', 'gus disconnected');
+    expect(gus.socket.shouldConnect).toBe(false);
   });
 });

@@ -5,6 +5,20 @@ import { navigate } from '../router.ts';
 import { api } from '../session.ts';
 import { PocForm } from './poc-form.tsx';
 
+/** The tenant's dojos opened on one POC, newest first (the list API pages by 100 and has no POC filter). */
+async function dojosOf(pocId: string): Promise<Dojo[]> {
+  const found: Dojo[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 20; page += 1) {
+    const answer = await api.listDojos({ cursor, limit: 100 });
+    if (!answer.ok) break;
+    found.push(...answer.value.items.filter((dojo) => dojo.pocId === pocId));
+    cursor = answer.value.nextCursor ?? undefined;
+    if (!cursor) break;
+  }
+  return found;
+}
+
 export function PocDetailPage({ id }: { id: string }) {
   const [poc, setPoc] = useState<Poc | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
@@ -13,7 +27,7 @@ export function PocDetailPage({ id }: { id: string }) {
 
   useEffect(() => {
     void api.getPoc(id).then((answer) => (answer.ok ? setPoc(answer.value) : setError(answer.error)));
-    void api.listDojos().then((answer) => answer.ok && setDojos(answer.value.filter((dojo) => dojo.pocId === id)));
+    void dojosOf(id).then(setDojos);
   }, [id]);
 
   if (error)
