@@ -9,6 +9,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
@@ -87,6 +88,7 @@ describe('the web app in a real browser', () => {
   it('signs up a new team and lands on the POC list', async () => {
     await ada.goto(stack.origin);
     await ada.getByRole('tab', { name: 'Create a team' }).click();
+    expect(await seriousViolations(ada)).toEqual([]);
     await ada.getByLabel('Team name').fill('Acme Dojo');
     await ada.getByLabel('Your name').fill('Ada');
     await ada.getByLabel('Email').fill('ada@acme.test');
@@ -118,6 +120,7 @@ describe('the web app in a real browser', () => {
     await ada.getByLabel('Search POCs').fill('kubernets');
     await ada.getByRole('link', { name: /Kubernetes operator/ }).waitFor();
     await expect(ada.getByText('1 result', { exact: true }).isVisible()).resolves.toBe(true);
+    expect(await seriousViolations(ada)).toEqual([]);
     await shoot(ada, 'typo-search');
   });
 
@@ -156,6 +159,7 @@ describe('the web app in a real browser', () => {
     await ada.locator('.cm-content').waitFor();
     expect(await ada.getByRole('button', { name: 'main.go', exact: true }).isVisible()).toBe(true);
     dojoUrl = ada.url();
+    expect(await seriousViolations(ada)).toEqual([]);
     await shoot(ada, 'dojo-open');
   });
 
