@@ -76,7 +76,7 @@ export class CollabEndpoint {
       },
       open: (ws) => {
         const data = ws.getUserData();
-        const socket = new CollabSocket(ws, this.acks, () => this.metrics.messagesOut.inc());
+        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent);
         data.socket = socket;
         this.socketsByRequest.set(data.request, socket);
         const client = this.hocuspocus.handleConnection(socket, data.request);

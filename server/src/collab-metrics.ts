@@ -4,7 +4,8 @@ export interface CollabMetrics {
   connections: Gauge;
   documents: Gauge;
   messagesIn: Counter;
-  messagesOut: Counter;
+  /** Frames sent to clients: a plain tally on the hot path, read into the counter when scraped. */
+  framesSent: { count: number };
   bytesIn: Counter;
   updateBytes: Counter;
   closed: Counter;
@@ -14,7 +15,18 @@ export interface CollabMetrics {
 }
 
 export function registerCollabMetrics(registry: Registry, documentsLoaded: () => number): CollabMetrics {
+  const framesSent = { count: 0 };
+  new Counter({
+    name: 'pocdojo_ws_messages_out_total',
+    help: 'Frames sent to clients',
+    registers: [registry],
+    collect() {
+      this.inc(framesSent.count);
+      framesSent.count = 0;
+    },
+  });
   return {
+    framesSent,
     connections: new Gauge({
       name: 'pocdojo_ws_connections',
       help: 'Open WebSocket connections',
@@ -32,11 +44,6 @@ export function registerCollabMetrics(registry: Registry, documentsLoaded: () =>
       name: 'pocdojo_ws_messages_in_total',
       help: 'Frames received from clients',
       labelNames: ['type'],
-      registers: [registry],
-    }),
-    messagesOut: new Counter({
-      name: 'pocdojo_ws_messages_out_total',
-      help: 'Frames sent to clients',
       registers: [registry],
     }),
     bytesIn: new Counter({

@@ -31,20 +31,25 @@ export class CollabSocket implements WebSocketLike {
   constructor(
     private readonly ws: WebSocket<CollabSocketData>,
     private readonly acks: DurableAcks,
-    private readonly onSent: () => void,
+    private readonly framesSent: { count: number },
   ) {}
 
   send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
     if (this.readyState !== wsOpen || !(data instanceof Uint8Array)) return;
-    const { address, type, decoder } = readFrameHeader(data);
+    const { address, type, bodyOffset } = readFrameHeader(data);
     if (type === messageTypes.syncStatus) {
       this.sendAcknowledgement(address, data);
       return;
     }
     this.write(data);
-    if (type === messageTypes.auth && decoding.readVarUint(decoder) === authPermissionDenied) {
-      const reason = decoding.readVarString(decoder);
-      if (reason.startsWith('unavailable')) this.close(closeCodes.unavailable, 'document unavailable, retry');
+    if (type === messageTypes.auth) {
+      const decoder = decoding.createDecoder(data);
+      decoder.pos = bodyOffset;
+      if (
+        decoding.readVarUint(decoder) === authPermissionDenied &&
+        decoding.readVarString(decoder).startsWith('unavailable')
+      )
+        this.close(closeCodes.unavailable, 'document unavailable, retry');
     }
   }
 
@@ -93,6 +98,6 @@ export class CollabSocket implements WebSocketLike {
   private write(frame: Uint8Array): void {
     if (this.readyState !== wsOpen) return;
     this.ws.send(frame, true);
-    this.onSent();
+    this.framesSent.count++;
   }
 }

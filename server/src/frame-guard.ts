@@ -101,9 +101,25 @@ function checkAwareness(payload: Uint8Array): void {
 
 const fail = (reason: string): FrameCheck => ({ ok: false, reason });
 
-/** Reads the address and type of an outgoing frame (cheap: the header only). */
-export function readFrameHeader(frame: Uint8Array): { address: string; type: number; decoder: decoding.Decoder } {
+export interface FrameHeader {
+  address: string;
+  type: number;
+  /** Where the payload starts. */
+  bodyOffset: number;
+}
+
+// A broadcast hands the very same buffer to every connection of a document, one after the other: a
+// one-entry cache turns a thousand header decodes into one.
+let lastFrame: Uint8Array | undefined;
+let lastHeader: FrameHeader | undefined;
+
+/** Reads the address and type of an outgoing frame (the header only, once per distinct buffer). */
+export function readFrameHeader(frame: Uint8Array): FrameHeader {
+  if (frame === lastFrame && lastHeader) return lastHeader;
   const decoder = decoding.createDecoder(frame);
   const address = decoding.readVarString(decoder);
-  return { address, type: decoding.readVarUint(decoder), decoder };
+  const type = decoding.readVarUint(decoder);
+  lastFrame = frame;
+  lastHeader = { address, type, bodyOffset: decoder.pos };
+  return lastHeader;
 }
