@@ -35,7 +35,7 @@ describe('the web app in a real browser', () => {
   let browser: Browser;
   let ada: Page;
   let bob: Page;
-  let dojoUrl = '';
+  let inviteLink = '';
   let adaOffline = false;
   const adaSockets = new Set<WebSocketRoute>();
   let tenantSlug = '';
@@ -65,7 +65,7 @@ describe('the web app in a real browser', () => {
     });
     const adaContext = await browser.newContext({
       viewport: { width: 1366, height: 820 },
-      permissions: ['microphone'],
+      permissions: ['microphone', 'clipboard-read', 'clipboard-write'],
     });
     // Ada's collaboration sockets pass through a switch the test can open, to take her offline.
     await adaContext.routeWebSocket(/\/collab$/, (socket) => {
@@ -158,13 +158,16 @@ describe('the web app in a real browser', () => {
     await ada.getByText('Online').waitFor();
     await ada.locator('.cm-content').waitFor();
     expect(await ada.getByRole('button', { name: 'main.go', exact: true }).isVisible()).toBe(true);
-    dojoUrl = ada.url();
+    await ada.getByRole('button', { name: 'Copy invite link' }).click();
+    await ada.getByRole('button', { name: 'Link copied' }).waitFor();
+    inviteLink = await ada.evaluate<string>('navigator.clipboard.readText()');
+    expect(inviteLink).toBe(`${ada.url()}?tenant=${tenantSlug}`);
     expect(await seriousViolations(ada)).toEqual([]);
     await shoot(ada, 'dojo-open');
   });
 
   it('lets the teammate join through the invitation link', async () => {
-    await bob.goto(`${dojoUrl}?tenant=${tenantSlug}`);
+    await bob.goto(inviteLink);
     await bob.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await bob.getByLabel('Team (slug)').inputValue()).toBe(tenantSlug);
     await bob.getByLabel('Email').fill('bob@acme.test');
@@ -337,7 +340,7 @@ describe('the web app in a real browser', () => {
   it('gives an observer a read-only editor that follows the driver by default', async () => {
     const olive = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     olive.setDefaultTimeout(15_000);
-    await olive.goto(`${dojoUrl}?tenant=${tenantSlug}`);
+    await olive.goto(inviteLink);
     await olive.getByLabel('Email').fill('olive@acme.test');
     await olive.getByLabel('Password').fill(password);
     await olive.getByRole('button', { name: 'Sign in' }).click();

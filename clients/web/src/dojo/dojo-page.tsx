@@ -66,6 +66,18 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const [notice, setNotice] = useState<string | undefined>();
   const seq = useRef(0);
   const [cursorLine, setCursorLine] = useState(1);
+  const [copied, setCopied] = useState(false);
+
+  // The clipboard needs a secure context; elsewhere the link is shown to copy by hand.
+  async function copyInvite(link: string) {
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      prompt('Copy this invitation link', link);
+    }
+  }
 
   const canEdit = mayEdit(control, userId, role) && !view.denied;
   const isFacilitator = role === 'facilitator';
@@ -150,13 +162,13 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             type="button"
             class="small"
             onClick={() =>
-              void navigator.clipboard?.writeText(
+              void copyInvite(
                 `${location.origin}${location.pathname}#/dojos/${dojoId}?tenant=${session?.tenant.slug ?? ''}`,
               )
             }
             title="Copy an invitation link for people of your team"
           >
-            Copy invite link
+            {copied ? 'Link copied' : 'Copy invite link'}
           </button>
         </div>
       </header>
