@@ -154,9 +154,9 @@ function StartDojoForm({ poc }: { poc: Poc }) {
           value={format}
           onChange={(event) => setFormat(event.currentTarget.value as DojoFormat)}
         >
-          <option value="randori">Randori (driver + navigator rotate)</option>
-          <option value="kata">Kata (one solves, others follow)</option>
-          <option value="mob">Mob (everyone navigates)</option>
+          <option value="randori">Randori (the pair rotates)</option>
+          <option value="kata">Kata (one solves)</option>
+          <option value="mob">Mob (the driver rotates)</option>
         </select>
       </div>
       <Field
