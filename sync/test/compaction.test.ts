@@ -1,27 +1,21 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createLogger, migrateToLatest, openDatabase, type DatabaseHandle } from '@pocdojo/shared';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { createLogger, type DatabaseHandle } from '@pocdojo/shared';
+import { openMigratedTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { Compactor } from '../src/compaction.ts';
 import { UpdateLog } from '../src/update-log.ts';
 
 const logger = createLogger({ level: 'silent', name: 'test' });
 
 describe('compaction under concurrent writes', () => {
-  let testDb: TestDatabase;
   let handle: DatabaseHandle;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    handle = await openDatabase({ databaseUrl: testDb.url, dataDir: '/tmp', logger });
-    await migrateToLatest(handle.db, logger);
+    ({ database: handle, close } = await openMigratedTestDatabase(logger));
   });
-
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => close?.());
 
   it('loses no update, whatever the interleaving of writers and compactions', async () => {
     let run = 0;

@@ -1,14 +1,8 @@
 import { Hocuspocus } from '@hocuspocus/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import {
-  createLogger,
-  createMetricsRegistry,
-  migrateToLatest,
-  openDatabase,
-  type DatabaseHandle,
-} from '@pocdojo/shared';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { createLogger, createMetricsRegistry, type DatabaseHandle } from '@pocdojo/shared';
+import { openMigratedTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { Compactor } from '../src/compaction.ts';
 import { DocumentPersistence } from '../src/document-persistence.ts';
 import { DurableAcks } from '../src/durable-ack.ts';
@@ -20,18 +14,13 @@ import { UpdateLog } from '../src/update-log.ts';
 const logger = createLogger({ level: 'silent', name: 'test' });
 
 describe('log repair', () => {
-  let testDb: TestDatabase;
   let handle: DatabaseHandle;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    handle = await openDatabase({ databaseUrl: testDb.url, dataDir: '/tmp', logger });
-    await migrateToLatest(handle.db, logger);
+    ({ database: handle, close } = await openMigratedTestDatabase(logger));
   });
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  });
+  afterAll(() => close?.());
 
   it('brings a held document up to date with updates another node logged but never published', async () => {
     const log = new UpdateLog(handle.db, 'node-a');

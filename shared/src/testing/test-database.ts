@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
+import { migrateToLatest } from '../database/migrate.ts';
+import { openDatabase, type DatabaseHandle } from '../database/open-database.ts';
+import type { Logger } from '../logging.ts';
 
 /**
  * A private database on the real test server for one test file: tests run in parallel and must not
@@ -41,3 +45,19 @@ export async function createTestDatabase(prefix = 'pocdojo'): Promise<TestDataba
 }
 
 export const testRedisUrl = (): string => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A private test database, opened through the product's own code and migrated to the latest schema. */
+export async function openMigratedTestDatabase(
+  logger: Logger,
+): Promise<{ database: DatabaseHandle; close(): Promise<void> }> {
+  const testDatabase = await createTestDatabase();
+  const database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: tmpdir(), logger });
+  await migrateToLatest(database.db, logger);
+  return {
+    database,
+    async close() {
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
