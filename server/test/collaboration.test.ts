@@ -1,22 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { acknowledged, connect, eventually, synced, type TestProvider } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
 
 describe('collaboration over /collab with stock Hocuspocus providers', () => {
-  let database: TestDatabase;
   let server: ServerProcess;
   const providers: TestProvider[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await ServerProcess.start({ databaseUrl: database.url });
+    server = await ServerProcess.onTestDatabase();
   });
 
   afterAll(async () => {
     for (const p of providers) p.destroy();
-    await server?.stop();
-    await database?.drop();
+    await server?.dispose();
   });
 
   const open = async (user: string, name = 't_acme/dojo/d1/code') => {

@@ -3,24 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenIssuer, loadOrCreateSigningKey } from '@pocdojo/shared';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, eventually, synced, type TestProvider } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
 
 describe('authentication and tenant isolation', () => {
-  let database: TestDatabase;
   let server: ServerProcess;
   const providers: TestProvider[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await ServerProcess.start({ databaseUrl: database.url });
+    server = await ServerProcess.onTestDatabase();
   });
 
   afterAll(async () => {
     for (const p of providers) p.destroy();
-    await server?.stop();
-    await database?.drop();
+    await server?.dispose();
   });
 
   /** Connects and resolves with the permission-denied reason the provider receives. */

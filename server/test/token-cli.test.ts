@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, synced } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
 
@@ -10,16 +9,13 @@ const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run token', () => {
-  let database: TestDatabase;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await ServerProcess.start({ databaseUrl: database.url });
+    server = await ServerProcess.onTestDatabase();
   });
   afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
+    await server?.dispose();
   });
 
   const tokenCommand = (args: string[]) =>

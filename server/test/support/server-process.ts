@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createTokenIssuer, loadOrCreateSigningKey, type Claims } from '@pocdojo/shared';
+import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -27,6 +28,26 @@ export class ServerProcess {
   private exited: Promise<number | null> = Promise.resolve(null);
 
   private constructor(readonly options: Required<Pick<ServerProcessOptions, 'dataDir'>> & ServerProcessOptions) {}
+
+  /** A server on a private database of the test Postgres server; `dispose` stops it and drops the database. */
+  static async onTestDatabase(options: Omit<ServerProcessOptions, 'databaseUrl'> = {}): Promise<ServerProcess> {
+    const database = await createTestDatabase();
+    try {
+      const server = await ServerProcess.start({ ...options, databaseUrl: database.url });
+      server.testDatabase = database;
+      return server;
+    } catch (error) {
+      await database.drop();
+      throw error;
+    }
+  }
+
+  private testDatabase: TestDatabase | undefined;
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.testDatabase?.drop();
+  }
 
   static async start(options: ServerProcessOptions = {}): Promise<ServerProcess> {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'pocdojo-test-')));
