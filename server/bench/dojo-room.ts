@@ -44,15 +44,25 @@ function processUsage(pid: number): { cpu: number; rssMiB: number } {
   return { cpu: ticks / 100, rssMiB: (rssPages * 4096) / 2 ** 20 };
 }
 
-async function phase<T>(name: string, pid: number, work: () => Promise<T>): Promise<T> {
-  const before = processUsage(pid);
+/** The server's own count of WebSocket messages it sent, from its /metrics. */
+async function messagesOut(server: ServerProcess): Promise<number> {
+  const text = await fetch(`${server.httpUrl}/metrics`).then((response) => response.text());
+  return Number(/^pocdojo_ws_messages_out_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function phase<T>(name: string, server: ServerProcess, work: () => Promise<T>): Promise<T> {
+  const before = processUsage(server.pid);
+  const sentBefore = await messagesOut(server);
   const started = performance.now();
   const result = await work();
   const wall = (performance.now() - started) / 1000;
-  const after = processUsage(pid);
+  const after = processUsage(server.pid);
+  const sent = (await messagesOut(server)) - sentBefore;
+  const cpu = after.cpu - before.cpu;
   print(
-    `${name.padEnd(9)} wall ${wall.toFixed(1)} s, server CPU ${(after.cpu - before.cpu).toFixed(1)} s ` +
-      `(${(((after.cpu - before.cpu) / wall) * 100).toFixed(0)}% of a core), server RSS ${after.rssMiB.toFixed(0)} MiB`,
+    `${name.padEnd(9)} wall ${wall.toFixed(1)} s, server sent ${sent} messages (${(sent / wall).toFixed(0)}/s), ` +
+      `server CPU ${cpu.toFixed(1)} s (${((cpu / wall) * 100).toFixed(0)}% of a core, ` +
+      `${sent > 0 ? ((cpu / sent) * 1e6).toFixed(1) : '-'} µs per message sent), server RSS ${after.rssMiB.toFixed(0)} MiB`,
   );
   return result;
 }
@@ -70,7 +80,7 @@ const server = await ServerProcess.start({ databaseUrl: database.url });
 const members: Member[] = [];
 try {
   print(`one dojo, ${participants} participants + ${observers} observers, one node (server pid ${server.pid})`);
-  await phase('join', server.pid, async () => {
+  await phase('join', server, async () => {
     const people = [
       { userId: 'fay', role: 'facilitator' as const },
       ...Array.from({ length: participants }, (_, i) => ({ userId: `p${i}`, role: 'participant' as const })),
@@ -104,7 +114,7 @@ try {
   }
   await eventually(() => members.every((member) => member.control.driverId === driver.userId), 'driver known');
 
-  await phase('typing', server.pid, async () => {
+  await phase('typing', server, async () => {
     const sentAt = new Map<string, number>();
     const deliveries: number[] = [];
     driver.type('main.ts', '');
@@ -133,7 +143,7 @@ try {
     line(`keystroke to every member (${keystrokesPerSecond}/s)`, deliveries, (performance.now() - started) / 1000);
   });
 
-  await phase('chat', server.pid, async () => {
+  await phase('chat', server, async () => {
     const latencies: number[] = [];
     const sentAt = new Map<string, number>();
     for (const member of members) {
@@ -162,7 +172,7 @@ try {
     line('chat command to a member having the message', latencies, (performance.now() - started) / 1000);
   });
 
-  await phase('presence', server.pid, async () => {
+  await phase('presence', server, async () => {
     const latencies: number[] = [];
     const movers = members.slice(1, participants + 1);
     const movedAt = new Map<number, number>();
