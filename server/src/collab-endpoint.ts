@@ -7,6 +7,7 @@ import type { CollabMetrics } from './collab-metrics.ts';
 import { CollabSocket, type CollabSocketData } from './collab-socket.ts';
 import { checkClientFrame } from './frame-guard.ts';
 import { MessageRate } from './message-rate.ts';
+import { RoomBroadcast } from './room-broadcast.ts';
 
 export interface CollabEndpointOptions {
   path: string;
@@ -47,6 +48,7 @@ export class CollabEndpoint {
   }
 
   attach(app: TemplatedApp): void {
+    const broadcast = new RoomBroadcast(app);
     app.ws<CollabSocketData>(this.options.path, {
       // uWS drops a socket past its own limit without a close frame; up to twice our limit we read the
       // message and close with 1009 and a reason, so the client can tell what happened.
@@ -76,7 +78,7 @@ export class CollabEndpoint {
       },
       open: (ws) => {
         const data = ws.getUserData();
-        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent);
+        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent, broadcast);
         data.socket = socket;
         this.socketsByRequest.set(data.request, socket);
         const client = this.hocuspocus.handleConnection(socket, data.request);

@@ -3,7 +3,8 @@ import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'uWebSockets.js';
 import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
-import { messageTypes, readFrameHeader } from './frame-guard.ts';
+import { messageTypes, readFrameHeader, syncSteps } from './frame-guard.ts';
+import type { RoomBroadcast } from './room-broadcast.ts';
 
 const wsOpen = 1;
 const wsClosed = 3;
@@ -27,20 +28,28 @@ export class CollabSocket implements WebSocketLike {
   private readonly ackTails = new Map<string, Promise<unknown>>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryDue: number | undefined;
+  /** Document topics this socket receives broadcast updates on. */
+  private readonly topics = new Set<string>();
 
   constructor(
     private readonly ws: WebSocket<CollabSocketData>,
     private readonly acks: DurableAcks,
     private readonly framesSent: { count: number },
+    private readonly broadcast: RoomBroadcast,
   ) {}
 
   send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
     if (this.readyState !== wsOpen || !(data instanceof Uint8Array)) return;
-    const { address, type, bodyOffset } = readFrameHeader(data);
+    const { address, type, bodyOffset, syncStep } = readFrameHeader(data);
     if (type === messageTypes.syncStatus) {
       this.sendAcknowledgement(address, data);
       return;
     }
+    if (type === messageTypes.sync && syncStep === syncSteps.update) {
+      this.framesSent.count += this.broadcast.deliver(this.ws, this.topics, address, data);
+      return;
+    }
+    if (type === messageTypes.close) this.broadcast.leave(this.ws, this.topics, address);
     this.write(data);
     if (type === messageTypes.auth) {
       const decoder = decoding.createDecoder(data);

@@ -106,6 +106,8 @@ export interface FrameHeader {
   type: number;
   /** Where the payload starts. */
   bodyOffset: number;
+  /** For sync frames: which step (a broadcast update is `syncSteps.update`). */
+  syncStep: number | undefined;
 }
 
 // A broadcast hands the very same buffer to every connection of a document, one after the other: a
@@ -119,7 +121,9 @@ export function readFrameHeader(frame: Uint8Array): FrameHeader {
   const decoder = decoding.createDecoder(frame);
   const address = decoding.readVarString(decoder);
   const type = decoding.readVarUint(decoder);
+  const bodyOffset = decoder.pos;
+  const syncStep = type === messageTypes.sync ? decoding.readVarUint(decoder) : undefined;
   lastFrame = frame;
-  lastHeader = { address, type, bodyOffset: decoder.pos };
+  lastHeader = { address, type, bodyOffset, syncStep };
   return lastHeader;
 }
