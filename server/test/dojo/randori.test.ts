@@ -151,11 +151,11 @@ describe('a Randori enforced by the server', () => {
 
   it('rotates driver and navigator on its own when the turn ends', async () => {
     expect(await facilitator.connection.send('setHandoverRule', { rule: 'timer' })).toMatchObject({ ok: true });
-    await eventually(() => everyone().every((m) => m.control.turn === 2), 'turn 2 begins', 10_000);
+    await eventually(() => everyone().every((m) => m.control.turn === 2), 'turn 2 begins', 20_000);
     expect(ann.control).toMatchObject({ driverId: 'bob', navigatorId: 'cyd' });
     bob.type('main.ts', 'turn2;');
     await eventually(() => everyone().every((m) => m.text('main.ts') === 'turn1;turn2;'), 'the new driver types');
-    await eventually(() => everyone().every((m) => m.control.turn === 3), 'turn 3 begins', 10_000);
+    await eventually(() => everyone().every((m) => m.control.turn === 3), 'turn 3 begins', 20_000);
     expect(ann.control).toMatchObject({ driverId: 'cyd', navigatorId: 'ann' });
     // Back to manual: the rest of the story happens within turn 3.
     expect(await facilitator.connection.send('setHandoverRule', { rule: 'manual' })).toMatchObject({ ok: true });

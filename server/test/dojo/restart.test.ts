@@ -44,7 +44,7 @@ describe('the turn timer across a server restart', () => {
     expect(await fay.connection.send('setTurnLength', { seconds: 5 })).toMatchObject({ ok: true });
     expect(await fay.connection.send('setRotation', { order: ['ann', 'bob'] })).toMatchObject({ ok: true });
     expect(await fay.connection.send('start', {})).toMatchObject({ ok: true });
-    await eventually(() => ann.control.turn === 2, 'turn 2 begins', 10_000);
+    await eventually(() => ann.control.turn === 2, 'turn 2 begins', 20_000);
 
     await server.kill();
     for (const member of members.splice(0)) member.leave();

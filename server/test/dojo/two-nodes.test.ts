@@ -43,7 +43,11 @@ afterAll(async () => {
 describe('a dojo across two nodes', () => {
   it('ends each turn exactly once and rotates in order', async () => {
     const [facilitator, , bob] = members as [Member, Member, Member, Member];
-    await eventually(() => Object.keys(bob.control.participants).length === 4, 'both nodes registered everyone');
+    // Each client's view is its node's state: both nodes must list everyone before the rotation names them.
+    await eventually(
+      () => [facilitator, bob].every((member) => Object.keys(member.control.participants).length === 4),
+      'both nodes list everyone',
+    );
     // Every turn value bob’s node shows, in order (0 is the lobby): a double rotation would skip one.
     const seen: number[] = [];
     controlState(bob.connection.docs.control).observe(() => {
