@@ -288,7 +288,10 @@ export class DojoRoom {
     if (this.connections().some(({ connection }) => this.unregistered(connection, state))) void this.registerPresent();
     // Removals decided on another node arrive here through the document; the facilitator is not known.
     this.closeRemoved(state.removed, 'facilitator');
-    if (this.leader) this.timer.schedule(deadline(state));
+    const due = deadline(state);
+    if (this.leader) this.timer.schedule(due);
+    // A deadline appeared (start, resume, a break) or went away: take or give up the lease now.
+    if ((due !== null) !== this.leader) void this.renewLease();
   }
 
   private unregistered(connection: Connection, state: ControlState): boolean {
@@ -296,11 +299,18 @@ export class DojoRoom {
     return claims !== undefined && register(state, actorOf(claims, state)) !== null;
   }
 
+  /**
+   * Takes or renews the lease while the dojo has a deadline to watch (running with the timer rule, or
+   * on a break), and gives it up otherwise, so rooms in the lobby, paused or ended cost no queries.
+   */
   private async renewLease(): Promise<void> {
     if (this.closed) return;
+    const key = `${this.deps.key.tenantId}/${this.deps.key.dojoId}`;
+    const wanted = deadline(this.state()) !== null;
     let held = false;
     try {
-      held = await this.deps.leases.acquire(`${this.deps.key.tenantId}/${this.deps.key.dojoId}`);
+      if (wanted) held = await this.deps.leases.acquire(key);
+      else if (this.leader) await this.deps.leases.release(key);
     } catch (error) {
       this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo lease not renewed; pausing the timer');
     }
