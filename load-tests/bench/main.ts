@@ -8,6 +8,7 @@
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,19 @@ interface RoundInfo {
 }
 
 type ScenarioResult = (DeliveryResult | ConnectionsResult | LargeDocumentResult | { error: string }) & RoundInfo;
+
+function currentCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repositoryRoot, encoding: 'utf8' });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'sync', 'shared'], {
+      cwd: repositoryRoot,
+      encoding: 'utf8',
+    });
+    return `${head.trim()}${dirty.trim() ? ' (with uncommitted changes in server/sync/shared)' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -352,6 +366,8 @@ async function main(argv: string[]): Promise<void> {
   const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
   profileRoot = options.profile;
   const startedAt = new Date().toISOString();
+  // Which code was measured: read at the start, since other work lands in the repository meanwhile.
+  const commit = currentCommit();
   const results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>> = {};
   const rows: Row[] = [];
   for (const name of options.scenarios) {
@@ -392,13 +408,13 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
   };
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  const report = { startedAt, finishedAt: new Date().toISOString(), command, machine, options, results, rows };
+  const report = { startedAt, finishedAt: new Date().toISOString(), command, commit, machine, options, results, rows };
   await mkdir(options.out, { recursive: true });
   await writeFile(join(options.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   const table = markdownTable(rows, options.servers);
   const markdown =
     `# Benchmark ${startedAt}\n\n` +
-    `\`${command}\` on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}.\n` +
+    `\`${command}\` at commit ${commit}, on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}.\n` +
     `Ratios are ours ÷ peer: below 1× ours is lower (better) on that row. ` +
     `1-minute load average during the run: ${loadRange(results)} (the machine is shared; latencies suffer from other work, CPU time per update much less).\n\n` +
     table;
