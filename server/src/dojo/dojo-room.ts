@@ -1,6 +1,6 @@
 import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import type { Logger } from '@pocdojo/shared';
+import type { Claims, Logger } from '@pocdojo/shared';
 import {
   chatMessages,
   codeFiles,
@@ -15,7 +15,6 @@ import { presenceSchema } from '@pocdojo/sdk/presence';
 import { ChatLog } from './chat-log.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
-import type { Claims } from '@pocdojo/shared';
 import { actorOf, deadline, register, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
 import { TurnTimer } from './turn-timer.ts';
 
@@ -123,8 +122,9 @@ export class DojoRoom {
       (key) => JSON.stringify(base[key]) !== JSON.stringify(next[key]),
     );
     if (changed.length === 0) return;
-    const documents = await this.ready;
-    await documents.control.transact((doc) => {
+    // Not `await this.ready`: opening the room writes the dojo's settings before it is ready.
+    if (!this.documents) throw new Error('dojo documents are not open');
+    await this.documents.control.transact((doc) => {
       const map = controlState(doc);
       for (const key of changed) map.set(key, next[key]);
     });

@@ -102,3 +102,24 @@ export async function turnRows(databaseUrl: string, dojoId: string) {
     await client.end();
   }
 }
+
+/** Creates the tenant and the dojo rows the API would have created (the server reads format and turn length). */
+export async function createDojoRow(
+  databaseUrl: string,
+  dojo: { tenantId: string; dojoId: string; format: string; turnMinutes: number },
+): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('INSERT INTO tenants (id, name, slug) VALUES ($1, $1, $1) ON CONFLICT DO NOTHING', [
+      dojo.tenantId,
+    ]);
+    await client.query(
+      `INSERT INTO dojos (id, tenant_id, title, format, language, turn_minutes, created_by)
+       VALUES ($1, $2, 'Dojo', $3, 'typescript', $4, 'fac')`,
+      [dojo.dojoId, dojo.tenantId, dojo.format, dojo.turnMinutes],
+    );
+  } finally {
+    await client.end();
+  }
+}

@@ -3,7 +3,7 @@ import { chatMessages, controlState } from '@pocdojo/sdk/dojo-documents';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
-import { join, turnRows, type Member } from './dojo-support.ts';
+import { createDojoRow, join, turnRows, type Member } from './dojo-support.ts';
 
 /**
  * A full Randori on one real server: a facilitator and three participants on the SDK's real
@@ -22,6 +22,7 @@ const everyone = () => [facilitator, ann, bob, cyd];
 beforeAll(async () => {
   database = await createTestDatabase();
   server = await ServerProcess.start({ databaseUrl: database.url });
+  await createDojoRow(database.url, { tenantId, dojoId, format: 'randori', turnMinutes: 2 });
   const person = (userId: string, name: string, role: 'facilitator' | 'participant') =>
     join(server, { tenantId, dojoId, userId, name, role });
   facilitator = await person('fac', 'Fay Facilitator', 'facilitator');
@@ -46,6 +47,10 @@ describe('a Randori enforced by the server', () => {
       bob: { role: 'participant' },
       cyd: { role: 'participant' },
     });
+  });
+
+  it('takes format and turn length from the dojo the API created', () => {
+    expect(facilitator.control).toMatchObject({ phase: 'lobby', format: 'randori', turnSeconds: 120 });
   });
 
   it('refuses facilitator commands from a participant', async () => {
