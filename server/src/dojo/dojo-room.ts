@@ -132,7 +132,7 @@ export class DojoRoom {
 
   /**
    * Carries out a transition: a turn end is claimed in the database first (exactly one node ends each
-   * turn), then the state is written, then the other effects run. Returns a conflict message when
+   * turn) and a removal stored and enforced, then the state is written, then the other effects run. Returns a conflict message when
    * another node already ended that turn.
    */
   async commit(
@@ -150,6 +150,13 @@ export class DojoRoom {
       // 'stale': the node that claimed it died before writing the state; the state moves on now.
       if (claim === 'taken') return `turn ${effect.turn} has already ended`;
     }
+    for (const effect of transition.effects) {
+      if (effect.type !== 'remove') continue;
+      // Refused at authentication before anyone learns of the removal, and closed here with the
+      // facilitator's name before the state change closes them on the other nodes.
+      await this.deps.records.remove(this.deps.key, effect.userId, actor?.userId ?? 'server');
+      this.closeRemoved([effect.userId], actor?.userId ?? 'server');
+    }
     await this.writeState(base, transition.state);
     for (const effect of transition.effects) await this.perform(effect, transition.state, actor);
     return null;
@@ -159,6 +166,8 @@ export class DojoRoom {
     const documents = await this.ready;
     switch (effect.type) {
       case 'snapshot':
+      case 'remove':
+        // Done before the state was written (see commit).
         return;
       case 'chat':
         if (!actor) return;
@@ -172,10 +181,6 @@ export class DojoRoom {
           name: 'summon',
           data: { path: effect.path, line: effect.line, by: actor.userId },
         });
-        return;
-      case 'remove':
-        await this.deps.records.remove(this.deps.key, effect.userId, actor?.userId ?? 'server');
-        this.closeRemoved([effect.userId], actor?.userId ?? 'server');
         return;
       case 'ended':
         await this.recordSession(state);
