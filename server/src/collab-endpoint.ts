@@ -5,7 +5,7 @@ import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
 import type { CollabMetrics } from './collab-metrics.ts';
 import { CollabSocket, type CollabSocketData } from './collab-socket.ts';
-import { checkClientFrame } from './frame-guard.ts';
+import { checkClientFrame, messageTypes } from './frame-guard.ts';
 import { MessageRate } from './message-rate.ts';
 import { RoomBroadcast } from './room-broadcast.ts';
 
@@ -108,6 +108,8 @@ export class CollabEndpoint {
           this.reject(ws, session, closeCodes.rateLimited, 'rate limited: too many messages');
           return;
         }
+        // A connection-level pong (one byte, no address) answers a ping this server never sends; drop it.
+        if (frame.length === 1 && frame[0] === messageTypes.pong) return;
         const check = checkClientFrame(frame, { maxAddressLength: 512, maxStatelessLength: 64 * 1024 });
         if (!check.ok) {
           this.reject(ws, session, closeCodes.invalidMessage, check.reason);
