@@ -19,6 +19,7 @@ import {
   routeConsoleTo,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
+import { DojoVoiceBridge } from './dojo/voice-bridge.ts';
 import { collabConfigSchema } from './config.ts';
 import { watchDatabase } from './database-watch.ts';
 import { attachOperationalRoutes } from './http-routes.ts';
@@ -59,12 +60,16 @@ const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const app = App();
 const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
+// Who is muted lives in each dojo's control document; the bridge keeps voice following it.
+const voiceBridge = new DojoVoiceBridge(collab.hocuspocus, logger.child({ component: 'voice-bridge' }));
 const voice = await createVoiceService({
   config,
   verifier: identity.verifier,
   logger: logger.child({ component: 'voice' }),
   registry,
+  policy: voiceBridge,
 });
+voiceBridge.connect(voice);
 voice.attach(app, '/media');
 attachOperationalRoutes(app, { readiness, registry });
 const api = await buildApi({
@@ -107,8 +112,9 @@ async function shutdown(signal: string): Promise<void> {
   }, config.SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   us_listen_socket_close(listenSocket);
-  await collab.drain();
   await voice.close();
+  await voiceBridge.close();
+  await collab.drain();
   await api.close();
   stopWatching();
   await database.close();
