@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { Hocuspocus } from '@hocuspocus/server';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { DatabaseHandle, Identity, Logger, Registry } from '@pocdojo/shared';
 import {
@@ -45,7 +45,6 @@ export function createCollabTier(
     logger: Logger;
     registry: Registry;
     readiness: Readiness;
-    extensions?: Extension[];
   },
 ): CollabTier {
   const { config, logger } = deps;
@@ -102,7 +101,6 @@ export function createCollabTier(
       persistence,
       ...(fanout ? [fanout] : []),
       keepWarm,
-      ...(deps.extensions ?? []),
     ],
   });
   const repair = new LogRepair({
