@@ -7,7 +7,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '.cache/**', 'clients/web/**/e2e/**'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
