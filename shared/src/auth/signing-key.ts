@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -18,8 +19,8 @@ interface StoredKey {
 
 /**
  * The embedded identity provider's key pair: created once in DATA_DIR and reused across restarts, so
- * tokens stay valid when the process restarts. Writes with mode 0600 and `wx` so two processes starting
- * at once cannot both create a key: the loser reads the winner's file.
+ * tokens stay valid when the process restarts. Mode 0600; when several processes start at once on one
+ * DATA_DIR (npm run cluster), exactly one key is created and every process reads it complete.
  */
 export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const dir = join(dataDir, 'keys');
@@ -37,11 +38,17 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
       privateJwk: await exportJWK(pair.privateKey),
       publicJwk: { ...(await exportJWK(pair.publicKey)), kid, alg: signingAlgorithm, use: 'sig' },
     };
+    // Written whole to a private temporary file, then linked into place: the link appears atomically
+    // with its full content, and fails if another process got there first (whose key is then used).
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(temporary, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
     try {
-      await writeFile(file, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
-    } catch (writeError) {
-      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError;
+      await link(temporary, file);
+    } catch (linkError) {
+      if ((linkError as NodeJS.ErrnoException).code !== 'EEXIST') throw linkError;
       stored = JSON.parse(await readFile(file, 'utf8')) as StoredKey;
+    } finally {
+      await rm(temporary, { force: true });
     }
   }
   const privateKey = (await importJWK(stored.privateJwk, signingAlgorithm)) as CryptoKey;
