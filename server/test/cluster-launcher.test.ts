@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,18 +11,21 @@ import { connect, eventually, synced } from './support/providers.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+
+/**
+ * Two consecutive free ports below Linux's ephemeral range (32768+): ports there are handed out to every
+ * other test's `listen(0)` and connections, and one could be taken between this check and the launch.
+ */
 async function sparePortPair(): Promise<number> {
   for (;;) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    const next = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      next.once('error', () => resolve(false));
-      next.listen(port + 1, '127.0.0.1', () => next.close(() => resolve(true)));
-    });
-    if (free && port < 65_000) return port;
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await isFree(port)) && (await isFree(port + 1))) return port;
   }
 }
 
@@ -47,7 +50,8 @@ describe('npm run cluster', () => {
           REDIS_PREFIX: `launcher${basePort}`,
           LOG_LEVEL: 'warn',
         },
-        stdio: 'ignore',
+        // The nodes' own log lines show in the test output when they fail to start.
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
     const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
@@ -65,7 +69,7 @@ describe('npm run cluster', () => {
           )
         ).every(Boolean),
       'both nodes ready',
-      30_000,
+      60_000,
     );
 
     const key = await loadOrCreateSigningKey(dataDir);
