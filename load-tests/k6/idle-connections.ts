@@ -7,7 +7,17 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { CollabSession } from './collab-session.ts';
-import { collabThresholds, count, documentName, duration, newRun, target, token, type RunData } from './run-options.ts';
+import {
+  arrivals,
+  collabThresholds,
+  count,
+  documentName,
+  duration,
+  newRun,
+  target,
+  token,
+  type RunData,
+} from './run-options.ts';
 
 const connections = count('CONNECTIONS', 5000);
 const rooms = count('ROOMS', 50);
@@ -19,15 +29,7 @@ export const setup = newRun;
 
 export const options: Options = {
   scenarios: {
-    idle: {
-      executor: 'constant-arrival-rate',
-      rate: Math.ceil((connections * 1000) / rampMs),
-      timeUnit: '1s',
-      duration: `${Math.ceil(rampMs / 1000)}s`,
-      preAllocatedVUs: connections,
-      maxVUs: connections,
-      gracefulStop: `${Math.ceil(holdMs / 1000) + 60}s`,
-    },
+    idle: arrivals(connections, rampMs, holdMs),
   },
   thresholds: {
     ...collabThresholds({ connectP95: 2000, syncP95: 3000, updateP99: 500 }),

@@ -72,3 +72,19 @@ export function collabThresholds(defaults: { connectP95: number; syncP95: number
     collab_join_failed: [`rate<${count('THRESHOLD_JOIN_FAILED_RATE', 0.01)}`],
   };
 }
+
+/**
+ * `connections` joins spread evenly over `rampMs`, one VU each (a join storm, or the ramp before holding
+ * idle connections). `holdMs` lets the last joiners finish holding before k6 stops them.
+ */
+export function arrivals(connections: number, rampMs: number, holdMs = 0) {
+  return {
+    executor: 'constant-arrival-rate' as const,
+    rate: Math.ceil((connections * 1000) / rampMs),
+    timeUnit: '1s',
+    duration: `${Math.ceil(rampMs / 1000)}s`,
+    preAllocatedVUs: connections,
+    maxVUs: connections,
+    ...(holdMs > 0 && { gracefulStop: `${Math.ceil(holdMs / 1000) + 60}s` }),
+  };
+}
