@@ -10,6 +10,7 @@ import {
   readConfig,
   type DatabaseHandle,
   type Identity,
+  type Registry,
 } from '@pocdojo/shared';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -25,6 +26,11 @@ export interface TestApi {
   database: DatabaseHandle;
   identity: Identity;
   config: ApiConfig;
+  metrics: Registry;
+  dataDir: string;
+  /** The environment the configuration was read from (for a worker process started beside it). */
+  env: Record<string, string>;
+  /** Closes the API and its database, then drops the test database and the data dir. */
   close(): Promise<void>;
 }
 
@@ -41,23 +47,28 @@ export async function startTestApi(
 ): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-api-'));
   const testDatabase = options.embedded ? undefined : await createTestDatabase('pocdojo_api');
-  const config = readConfig(apiConfigSchema, {
+  const env = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     ...(testDatabase && { DATABASE_URL: testDatabase.url }),
     ...roomyLimits,
     ...options.env,
-  });
+  };
+  const config = readConfig(apiConfigSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api-test' });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize: 5 });
   await migrateToLatest(database.db, logger);
   const identity = await createIdentity(config);
-  const app = await buildApi({ config, database, identity, logger, metrics: createMetricsRegistry() });
+  const metrics = createMetricsRegistry();
+  const app = await buildApi({ config, database, identity, logger, metrics });
   return {
     app,
     database,
     identity,
     config,
+    metrics,
+    dataDir,
+    env,
     async close() {
       await app.close();
       await database.close();

@@ -5,14 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PocReport } from '../../src/reports/poc-report.ts';
-import { addUser, call, signUp, type SignedUp } from '../api-harness.ts';
-import {
-  dropVideoTestApi,
-  seedPocs,
-  startVideoTestApi,
-  type SeedPoc,
-  type VideoTestApi,
-} from '../videos/video-api-harness.ts';
+import { addUser, call, signUp, type SignedUp, type TestApi } from '../api-harness.ts';
+import { seedPocs, startVideoTestApi, type SeedPoc } from '../videos/video-api-harness.ts';
 
 const run = promisify(execFile);
 const at = (month: number, day = 10) => new Date(Date.UTC(2026, month - 1, day, 12));
@@ -58,7 +52,7 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('the POC report', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
   let admin: SignedUp;
   let ada: SignedUp;
   let linus: SignedUp;
@@ -159,7 +153,6 @@ describe('the POC report', () => {
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   const report = (token: string, query: string) =>

@@ -1,35 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createIdentity,
-  createLogger,
-  createMetricsRegistry,
-  migrateToLatest,
-  openDatabase,
-  readConfig,
-  type DatabaseHandle,
-  type Registry,
-} from '@pocdojo/shared';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
-import type { FastifyInstance } from 'fastify';
-import { apiConfigSchema } from '../../src/api-config.ts';
-import { buildApi } from '../../src/app.ts';
-import { reportsVideosConfigSection } from '../../src/videos/video-config.ts';
-
-/**
- * The real API with the reports and videos section merged into its configuration, the way the
- * all-in-one server does it, on a private database of the test server or on the embedded default.
- */
-export interface VideoTestApi {
-  app: FastifyInstance;
-  database: DatabaseHandle;
-  dataDir: string;
-  metrics: Registry;
-  testDatabase: TestDatabase | undefined;
-  env: Record<string, string>;
-  close(): Promise<void>;
-}
+import type { DatabaseHandle } from '@pocdojo/shared';
+import { startTestApi, type TestApi } from '../api-harness.ts';
 
 /** Scenes of a fraction of a second and quick retries keep the renders and the queue fast in tests. */
 export const fastVideoEnv: Record<string, string> = {
@@ -41,61 +11,12 @@ export const fastVideoEnv: Record<string, string> = {
   VIDEO_HEARTBEAT_SECONDS: '1',
   VIDEO_STALL_SECONDS: '3',
   VIDEO_RETRY_DELAY_SECONDS: '1',
-  API_AUTH_RATE_PER_MINUTE: '10000',
-  API_AUTH_TENANT_RATE_PER_MINUTE: '10000',
 };
 
-export const videoApiConfigSchema = apiConfigSchema.extend(reportsVideosConfigSection.shape);
-
-export async function startVideoTestApi(
-  options: {
-    embedded?: boolean;
-    env?: Record<string, string>;
-    reuse?: { dataDir: string; testDatabase: TestDatabase | undefined };
-  } = {},
-): Promise<VideoTestApi> {
-  const dataDir = options.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'pocdojo-videos-')));
-  const testDatabase = options.reuse
-    ? options.reuse.testDatabase
-    : options.embedded
-      ? undefined
-      : await createTestDatabase('pocdojo_videos');
-  const env = {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    ...(testDatabase && { DATABASE_URL: testDatabase.url }),
-    ...fastVideoEnv,
-    ...options.env,
-  };
-  const config = readConfig(videoApiConfigSchema, env);
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'videos-test' });
-  // Embedded: one connection. pglite-socket interleaves concurrent extended-protocol batches from several
-  // connections into its single session ("unnamed prepared statement does not exist", and sometimes a stuck
-  // queue: electric-sql/pglite#1046); PGlite runs one query at a time anyway, so one connection loses nothing.
-  const poolSize = config.DATABASE_URL ? 6 : 1;
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize });
-  await migrateToLatest(database.db, logger);
-  const identity = await createIdentity(config);
-  const metrics = createMetricsRegistry();
-  const app = await buildApi({ config, database, identity, logger, metrics });
-  return {
-    app,
-    database,
-    dataDir,
-    metrics,
-    testDatabase,
-    env,
-    async close() {
-      await app.close();
-      await database.close();
-    },
-  };
-}
-
-export async function dropVideoTestApi(api: VideoTestApi): Promise<void> {
-  await api.testDatabase?.drop();
-  await rm(api.dataDir, { recursive: true, force: true });
-}
+/** The real API (reports and videos included) with short video scenes, as `startTestApi` builds it. */
+export const startVideoTestApi = (
+  options: { embedded?: boolean; env?: Record<string, string> } = {},
+): Promise<TestApi> => startTestApi({ ...options, env: { ...fastVideoEnv, ...options.env } });
 
 export interface SeedPoc {
   name: string;

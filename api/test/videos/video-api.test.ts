@@ -3,16 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planScenes } from '../../src/videos/render/scene-plan.ts';
 import { renderOptionsSchema } from '../../src/videos/render/video-input.ts';
-import { addUser, call, signUp, type SignedUp } from '../api-harness.ts';
+import { addUser, call, signUp, type SignedUp, type TestApi } from '../api-harness.ts';
 import { sampleYear } from './sample-year.ts';
-import {
-  dropVideoTestApi,
-  eventually,
-  seedPocs,
-  startVideoTestApi,
-  yearOfPocs,
-  type VideoTestApi,
-} from './video-api-harness.ts';
+import { eventually, seedPocs, startVideoTestApi, yearOfPocs } from './video-api-harness.ts';
 
 interface Video {
   id: string;
@@ -30,7 +23,7 @@ const filesUnder = async (dir: string): Promise<string[]> =>
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1));
 
-async function waitUntilSettled(api: VideoTestApi, token: string, id: string): Promise<Video> {
+async function waitUntilSettled(api: TestApi, token: string, id: string): Promise<Video> {
   return eventually(async () => {
     const reply = await call<Video>(api.app, 'GET', `/api/v1/videos/${id}`, { token });
     return reply.body.status === 'done' || reply.body.status === 'failed' ? reply.body : undefined;
@@ -38,7 +31,7 @@ async function waitUntilSettled(api: VideoTestApi, token: string, id: string): P
 }
 
 describe('yearly videos through the API (real Postgres, in-process worker, filesystem storage)', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
   let admin: SignedUp;
   let member: SignedUp;
   let outsider: SignedUp;
@@ -67,7 +60,6 @@ describe('yearly videos through the API (real Postgres, in-process worker, files
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   it('queues a render for the caller and answers 202 with the id and status', async () => {
@@ -230,7 +222,7 @@ describe('yearly videos through the API (real Postgres, in-process worker, files
 });
 
 describe('a render that fails', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
   let admin: SignedUp;
 
   beforeAll(async () => {
@@ -241,7 +233,6 @@ describe('a render that fails', () => {
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   it('is retried, then marked failed with the reason, leaving no file behind', async () => {
@@ -265,14 +256,13 @@ describe('a render that fails', () => {
 });
 
 describe('yearly videos on the embedded default (PGlite)', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
 
   beforeAll(async () => {
     api = await startVideoTestApi({ embedded: true });
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   it('queues, renders and serves a video', async () => {
@@ -291,7 +281,7 @@ describe('yearly videos on the embedded default (PGlite)', () => {
 });
 
 describe('forcing a render while one is still queued', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
 
   beforeAll(async () => {
     // No worker in this process: the video stays queued.
@@ -299,7 +289,6 @@ describe('forcing a render while one is still queued', () => {
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   it('answers 409 instead of piling up renders', async () => {

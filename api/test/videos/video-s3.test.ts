@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, signUp, type SignedUp } from '../api-harness.ts';
-import {
-  dropVideoTestApi,
-  eventually,
-  seedPocs,
-  startVideoTestApi,
-  yearOfPocs,
-  type VideoTestApi,
-} from './video-api-harness.ts';
+import { call, signUp, type SignedUp, type TestApi } from '../api-harness.ts';
+import { eventually, seedPocs, startVideoTestApi, yearOfPocs } from './video-api-harness.ts';
 
 // s3rver's built-in account.
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -22,7 +15,7 @@ describe('yearly videos stored on S3 (s3rver on a spare port)', () => {
   let s3Dir: string;
   let server: S3rver;
   let endpoint: string;
-  let api: VideoTestApi;
+  let api: TestApi;
   let admin: SignedUp;
 
   beforeAll(async () => {
@@ -49,7 +42,6 @@ describe('yearly videos stored on S3 (s3rver on a spare port)', () => {
   });
   afterAll(async () => {
     await api.close();
-    await dropVideoTestApi(api);
     await server.close();
     await rm(s3Dir, { recursive: true, force: true });
   });

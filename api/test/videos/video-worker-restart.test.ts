@@ -8,15 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoServiceConfigSchema } from '../../src/videos/video-config.ts';
 import { videoJobName } from '../../src/videos/video-render-job.ts';
 import { startVideoServices, type VideoServices } from '../../src/videos/video-services.ts';
-import { call, signUp, type SignedUp } from '../api-harness.ts';
-import {
-  dropVideoTestApi,
-  eventually,
-  seedPocs,
-  startVideoTestApi,
-  yearOfPocs,
-  type VideoTestApi,
-} from './video-api-harness.ts';
+import { call, signUp, type SignedUp, type TestApi } from '../api-harness.ts';
+import { eventually, seedPocs, startVideoTestApi, yearOfPocs } from './video-api-harness.ts';
 
 interface Video {
   status: string;
@@ -28,7 +21,7 @@ interface Video {
 const workerMain = fileURLToPath(new URL('../../src/jobs/worker-main.ts', import.meta.url));
 
 describe('a worker process killed in the middle of a render', () => {
-  let api: VideoTestApi;
+  let api: TestApi;
   let admin: SignedUp;
   let worker: ChildProcess | undefined;
   let rescuer: VideoServices | undefined;
@@ -44,7 +37,6 @@ describe('a worker process killed in the middle of a render', () => {
     worker?.kill('SIGKILL');
     await rescuer?.close();
     await api.close();
-    await dropVideoTestApi(api);
   });
 
   it('is retried by another worker, which finishes the video and cleans up after the dead one', async () => {
