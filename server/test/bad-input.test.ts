@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, synced, type TestProvider } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
 
@@ -113,15 +112,12 @@ function mutate(seed: Uint8Array, next: () => number): Uint8Array {
 }
 
 describe('bad input closes only the offending connection', () => {
-  let database: TestDatabase;
   let server: ServerProcess;
   let victim: TestProvider;
   const original = 'export const answer = 42;\n';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await ServerProcess.start({
-      databaseUrl: database.url,
+    server = await ServerProcess.onTestDatabase({
       env: { MAX_MESSAGE_BYTES: String(64 * 1024), MESSAGES_PER_SECOND: '100', MESSAGE_BURST: '200' },
     });
     victim = connect({
@@ -135,8 +131,7 @@ describe('bad input closes only the offending connection', () => {
 
   afterAll(async () => {
     victim?.destroy();
-    await server?.stop();
-    await database?.drop();
+    await server?.dispose();
   });
 
   /** Opens a raw socket, sends frames until the server closes it (or all are sent), returns the close code. */

@@ -2,13 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, eventually, synced, type TestProvider } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
 
 /** An identity provider such as Keycloak or Cognito: its own keys (ES256 here), published as a JWKS. */
 describe('tokens from an external identity provider (AUTH_JWKS_URL)', () => {
-  let database: TestDatabase;
   let idp: Server;
   let server: ServerProcess;
   let signingKey: CryptoKey;
@@ -23,9 +21,7 @@ describe('tokens from an external identity provider (AUTH_JWKS_URL)', () => {
       res.end(JSON.stringify(jwks));
     });
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-    database = await createTestDatabase();
-    server = await ServerProcess.start({
-      databaseUrl: database.url,
+    server = await ServerProcess.onTestDatabase({
       env: {
         AUTH_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/realms/dojo/certs`,
         AUTH_ISSUER: 'https://idp.example/realms/dojo',
@@ -36,8 +32,7 @@ describe('tokens from an external identity provider (AUTH_JWKS_URL)', () => {
 
   afterAll(async () => {
     for (const p of providers) p.destroy();
-    await server?.stop();
-    await database?.drop();
+    await server?.dispose();
     await new Promise((resolve) => idp?.close(resolve));
   });
 
