@@ -4,25 +4,17 @@
  * and /metrics on PORT, and shuts down cleanly on SIGTERM/SIGINT.
  */
 import {
-  ConfigError,
   createIdentity,
   createLogger,
   createMetricsRegistry,
   migrateToLatest,
   openDatabase,
-  readConfig,
+  readConfigOrExit,
 } from '@pocdojo/shared';
-import { apiConfigSchema, type ApiConfig } from './api-config.ts';
+import { apiConfigSchema } from './api-config.ts';
 import { buildApi } from './app.ts';
 
-let config: ApiConfig;
-try {
-  config = readConfig(apiConfigSchema);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
-}
+const config = readConfigOrExit(apiConfigSchema);
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const metrics = createMetricsRegistry({ service: 'api' });

@@ -10,20 +10,11 @@ import {
   type HttpResponse,
   type us_listen_socket,
 } from 'uWebSockets.js';
-import { ConfigError, createIdentity, createLogger, createMetricsRegistry, readConfig } from '@pocdojo/shared';
+import { createIdentity, createLogger, createMetricsRegistry, readConfigOrExit } from '@pocdojo/shared';
 import { mediaConfigSchema } from './media-config.ts';
 import { createVoiceService } from './voice-service.ts';
 
-function loadConfig() {
-  try {
-    return readConfig(mediaConfigSchema);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-}
-const config = loadConfig();
+const config = readConfigOrExit(mediaConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'media' });
 const registry = createMetricsRegistry({ service: 'media' });
 const identity = await createIdentity(config);

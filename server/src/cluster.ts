@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { baseConfigSchema, ConfigError, createLogger, readConfig } from '@pocdojo/shared';
+import { baseConfigSchema, createLogger, readConfigOrExit } from '@pocdojo/shared';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,17 +19,11 @@ const options = z
   .object({ nodes: z.coerce.number().int().min(1).max(32), basePort: z.coerce.number().int().min(1).max(65_000) })
   .parse({ nodes: values.nodes, basePort: values['base-port'] });
 
-let config;
-try {
-  config = readConfig(baseConfigSchema.extend({ DATABASE_URL: z.url(), REDIS_URL: z.url() }));
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(
-    `${error.message}\nThe cluster needs a shared Postgres and Redis, e.g.\n` +
-      '  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/pocdojo REDIS_URL=redis://127.0.0.1:6379 npm run cluster -- --nodes 3\n',
-  );
-  process.exit(2);
-}
+const config = readConfigOrExit(
+  baseConfigSchema.extend({ DATABASE_URL: z.url(), REDIS_URL: z.url() }),
+  'The cluster needs a shared Postgres and Redis, e.g.\n' +
+    '  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/pocdojo REDIS_URL=redis://127.0.0.1:6379 npm run cluster -- --nodes 3',
+);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'cluster' });
 
 const nodes: ChildProcess[] = [];

@@ -9,13 +9,12 @@ import { z } from 'zod';
 import { apiConfigSection, buildApi, serveApiOnSharedPort } from '@pocdojo/api';
 import { createVoiceService, mediaSettingsShape } from '@pocdojo/media';
 import {
-  ConfigError,
   createIdentity,
   createLogger,
   createMetricsRegistry,
   migrateToLatest,
   openDatabase,
-  readConfig,
+  readConfigOrExit,
   routeConsoleTo,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
@@ -36,16 +35,7 @@ const allInOneConfigSchema = collabConfigSchema
       .default(fileURLToPath(new URL('../../clients/web/dist', import.meta.url))),
   });
 
-function loadConfig() {
-  try {
-    return readConfig(allInOneConfigSchema);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-}
-const config = loadConfig();
+const config = readConfigOrExit(allInOneConfigSchema);
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo' });
 routeConsoleTo(logger);

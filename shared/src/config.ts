@@ -45,3 +45,17 @@ export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   }
   return result.data;
 }
+
+/**
+ * What a process's entry point does with its configuration: read it, or print every problem (and an
+ * optional hint) on stderr and exit with status 2 before anything starts.
+ */
+export function readConfigOrExit<S extends z.ZodType>(schema: S, hint?: string): z.infer<S> {
+  try {
+    return readConfig(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n${hint ? `${hint}\n` : ''}`);
+    process.exit(2);
+  }
+}

@@ -1,4 +1,5 @@
-import { ConfigError, createLogger, migrateToLatest, openDatabase, readConfig } from '@pocdojo/shared';
+import { z } from 'zod';
+import { createLogger, migrateToLatest, openDatabase, readConfigOrExit } from '@pocdojo/shared';
 import { videoServiceConfigSchema } from '../videos/video-config.ts';
 import { startVideoServices } from '../videos/video-services.ts';
 
@@ -8,22 +9,13 @@ import { startVideoServices } from '../videos/video-services.ts';
  * the all-in-one process, which renders videos itself. SIGTERM/SIGINT hand the current job back for a
  * retry; SIGKILL is covered by the heartbeats, after which another worker retries it.
  */
-function loadConfig() {
-  try {
-    const config = readConfig(videoServiceConfigSchema);
-    if (!config.DATABASE_URL) {
-      throw new ConfigError([
-        'DATABASE_URL: a separate worker needs the shared database (the all-in-one process renders by itself)',
-      ]);
-    }
-    return { ...config, DATABASE_URL: config.DATABASE_URL };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
-}
-const config = loadConfig();
+const config = readConfigOrExit(
+  videoServiceConfigSchema.extend({
+    DATABASE_URL: z.url({
+      error: 'a separate worker needs the shared database (the all-in-one process renders by itself)',
+    }),
+  }),
+);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-worker' });
 const database = await openDatabase({
   databaseUrl: config.DATABASE_URL,
