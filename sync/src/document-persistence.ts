@@ -66,7 +66,10 @@ export class DocumentPersistence implements Extension {
       Y.transact(document, () => {
         for (const update of loaded.updates) Y.applyUpdate(document, update);
       });
-      document.on('update', (update: Uint8Array, origin: unknown) => this.persist(documentName, update, origin));
+      const tenantId = parseDocumentName(documentName)?.tenantId ?? '';
+      document.on('update', (update: Uint8Array, origin: unknown) =>
+        this.persist(documentName, tenantId, update, origin),
+      );
       this.appliedSeq.set(documentName, loaded.seq);
       this.sinceCompaction.set(documentName, loaded.updates.length);
       end();
@@ -77,9 +80,8 @@ export class DocumentPersistence implements Extension {
     }
   }
 
-  private persist(documentName: string, update: Uint8Array, origin: unknown): void {
+  private persist(documentName: string, tenantId: string, update: Uint8Array, origin: unknown): void {
     if (isReplayOrigin(origin)) return;
-    const tenantId = parseDocumentName(documentName)?.tenantId ?? '';
     const commit = this.deps.commits.append(documentName, tenantId, update);
     const connection = connectionOf(origin);
     if (connection) this.deps.acks.hold(connection.webSocket, connection.messageAddress, commit);
