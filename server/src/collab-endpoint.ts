@@ -7,7 +7,8 @@ import type { CollabMetrics } from './collab-metrics.ts';
 import { CollabSocket, type CollabSocketData } from './collab-socket.ts';
 import { checkClientFrame, messageTypes } from './frame-guard.ts';
 import { MessageRate } from './message-rate.ts';
-import { RoomBroadcast } from './room-broadcast.ts';
+import type { RoomBroadcast } from './room-broadcast.ts';
+import type { AwarenessIntake } from './awareness-intake.ts';
 
 export interface CollabEndpointOptions {
   path: string;
@@ -33,22 +34,43 @@ export class CollabEndpoint {
   private readonly sessions = new Map<WebSocket<CollabSocketData>, Session>();
   private accepting = true;
 
+  private readonly hocuspocus: Hocuspocus;
+  private readonly socketsByRequest: WeakMap<Request, CollabSocket>;
+  private readonly acks: DurableAcks;
+  private readonly broadcast: RoomBroadcast;
+  private readonly awareness: AwarenessIntake;
+  private readonly metrics: CollabMetrics;
+  private readonly logger: Logger;
+
   constructor(
-    private readonly hocuspocus: Hocuspocus,
-    /** Lets the tenant guard find the socket behind a Hocuspocus request (to close it when its token expires). */
-    private readonly socketsByRequest: WeakMap<Request, CollabSocket>,
-    private readonly acks: DurableAcks,
-    private readonly metrics: CollabMetrics,
-    private readonly logger: Logger,
+    deps: {
+      hocuspocus: Hocuspocus;
+      /** Lets the tenant guard find the socket behind a Hocuspocus request (to close it when its token expires). */
+      socketsByRequest: WeakMap<Request, CollabSocket>;
+      acks: DurableAcks;
+      broadcast: RoomBroadcast;
+      awareness: AwarenessIntake;
+      metrics: CollabMetrics;
+      logger: Logger;
+    },
     private readonly options: CollabEndpointOptions,
-  ) {}
+  ) {
+    ({
+      hocuspocus: this.hocuspocus,
+      socketsByRequest: this.socketsByRequest,
+      acks: this.acks,
+      broadcast: this.broadcast,
+      awareness: this.awareness,
+      metrics: this.metrics,
+      logger: this.logger,
+    } = deps);
+  }
 
   get connectionCount(): number {
     return this.sessions.size;
   }
 
   attach(app: TemplatedApp): void {
-    const broadcast = new RoomBroadcast(app);
     app.ws<CollabSocketData>(this.options.path, {
       // uWS drops a socket past its own limit without a close frame; up to twice our limit we read the
       // message and close with 1009 and a reason, so the client can tell what happened.
@@ -78,7 +100,7 @@ export class CollabEndpoint {
       },
       open: (ws) => {
         const data = ws.getUserData();
-        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent, broadcast);
+        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent, this.broadcast);
         data.socket = socket;
         this.socketsByRequest.set(data.request, socket);
         const client = this.hocuspocus.handleConnection(socket, data.request);
@@ -117,7 +139,9 @@ export class CollabEndpoint {
         }
         this.metrics.messagesIn.inc({ type: String(check.type) });
         if (check.update) this.metrics.updateBytes.inc(check.update.byteLength);
-        session.client.handleMessage(frame);
+        const connection = check.awareness && session.socket.connectionFor(check.address);
+        if (check.awareness && connection) void this.awareness.apply(connection, check.awareness);
+        else session.client.handleMessage(frame);
       },
       close: (ws, code, message) => {
         const session = this.sessions.get(ws);

@@ -20,6 +20,8 @@ import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
 import type { Readiness } from './readiness.ts';
 import { DojoRules } from './dojo/dojo-rules.ts';
+import { RoomBroadcast } from './room-broadcast.ts';
+import { AwarenessIntake } from './awareness-intake.ts';
 import { TenantGuard } from './tenant-guard.ts';
 
 export interface CollabTier {
@@ -92,10 +94,14 @@ export function createCollabTier(
       )
     : undefined;
   if (fanout) deps.readiness.require('redis', 'connecting');
+  const broadcast = new RoomBroadcast(app, metrics.framesSent);
+  const awareness = new AwarenessIntake(logger.child({ component: 'presence' }));
   const hocuspocus = new Hocuspocus({
     name: nodeId,
     quiet: true,
     extensions: [
+      broadcast,
+      awareness,
       new TenantGuard(deps.identity.verifier, (request) => sockets.get(request), logger.child({ component: 'auth' })),
       new DojoRules({ ...deps, verifier: deps.identity.verifier, nodeId, logger: logger.child({ component: 'dojo' }) }),
       persistence,
@@ -112,12 +118,23 @@ export function createCollabTier(
     repaired: () => metrics.repairs.inc(),
   });
   repair.start();
-  const endpoint = new CollabEndpoint(hocuspocus, sockets, acks, metrics, logger.child({ component: 'collab' }), {
-    path: '/collab',
-    maxMessageBytes: config.MAX_MESSAGE_BYTES,
-    messagesPerSecond: config.MESSAGES_PER_SECOND,
-    messageBurst: config.MESSAGE_BURST,
-  });
+  const endpoint = new CollabEndpoint(
+    {
+      hocuspocus,
+      socketsByRequest: sockets,
+      acks,
+      broadcast,
+      awareness,
+      metrics,
+      logger: logger.child({ component: 'collab' }),
+    },
+    {
+      path: '/collab',
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      messagesPerSecond: config.MESSAGES_PER_SECOND,
+      messageBurst: config.MESSAGE_BURST,
+    },
+  );
   endpoint.attach(app);
 
   return {

@@ -36,8 +36,22 @@ export interface FrameLimits {
   maxStatelessLength: number;
 }
 
+/** One client's entry of an awareness message; `state` null removes the client. */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: Record<string, unknown> | null;
+}
+
 export type FrameCheck =
-  { ok: true; address: string; type: number; update: Uint8Array | undefined } | { ok: false; reason: string };
+  | {
+      ok: true;
+      address: string;
+      type: number;
+      update: Uint8Array | undefined;
+      awareness: AwarenessEntry[] | undefined;
+    }
+  | { ok: false; reason: string };
 
 export function checkClientFrame(frame: Uint8Array, limits: FrameLimits): FrameCheck {
   try {
@@ -46,6 +60,7 @@ export function checkClientFrame(frame: Uint8Array, limits: FrameLimits): FrameC
     if (address.length === 0 || address.length > limits.maxAddressLength) return fail('bad document address');
     const type = decoding.readVarUint(decoder);
     let update: Uint8Array | undefined;
+    let awareness: AwarenessEntry[] | undefined;
     switch (type) {
       case messageTypes.sync:
       case messageTypes.syncReply: {
@@ -59,7 +74,7 @@ export function checkClientFrame(frame: Uint8Array, limits: FrameLimits): FrameC
         break;
       }
       case messageTypes.awareness:
-        checkAwareness(decoding.readVarUint8Array(decoder));
+        awareness = readAwareness(decoding.readVarUint8Array(decoder));
         break;
       case messageTypes.auth: {
         if (decoding.readVarUint(decoder) !== 0) return fail('clients may only send auth tokens');
@@ -81,22 +96,27 @@ export function checkClientFrame(frame: Uint8Array, limits: FrameLimits): FrameC
     }
     // lib0 reads past the end of a truncated buffer without throwing; the position tells.
     if (decoder.pos > frame.length) return fail('truncated frame');
-    return { ok: true, address, type, update };
+    return { ok: true, address, type, update, awareness };
   } catch (error) {
     return fail(error instanceof Error ? `malformed frame: ${error.message}` : 'malformed frame');
   }
 }
 
-function checkAwareness(payload: Uint8Array): void {
+function readAwareness(payload: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(payload);
   const count = decoding.readVarUint(decoder);
   if (count > 10_000) throw new Error('too many awareness states');
+  const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
-    decoding.readVarUint(decoder);
-    decoding.readVarUint(decoder);
-    JSON.parse(decoding.readVarString(decoder));
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const state: unknown = JSON.parse(decoding.readVarString(decoder));
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state)))
+      throw new Error('an awareness state must be an object or null');
+    entries.push({ clientId, clock, state: state as Record<string, unknown> | null });
   }
   if (decoder.pos > payload.length) throw new Error('truncated awareness update');
+  return entries;
 }
 
 const fail = (reason: string): FrameCheck => ({ ok: false, reason });
@@ -106,24 +126,12 @@ export interface FrameHeader {
   type: number;
   /** Where the payload starts. */
   bodyOffset: number;
-  /** For sync frames: which step (a broadcast update is `syncSteps.update`). */
-  syncStep: number | undefined;
 }
 
-// A broadcast hands the very same buffer to every connection of a document, one after the other: a
-// one-entry cache turns a thousand header decodes into one.
-let lastFrame: Uint8Array | undefined;
-let lastHeader: FrameHeader | undefined;
-
-/** Reads the address and type of an outgoing frame (the header only, once per distinct buffer). */
+/** Reads the address and type of an outgoing frame. */
 export function readFrameHeader(frame: Uint8Array): FrameHeader {
-  if (frame === lastFrame && lastHeader) return lastHeader;
   const decoder = decoding.createDecoder(frame);
   const address = decoding.readVarString(decoder);
   const type = decoding.readVarUint(decoder);
-  const bodyOffset = decoder.pos;
-  const syncStep = type === messageTypes.sync ? decoding.readVarUint(decoder) : undefined;
-  lastFrame = frame;
-  lastHeader = { address, type, bodyOffset, syncStep };
-  return lastHeader;
+  return { address, type, bodyOffset: decoder.pos };
 }

@@ -1,42 +1,91 @@
+import type { Connection, Document, Extension, onLoadDocumentPayload } from '@hocuspocus/server';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 
+type Encode = (messageAddress: string) => Uint8Array;
+type Broadcast = (encode: Encode, filter?: (connection: Connection) => boolean) => void;
+
 /**
- * Document updates go out as one uWS topic publish per document instead of one send per socket.
+ * Everything a document broadcasts (updates, awareness, stateless messages) goes out as one encode and
+ * one uWS topic publish per message address, instead of one `send` per connection.
  *
- * Hocuspocus broadcasts an update by handing the same encoded buffer to every connection of the
- * document in turn. The first socket to see a buffer publishes it to the document's topic, and uWS
- * writes it to every subscriber in native code; the other sockets of the loop see the same buffer and
- * do nothing. A socket joins the topic the first time an update of that document reaches it (and,
- * having missed that publish, sends that one frame itself); it leaves when its document connection
- * closes. Update frames (sync step "update") are only ever broadcasts in Hocuspocus, so nothing meant
- * for one socket reaches the others.
+ * Hocuspocus 4.7 broadcasts by walking every connection of the document in JavaScript and handing each
+ * the same buffer; with a thousand readers that walk, not the CRDT, was most of the server's work per
+ * edit. Here a socket subscribes to its message address (the document name, or `name\0session` for
+ * session-aware providers) the moment Hocuspocus tells it that it is authenticated for that address,
+ * and uWS writes a publish to every subscriber in native code. A socket subscribed before its document
+ * connection is set up may receive updates before its initial sync: Yjs updates commute, so that is
+ * harmless. Broadcasts with a per-connection filter keep Hocuspocus's own walk.
+ *
+ * The per-document `broadcast` is a private method of Hocuspocus's `Document`; it is replaced on each
+ * document as it loads, and a version that lacks it stops the server at the first load rather than
+ * quietly falling back to the slow path.
  */
-export class RoomBroadcast {
-  private lastPublished: Uint8Array | undefined;
+export class RoomBroadcast implements Pick<Extension, 'priority' | 'onLoadDocument'> {
+  /** Before persistence (1000) loads content, so nothing is broadcast the slow way. */
+  readonly priority = 3000;
+  /** Per document name, its message addresses with how many sockets subscribe to each. */
+  private readonly addresses = new Map<string, Map<string, number>>();
 
-  constructor(private readonly app: TemplatedApp) {}
+  constructor(
+    private readonly app: TemplatedApp,
+    private readonly framesSent: { count: number },
+  ) {}
 
-  /** Delivers a broadcast update frame to `ws`; returns how many frames uWS wrote. */
-  deliver<T>(ws: WebSocket<T>, topics: Set<string>, topic: string, frame: Uint8Array): number {
-    const joined = !topics.has(topic);
-    if (joined) {
-      ws.subscribe(topic);
-      topics.add(topic);
-    }
-    if (frame !== this.lastPublished) {
-      this.lastPublished = frame;
-      const subscribers = this.app.numSubscribers(topic);
-      this.app.publish(topic, frame, true);
-      return subscribers;
-    }
-    if (joined) {
-      ws.send(frame, true);
-      return 1;
-    }
-    return 0;
+  onLoadDocument({ document }: onLoadDocumentPayload): Promise<void> {
+    const walk: unknown = Reflect.get(document, 'broadcast');
+    if (typeof walk !== 'function')
+      throw new Error('@hocuspocus/server Document has no broadcast method: room broadcast needs 4.7');
+    const walkEveryConnection = walk.bind(document) as Broadcast;
+    const publish: Broadcast = (encode, filter) => {
+      if (filter) return walkEveryConnection(encode, filter);
+      this.publish(document, encode);
+    };
+    Reflect.set(document, 'broadcast', publish);
+    return Promise.resolve();
   }
 
-  leave<T>(ws: WebSocket<T>, topics: Set<string>, topic: string): void {
-    if (topics.delete(topic)) ws.unsubscribe(topic);
+  /** `ws` receives the broadcasts of `address` from now on. */
+  subscribe<T>(ws: WebSocket<T>, topics: Set<string>, address: string): void {
+    if (topics.has(address)) return;
+    topics.add(address);
+    ws.subscribe(address);
+    const documentName = documentOf(address);
+    let counts = this.addresses.get(documentName);
+    if (!counts) {
+      counts = new Map();
+      this.addresses.set(documentName, counts);
+    }
+    counts.set(address, (counts.get(address) ?? 0) + 1);
   }
+
+  /** Stops `address`'s broadcasts to `ws`; `closed` when uWS has already dropped the socket's subscriptions. */
+  unsubscribe<T>(ws: WebSocket<T>, topics: Set<string>, address: string, closed = false): void {
+    if (!topics.delete(address)) return;
+    if (!closed) ws.unsubscribe(address);
+    const documentName = documentOf(address);
+    const counts = this.addresses.get(documentName);
+    const remaining = (counts?.get(address) ?? 1) - 1;
+    if (remaining > 0) counts?.set(address, remaining);
+    else {
+      counts?.delete(address);
+      if (counts?.size === 0) this.addresses.delete(documentName);
+    }
+  }
+
+  private publish(document: Document, encode: Encode): void {
+    const counts = this.addresses.get(document.name);
+    if (!counts) return;
+    for (const address of counts.keys()) {
+      const subscribers = this.app.numSubscribers(address);
+      if (subscribers === 0) continue;
+      this.app.publish(address, encode(address), true);
+      this.framesSent.count += subscribers;
+    }
+  }
+}
+
+/** The document part of a message address (`name` or `name\0session`). */
+function documentOf(address: string): string {
+  const separator = address.indexOf('\0');
+  return separator === -1 ? address : address.slice(0, separator);
 }
