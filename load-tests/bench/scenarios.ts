@@ -137,7 +137,11 @@ export interface ConnectionsResult {
   droppedAfterJoin: number;
   connectMs: Distribution | undefined;
   syncMs: Distribution | undefined;
-  /** JS heap (after a forced full GC) and RSS growth per connection, when the server was started to inspect. */
+  /**
+   * JS heap (after a forced full GC) and RSS growth per connection, measured as the marginal cost: from the
+   * first fifth of the connections to all of them, so what a server loads once on its first clients (lazy
+   * modules, a document's state, pools) is not spread over the connections. Heap only when started to inspect.
+   */
   heapBytesPerConnection: number | undefined;
   rssBytesPerConnection: number;
   serverRssBytes: number;
@@ -150,20 +154,31 @@ export async function measureConnections(
   runId = `${Date.now().toString(36)}`,
 ): Promise<ConnectionsResult> {
   const generators = LoadGenerators.start(options.threads, 0, 0);
-  const specs: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
+  const first: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
+  const rest: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
+  const firstCount = Math.ceil(options.connections / 5);
   for (let c = 0; c < options.connections; c++) {
     const name = benchDocument('idle', `${runId}-${c % options.documents}`);
-    specs[c % options.threads]?.push({ role: 'reader', endpoint: server.endpoint(name), holdDocument: false });
+    (c < firstCount ? first : rest)[c % options.threads]?.push({
+      role: 'reader',
+      endpoint: server.endpoint(name),
+      holdDocument: false,
+    });
   }
+  const joined = async () => (await generators.report()).reduce((sum, r) => sum + r.joined, 0);
   try {
+    await generators.join(first, 64);
+    await sleep(options.holdSeconds * 1000);
+    const connectedBefore = await joined();
     const heapBefore = options.inspect ? await server.heapAfterGc() : undefined;
     const rssBefore = server.usage().rssBytes;
-    await generators.join(specs, 64);
+    await generators.join(rest, 64);
     await sleep(options.holdSeconds * 1000);
     const heapAfter = options.inspect ? await server.heapAfterGc() : undefined;
     const rssAfter = server.usage().rssBytes;
     const reports = await generators.report();
     const connected = reports.reduce((sum, r) => sum + r.joined, 0);
+    const added = connected - connectedBefore;
     return {
       requested: options.connections,
       connected,
@@ -173,10 +188,8 @@ export async function measureConnections(
       connectMs: distribution(reports.map((r) => r.connectMs)),
       syncMs: distribution(reports.map((r) => r.syncMs)),
       heapBytesPerConnection:
-        heapBefore !== undefined && heapAfter !== undefined && connected > 0
-          ? (heapAfter - heapBefore) / connected
-          : undefined,
-      rssBytesPerConnection: connected > 0 ? (rssAfter - rssBefore) / connected : Number.NaN,
+        heapBefore !== undefined && heapAfter !== undefined && added > 0 ? (heapAfter - heapBefore) / added : undefined,
+      rssBytesPerConnection: added > 0 ? (rssAfter - rssBefore) / added : Number.NaN,
       serverRssBytes: rssAfter,
     };
   } finally {

@@ -4,7 +4,7 @@ import type { Logger } from '@pocdojo/shared';
 import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
 import type { CollabMetrics } from './collab-metrics.ts';
-import { CollabSocket, type CollabSocketData } from './collab-socket.ts';
+import { CollabSocket, type CollabSession, type CollabSocketData, type SocketContext } from './collab-socket.ts';
 import { checkClientFrame, messageTypes } from './frame-guard.ts';
 import { MessageRate } from './message-rate.ts';
 import type { RoomBroadcast } from './room-broadcast.ts';
@@ -17,25 +17,23 @@ export interface CollabEndpointOptions {
   messageBurst: number;
 }
 
-type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
-
-interface Session {
-  socket: CollabSocket;
-  client: ClientConnection;
-  rate: MessageRate;
-}
-
 /**
  * The `/collab` WebSocket route: uWebSockets.js sockets handed to Hocuspocus. Every frame is checked
  * (size by uWS, rate, protocol shape) before Hocuspocus sees it; a bad client is closed alone, with a
  * close code that says why, and a log line.
+ *
+ * Every socket hands Hocuspocus the same Request, the route's own: nothing reads per-socket headers or
+ * query (the token travels in the auth message), and a Request per socket with its Headers, URL and
+ * AbortSignal was the largest part of an idle connection's memory. The hooks find the socket through the
+ * connection's context instead.
  */
 export class CollabEndpoint {
-  private readonly sessions = new Map<WebSocket<CollabSocketData>, Session>();
+  private readonly sessions = new Set<CollabSession>();
   private accepting = true;
+  private expirySweep: NodeJS.Timeout | undefined;
+  private readonly request: Request;
 
   private readonly hocuspocus: Hocuspocus;
-  private readonly socketsByRequest: WeakMap<Request, CollabSocket>;
   private readonly acks: DurableAcks;
   private readonly broadcast: RoomBroadcast;
   private readonly awareness: AwarenessIntake;
@@ -45,8 +43,6 @@ export class CollabEndpoint {
   constructor(
     deps: {
       hocuspocus: Hocuspocus;
-      /** Lets the tenant guard find the socket behind a Hocuspocus request (to close it when its token expires). */
-      socketsByRequest: WeakMap<Request, CollabSocket>;
       acks: DurableAcks;
       broadcast: RoomBroadcast;
       awareness: AwarenessIntake;
@@ -57,13 +53,13 @@ export class CollabEndpoint {
   ) {
     ({
       hocuspocus: this.hocuspocus,
-      socketsByRequest: this.socketsByRequest,
       acks: this.acks,
       broadcast: this.broadcast,
       awareness: this.awareness,
       metrics: this.metrics,
       logger: this.logger,
     } = deps);
+    this.request = new Request(`http://localhost${options.path}`);
   }
 
   get connectionCount(): number {
@@ -85,13 +81,8 @@ export class CollabEndpoint {
           res.writeStatus('503 Service Unavailable').end('draining');
           return;
         }
-        const headers = new Headers();
-        req.forEach((key, value) => headers.append(key, value));
-        const query = req.getQuery();
-        const url = `http://${headers.get('host') ?? 'localhost'}${req.getUrl()}${query ? `?${query}` : ''}`;
-        const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
         res.upgrade<CollabSocketData>(
-          { request: new Request(url, { headers }), remoteAddress },
+          {},
           req.getHeader('sec-websocket-key'),
           req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'),
@@ -99,20 +90,19 @@ export class CollabEndpoint {
         );
       },
       open: (ws) => {
-        const data = ws.getUserData();
         const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent, this.broadcast);
-        data.socket = socket;
-        this.socketsByRequest.set(data.request, socket);
-        const client = this.hocuspocus.handleConnection(socket, data.request);
-        this.sessions.set(ws, {
+        const context: SocketContext = { socket };
+        const session: CollabSession = {
           socket,
-          client,
+          client: this.hocuspocus.handleConnection(socket, this.request, context),
           rate: new MessageRate(this.options.messagesPerSecond, this.options.messageBurst),
-        });
+        };
+        ws.getUserData().session = session;
+        this.sessions.add(session);
         this.metrics.connections.inc();
       },
       message: (ws, message) => {
-        const session = this.sessions.get(ws);
+        const { session } = ws.getUserData();
         if (!session) return;
         // uWS reuses the buffer after this callback returns; Hocuspocus works asynchronously.
         const frame = new Uint8Array(message.slice(0));
@@ -144,14 +134,15 @@ export class CollabEndpoint {
         else session.client.handleMessage(frame);
       },
       close: (ws, code, message) => {
-        const session = this.sessions.get(ws);
-        if (!session) return;
-        this.sessions.delete(ws);
+        const { session } = ws.getUserData();
+        if (!session || !this.sessions.delete(session)) return;
         session.socket.markClosed();
         this.metrics.connections.dec();
         session.client.handleClose({ code, reason: Buffer.from(message).toString() });
       },
     });
+    this.expirySweep = setInterval(() => this.closeExpired(), 1000);
+    this.expirySweep.unref();
   }
 
   /** Stops accepting new sockets (load balancers see /readyz fail and new upgrades get 503). */
@@ -161,13 +152,22 @@ export class CollabEndpoint {
 
   /** Closes every socket with "service restart": providers reconnect, to another node behind a balancer. */
   closeAll(): void {
-    for (const session of this.sessions.values()) session.socket.close(closeCodes.serviceRestart, 'server restarting');
+    clearInterval(this.expirySweep);
+    for (const session of this.sessions) session.socket.close(closeCodes.serviceRestart, 'server restarting');
   }
 
-  private reject(ws: WebSocket<CollabSocketData>, session: Session, code: number, reason: string): void {
+  /** Once a second: sockets whose token has expired close, and their providers reconnect with a fresh one. */
+  private closeExpired(): void {
+    const now = Date.now() / 1000;
+    for (const { socket } of this.sessions)
+      if (socket.expiresAt <= now) socket.close(closeCodes.unauthorized, 'token expired');
+  }
+
+  private reject(ws: WebSocket<CollabSocketData>, session: CollabSession, code: number, reason: string): void {
     this.metrics.closed.inc({ reason: String(code) });
     this.metrics.errors.inc({ component: 'client' });
-    this.logger.warn({ remoteAddress: ws.getUserData().remoteAddress, code, reason }, 'closing connection');
+    const remoteAddress = Buffer.from(ws.getRemoteAddressAsText()).toString();
+    this.logger.warn({ remoteAddress, code, reason }, 'closing connection');
     session.socket.close(code, reason);
   }
 }

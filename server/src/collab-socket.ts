@@ -1,9 +1,10 @@
-import type { Connection, WebSocketLike } from '@hocuspocus/server';
+import type { Connection, Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'uWebSockets.js';
 import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
 import { messageTypes, readFrameHeader } from './frame-guard.ts';
+import type { MessageRate } from './message-rate.ts';
 import type { RoomBroadcast } from './room-broadcast.ts';
 
 const wsOpen = 1;
@@ -11,11 +12,29 @@ const wsClosed = 3;
 const authPermissionDenied = 1;
 const authAuthenticated = 2;
 
-/** What every uWS socket on /collab carries; `socket` is set when it opens. */
+/** What every uWS socket on /collab carries; `session` is set when it opens. */
 export interface CollabSocketData {
-  request: Request;
-  remoteAddress: string;
-  socket?: CollabSocket;
+  session?: CollabSession;
+}
+
+type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
+
+/** One open socket: its Hocuspocus side and its own message budget. */
+export interface CollabSession {
+  socket: CollabSocket;
+  client: ClientConnection;
+  rate: MessageRate;
+}
+
+/** The Hocuspocus context every connection of a socket starts from: the hooks find the socket there. */
+export interface SocketContext {
+  socket: CollabSocket;
+}
+
+/** The socket behind a hook's connection context, if it came in over /collab. */
+export function socketOf(context: unknown): CollabSocket | undefined {
+  const socket: unknown = typeof context === 'object' && context !== null ? Reflect.get(context, 'socket') : undefined;
+  return socket instanceof CollabSocket ? socket : undefined;
 }
 
 /**
@@ -25,16 +44,17 @@ export interface CollabSocketData {
  * subscribes the socket to its document's broadcasts and "close" ends that; and a document that could
  * not be loaded closes the socket with "unavailable" so the provider retries, instead of the provider
  * taking it as a final permission denial.
+ *
+ * Thousands of these sit idle on a node, so the collections are created when first needed and the
+ * token expiry is a number the endpoint's one sweep reads, not a timer each.
  */
 export class CollabSocket implements WebSocketLike {
   readyState = wsOpen;
-  private readonly ackTails = new Map<string, Promise<unknown>>();
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private expiryDue: number | undefined;
-  /** Message addresses this socket receives broadcasts of. */
-  private readonly topics = new Set<string>();
-  /** Hocuspocus's established document connections on this socket, by message address. */
-  private readonly connections = new Map<string, Connection>();
+  private ackTails: Map<string, Promise<unknown>> | undefined;
+  /** When the earliest token used on this socket expires (epoch seconds). */
+  expiresAt = Number.POSITIVE_INFINITY;
+  /** Message addresses this socket receives broadcasts of, with Hocuspocus's connection once established. */
+  private addresses: Map<string, Connection | undefined> | undefined;
 
   constructor(
     private readonly ws: WebSocket<CollabSocketData>,
@@ -50,15 +70,15 @@ export class CollabSocket implements WebSocketLike {
       this.sendAcknowledgement(address, data);
       return;
     }
-    if (type === messageTypes.close) this.broadcast.unsubscribe(this.ws, this.topics, address);
+    if (type === messageTypes.close) this.unsubscribe(address);
     this.write(data);
     if (type === messageTypes.auth) {
       const decoder = decoding.createDecoder(data);
       decoder.pos = bodyOffset;
       const outcome = decoding.readVarUint(decoder);
-      if (outcome === authAuthenticated) this.broadcast.subscribe(this.ws, this.topics, address);
+      if (outcome === authAuthenticated) this.subscribe(address);
       else if (outcome === authPermissionDenied) {
-        this.broadcast.unsubscribe(this.ws, this.topics, address);
+        this.unsubscribe(address);
         if (decoding.readVarString(decoder).startsWith('unavailable'))
           this.close(closeCodes.unavailable, 'document unavailable, retry');
       }
@@ -67,16 +87,16 @@ export class CollabSocket implements WebSocketLike {
 
   /** Hocuspocus has set up `connection` on this socket (its initial messages are handled). */
   established(connection: Connection): void {
+    // It is forgotten with its address: Hocuspocus sends "close" when it ends a document connection.
     const address = connection.messageAddress;
-    this.connections.set(address, connection);
-    connection.onClose(() => {
-      if (this.connections.get(address) === connection) this.connections.delete(address);
-    });
+    this.subscribe(address);
+    this.addresses?.set(address, connection);
   }
 
   /** The established document connection for `address`, if there is one. */
   connectionFor(address: string): Connection | undefined {
-    return this.connections.get(address);
+    const connection = this.addresses?.get(address);
+    return connection?.document.hasConnection(connection) ? connection : undefined;
   }
 
   close(code?: number, reason?: string): void {
@@ -88,26 +108,33 @@ export class CollabSocket implements WebSocketLike {
   /** Called from the uWS close handler: the socket is gone, nothing may touch it any more. */
   markClosed(): void {
     this.readyState = wsClosed;
-    clearTimeout(this.expiryTimer);
-    for (const address of [...this.topics]) this.broadcast.unsubscribe(this.ws, this.topics, address, true);
+    // uWS has dropped the socket's subscriptions itself; only the room's count is left to update.
+    for (const address of this.addresses?.keys() ?? []) this.broadcast.unsubscribed(address);
+    this.addresses = undefined;
   }
 
-  /** Closes the socket when the earliest token used on it expires; the provider reconnects with a fresh one. */
+  /** Keeps the earliest expiry of the tokens used on this socket; the endpoint closes it then. */
   expireAt(epochSeconds: number): void {
-    const ms = epochSeconds * 1000 - Date.now();
-    if (this.expiryTimer && this.expiryDue !== undefined && this.expiryDue <= epochSeconds) return;
-    clearTimeout(this.expiryTimer);
-    this.expiryDue = epochSeconds;
-    // setTimeout holds 32-bit delays; longer-lived tokens are re-checked on reconnect anyway.
-    this.expiryTimer = setTimeout(
-      () => this.close(closeCodes.unauthorized, 'token expired'),
-      Math.min(Math.max(ms, 0), 2 ** 31 - 1),
-    );
+    this.expiresAt = Math.min(this.expiresAt, epochSeconds);
+  }
+
+  private subscribe(address: string): void {
+    const addresses = (this.addresses ??= new Map());
+    if (addresses.has(address)) return;
+    addresses.set(address, undefined);
+    this.ws.subscribe(address);
+    this.broadcast.subscribed(address);
+  }
+
+  private unsubscribe(address: string): void {
+    if (!this.addresses?.delete(address)) return;
+    this.ws.unsubscribe(address);
+    this.broadcast.unsubscribed(address);
   }
 
   private sendAcknowledgement(address: string, frame: Uint8Array): void {
     const durable = this.acks.pending(this, address);
-    const previous = this.ackTails.get(address);
+    const previous = this.ackTails?.get(address);
     if (!durable && !previous) {
       this.write(frame);
       return;
@@ -116,9 +143,10 @@ export class CollabSocket implements WebSocketLike {
       () => this.write(frame),
       () => undefined,
     );
-    this.ackTails.set(address, tail);
+    const tails = (this.ackTails ??= new Map());
+    tails.set(address, tail);
     void tail.finally(() => {
-      if (this.ackTails.get(address) === tail) this.ackTails.delete(address);
+      if (tails.get(address) === tail) tails.delete(address);
     });
   }
 

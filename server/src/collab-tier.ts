@@ -15,7 +15,6 @@ import {
   UpdateLog,
 } from '@pocdojo/sync';
 import { CollabEndpoint } from './collab-endpoint.ts';
-import type { CollabSocket } from './collab-socket.ts';
 import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
 import type { Readiness } from './readiness.ts';
@@ -77,7 +76,6 @@ export function createCollabTier(
     compaction: { afterUpdates: config.COMPACT_AFTER_UPDATES },
   });
 
-  const sockets = new WeakMap<Request, CollabSocket>();
   const keepWarm = new KeepWarm(config.DOCUMENT_IDLE_MS, logger.child({ component: 'keep-warm' }));
   const metrics = registerCollabMetrics(deps.registry, () => hocuspocus.getDocumentsCount());
   const fanout = config.REDIS_URL
@@ -99,10 +97,11 @@ export function createCollabTier(
   const hocuspocus = new Hocuspocus({
     name: nodeId,
     quiet: true,
+    flushDelay: config.BROADCAST_WINDOW_MS,
     extensions: [
       broadcast,
       awareness,
-      new TenantGuard(deps.identity.verifier, (request) => sockets.get(request), logger.child({ component: 'auth' })),
+      new TenantGuard(deps.identity.verifier, logger.child({ component: 'auth' })),
       new DojoRules({ ...deps, verifier: deps.identity.verifier, nodeId, logger: logger.child({ component: 'dojo' }) }),
       persistence,
       ...(fanout ? [fanout] : []),
@@ -121,7 +120,6 @@ export function createCollabTier(
   const endpoint = new CollabEndpoint(
     {
       hocuspocus,
-      socketsByRequest: sockets,
       acks,
       broadcast,
       awareness,

@@ -1,5 +1,5 @@
 import type { Connection, Document, Extension, onLoadDocumentPayload } from '@hocuspocus/server';
-import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 
 type Encode = (messageAddress: string) => Uint8Array;
 type Broadcast = (encode: Encode, filter?: (connection: Connection) => boolean) => void;
@@ -44,11 +44,8 @@ export class RoomBroadcast implements Pick<Extension, 'priority' | 'onLoadDocume
     return Promise.resolve();
   }
 
-  /** `ws` receives the broadcasts of `address` from now on. */
-  subscribe<T>(ws: WebSocket<T>, topics: Set<string>, address: string): void {
-    if (topics.has(address)) return;
-    topics.add(address);
-    ws.subscribe(address);
+  /** One more socket subscribed to `address` (a uWS topic). */
+  subscribed(address: string): void {
     const documentName = documentOf(address);
     let counts = this.addresses.get(documentName);
     if (!counts) {
@@ -58,10 +55,8 @@ export class RoomBroadcast implements Pick<Extension, 'priority' | 'onLoadDocume
     counts.set(address, (counts.get(address) ?? 0) + 1);
   }
 
-  /** Stops `address`'s broadcasts to `ws`; `closed` when uWS has already dropped the socket's subscriptions. */
-  unsubscribe<T>(ws: WebSocket<T>, topics: Set<string>, address: string, closed = false): void {
-    if (!topics.delete(address)) return;
-    if (!closed) ws.unsubscribe(address);
+  /** One socket fewer subscribed to `address`. */
+  unsubscribed(address: string): void {
     const documentName = documentOf(address);
     const counts = this.addresses.get(documentName);
     const remaining = (counts?.get(address) ?? 1) - 1;

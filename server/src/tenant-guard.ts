@@ -1,6 +1,6 @@
 import type { Extension, onAuthenticatePayload } from '@hocuspocus/server';
 import { canWrite, parseDocumentName, TokenError, type Claims, type Logger, type TokenVerifier } from '@pocdojo/shared';
-import type { CollabSocket } from './collab-socket.ts';
+import { socketOf } from './collab-socket.ts';
 
 /** What every authenticated document connection carries in its Hocuspocus context. */
 export interface CollabContext {
@@ -27,7 +27,6 @@ export class TenantGuard implements Extension {
 
   constructor(
     private readonly verifier: TokenVerifier,
-    private readonly socketOf: (request: Request) => CollabSocket | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -35,7 +34,7 @@ export class TenantGuard implements Extension {
     token,
     documentName,
     connectionConfig,
-    request,
+    context,
   }: onAuthenticatePayload): Promise<CollabContext> {
     let claims: Claims;
     try {
@@ -55,7 +54,9 @@ export class TenantGuard implements Extension {
       throw new PermissionDenied('forbidden: this token is for another dojo');
     }
     connectionConfig.readOnly = !canWrite(claims);
-    this.socketOf(request)?.expireAt(claims.exp);
-    return { claims };
+    socketOf(context)?.expireAt(claims.exp);
+    // Kept for the connection's lifetime: only what the hooks read, not the token's id and issue time.
+    const { sub, tid, roles, dojo, name: displayName, exp } = claims;
+    return { claims: { sub, tid, roles, dojo, name: displayName, exp } };
   }
 }
