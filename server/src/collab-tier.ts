@@ -97,7 +97,6 @@ export function createCollabTier(
   const hocuspocus = new Hocuspocus({
     name: nodeId,
     quiet: true,
-    flushDelay: config.BROADCAST_WINDOW_MS,
     extensions: [
       broadcast,
       awareness,

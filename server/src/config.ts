@@ -14,11 +14,6 @@ export const collabConfigSchema = baseConfigSchema.extend({
   /** How long a document with no clients stays in memory; 0 unloads at once. */
   DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).default(30_000),
   REDIS_PREFIX: z.string().min(1).max(64).default('pocdojo'),
-  /**
-   * Changes to one document within this window go to its clients as one merged update (and one presence
-   * frame): in a busy room that is fewer, larger frames; 0 merges only what arrives in one event-loop turn.
-   */
-  BROADCAST_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(0),
 });
 
 export type CollabConfig = z.infer<typeof collabConfigSchema>;
