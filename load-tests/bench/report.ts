@@ -20,18 +20,23 @@ const ratio = (ours: number | undefined, peer: number | undefined): string =>
     ? '–'
     : `${(ours / peer).toFixed(2)}×`;
 
-/** The markdown table: the figure of each server, then ours divided by each peer's (below 1× means ours is lower). */
+/**
+ * The markdown table: the figure of each server, then each of our columns divided by each peer's (below 1×
+ * means ours is lower): ours on Postgres first (the tier's own cost), then ours on the embedded database
+ * (which also runs inside the measured process).
+ */
 export function markdownTable(rows: readonly Row[], servers: readonly ServerKind[]): string {
+  const ours = (['ours-postgres', 'ours'] as const).filter((kind) => servers.includes(kind));
   const peers = servers.filter((server) => server !== 'ours' && server !== 'ours-postgres');
-  const withOurs = servers.includes('ours');
-  const header = ['scenario', 'metric', ...servers, ...(withOurs ? peers.map((peer) => `ours / ${peer}`) : [])];
+  const pairs = ours.flatMap((mine) => peers.map((peer) => [mine, peer] as const));
+  const header = ['scenario', 'metric', ...servers, ...pairs.map(([mine, peer]) => `${mine} / ${peer}`)];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const row of rows) {
     const cells = [
       row.scenario,
       `${row.metric} (${row.unit})`,
       ...servers.map((server) => format(row.values[server])),
-      ...(withOurs ? peers.map((peer) => ratio(row.values.ours, row.values[peer])) : []),
+      ...pairs.map(([mine, peer]) => ratio(row.values[mine], row.values[peer])),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
