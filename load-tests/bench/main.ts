@@ -4,7 +4,7 @@
  * with the clients in worker threads of this process. Writes `<out>/latest.json` and `<out>/latest.md`.
  *
  *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
- *   --readers 1000 --rate 50 --duration 15        one writer, 1,000 readers, 50 edits/s
+ *   --readers 1000 --rate 50 --duration 15 --warmup 3   one writer, 1,000 readers, 50 edits/s (after 3 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  */
@@ -49,6 +49,11 @@ const optionsSchema = z.object({
   readers: z.coerce.number().int().positive().default(1000),
   rate: z.coerce.number().positive().default(50),
   duration: z.coerce.number().positive().default(15),
+  /**
+   * Seconds of the same load on another document of the same server process before the measured run: the
+   * JavaScript servers reach their steady state (JIT tiers, caches) rather than being timed while compiling.
+   */
+  warmup: z.coerce.number().min(0).default(3),
   typists: z.coerce.number().int().positive().default(10),
   observers: z.coerce.number().int().min(0).default(40),
   'typist-rate': z.coerce.number().positive().default(5),
@@ -72,6 +77,7 @@ const quick: Record<string, string> = {
   readers: '20',
   rate: '20',
   duration: '2',
+  warmup: '0',
   typists: '3',
   observers: '3',
   idle: '50',
@@ -148,7 +154,7 @@ async function runScenario(
         awareness: false,
         threads,
       };
-      return withServer(kind, name, false, (server) => measureDelivery(load, server));
+      return withServer(kind, name, false, (server) => measureWarm(load, server, options.warmup));
     }
     case 'dojo': {
       const load: RoomLoad = {
@@ -160,7 +166,7 @@ async function runScenario(
         awareness: true,
         threads,
       };
-      return withServer(kind, name, false, (server) => measureDelivery(load, server));
+      return withServer(kind, name, false, (server) => measureWarm(load, server, options.warmup));
     }
     case 'idle':
       return withServer(kind, name, true, (server) =>
@@ -196,6 +202,18 @@ async function runScenario(
   }
 }
 
+/** The measured run after `warmupSeconds` of the same load on a document of its own. */
+async function measureWarm(
+  load: RoomLoad,
+  writerNode: ServerUnderTest,
+  warmupSeconds: number,
+  readerNode: ServerUnderTest = writerNode,
+): Promise<DeliveryResult> {
+  if (warmupSeconds > 0)
+    await measureDelivery({ ...load, durationSeconds: warmupSeconds }, writerNode, readerNode, `warmup-${Date.now()}`);
+  return measureDelivery(load, writerNode, readerNode);
+}
+
 /** Two nodes on one Redis (and, for ours, one Postgres database): the writer on one, the readers on the other. */
 async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions): Promise<DeliveryResult> {
   const database = kind === 'ours' ? await createTestDatabase('bench') : undefined;
@@ -218,7 +236,7 @@ async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions):
       awareness: false,
       threads: options.threads,
     };
-    return await measureDelivery(load, writerNode, readerNode);
+    return await measureWarm(load, writerNode, options.warmup, readerNode);
   } finally {
     for (const node of nodes.reverse()) await node.stop();
     await database?.drop();
