@@ -62,7 +62,7 @@ const optionsSchema = z.object({
   'document-kb': z.coerce.number().int().positive().default(1024),
   'cross-node-readers': z.coerce.number().int().positive().default(100),
   'redis-url': z.url().default('redis://127.0.0.1:6379'),
-  /** Repetitions of the delivery scenarios (broadcast, dojo, cross-node); the least disturbed round is kept. */
+  /** Repetitions of the delivery scenarios (broadcast, dojo, cross-node); each figure is their median. */
   rounds: z.coerce.number().int().positive().default(1),
   /** Load-generator threads: the writers share the first, the readers the others. */
   threads: z.coerce.number().int().positive().default(3),
@@ -253,19 +253,22 @@ function loadRange(results: Partial<Record<ScenarioName, Partial<Record<ServerKi
 const deliveryScenarios = new Set<ScenarioName>(['broadcast', 'dojo', 'cross-node']);
 
 /**
- * Each figure is the best of the rounds: other work on the machine only ever adds CPU time and latency, so the
- * lowest value of a figure is the least disturbed estimate of it. Every round stays in `rounds`.
+ * Each figure is its median over the rounds (of an even number, the lower middle one), so one disturbed or one
+ * lucky round moves no figure. The CPU row brings the other figures of its round along; p99 latencies are
+ * medians of their own. Every round stays in `rounds`.
  */
-function leastDisturbed(results: ScenarioResult[]): ScenarioResult | undefined {
+function medianOfRounds(results: ScenarioResult[]): ScenarioResult | undefined {
   const measured = results.filter(isDelivery);
   const failedRounds = results.flatMap((r) => ('error' in r ? [r.error] : []));
   if (measured.length === 0) return results[0];
-  const lowest = (figure: (r: DeliveryResult) => number | undefined) =>
-    measured.reduce((a, b) => ((figure(b) ?? Infinity) < (figure(a) ?? Infinity) ? b : a));
+  const median = (figure: (r: DeliveryResult) => number | undefined): DeliveryResult & RoundInfo => {
+    const sorted = [...measured].sort((a, b) => (figure(a) ?? Infinity) - (figure(b) ?? Infinity));
+    return sorted[Math.floor((sorted.length - 1) / 2)] as DeliveryResult & RoundInfo;
+  };
   return {
-    ...lowest((r) => r.cpuMicrosecondsPerDelivery),
-    latencyMs: lowest((r) => r.latencyMs?.p99).latencyMs,
-    ackLatencyMs: lowest((r) => r.ackLatencyMs?.p99).ackLatencyMs,
+    ...median((r) => r.cpuMicrosecondsPerDelivery),
+    latencyMs: median((r) => r.latencyMs?.p99).latencyMs,
+    ackLatencyMs: median((r) => r.ackLatencyMs?.p99).ackLatencyMs,
     rounds: measured.map((r) => ({
       cpu: r.cpuMicrosecondsPerDelivery,
       p99: r.latencyMs?.p99,
@@ -391,7 +394,7 @@ async function main(argv: string[]): Promise<void> {
   for (const name of options.scenarios) {
     const perServer: Partial<Record<ServerKind, ScenarioResult>> = {};
     // Delivery scenarios run `rounds` times, servers interleaved, so a burst of other work on the machine
-    // hits one round rather than one server; each server keeps the best of its rounds per figure.
+    // hits one round rather than one server; each server keeps the median of its rounds per figure.
     const rounds = deliveryScenarios.has(name) ? options.rounds : 1;
     const allRounds: Partial<Record<ServerKind, ScenarioResult[]>> = {};
     for (let round = 1; round <= rounds; round++) {
@@ -412,7 +415,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     for (const [kind, results] of Object.entries(allRounds) as Array<[ServerKind, ScenarioResult[]]>) {
-      perServer[kind] = leastDisturbed(results);
+      perServer[kind] = medianOfRounds(results);
     }
     results[name] = perServer;
     rows.push(...rowsFor(name, scenarioLabel(name, options), perServer));
