@@ -11,11 +11,11 @@ import type { AwarenessEntry } from './frame-guard.ts';
  *
  * Hocuspocus 4.7 hands every awareness message to `beforeHandleAwareness` by building a scratch Y.Doc
  * and Awareness for it: a random v4 UUID (31 crypto calls) and an interval timer per cursor move, which
- * was the largest single cost of a typing room. Its scratch awareness also carries a client of its own
- * with an empty state, which ended up in every relayed update. Here the frame guard has already decoded
- * the entries; the same hook runs on a map of exactly the sender's states (the dojo rules stamp the
- * token's identity there), and the result is applied to the document's awareness with the connection as
- * origin, so Hocuspocus still tracks which clients to remove when the connection closes, broadcasts the
+ * was the largest single cost of a typing room. (Its scratch awareness also adds its own entry, with
+ * clock 0, to every relayed update: receivers ignore it, but it travels.) Here the frame guard has
+ * already decoded the entries; the same hook runs on a map of exactly the sender's states (the dojo
+ * rules stamp the token's identity there), and the result is applied to the document's awareness with
+ * the connection as origin, so Hocuspocus still tracks which clients to remove when the connection closes, broadcasts the
  * change and tells the other nodes.
  */
 export class AwarenessIntake implements Pick<Extension, 'connected'> {

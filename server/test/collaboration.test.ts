@@ -40,6 +40,23 @@ describe('collaboration over /collab with stock Hocuspocus providers', () => {
     expect(carol.text.toString()).toContain('// kata: add');
   });
 
+  it('relays a presence change as exactly the states its sender sent, and drops them when the sender leaves', async () => {
+    const erin = await open('erin', 't_acme/dojo/d3/code');
+    const frank = await open('frank', 't_acme/dojo/d3/code');
+    const statesAtFrank = () => frank.provider.awareness?.getStates() ?? new Map<number, Record<string, unknown>>();
+
+    erin.provider.setAwarenessField('cursor', { line: 3 });
+    await eventually(
+      () => JSON.stringify(statesAtFrank().get(erin.doc.clientID)?.cursor) === '{"line":3}',
+      'presence relayed',
+    );
+    expect([...statesAtFrank().keys()].sort()).toEqual([erin.doc.clientID, frank.doc.clientID].sort());
+    expect(statesAtFrank().get(erin.doc.clientID)?.userId).toBe('erin');
+
+    erin.destroy();
+    await eventually(() => !statesAtFrank().has(erin.doc.clientID), 'presence removed');
+  });
+
   it('acknowledges an edit only once it is committed to the update log', async () => {
     const dave = await open('dave', 't_acme/dojo/d2/code');
     dave.text.insert(0, 'durable');
