@@ -15,11 +15,12 @@ describe('collaboration over /collab with stock Hocuspocus providers', () => {
     await server?.dispose();
   });
 
-  const open = async (user: string, name = 't_acme/dojo/d1/code') => {
+  const open = async (user: string, name = 't_acme/dojo/d1/code', sessionAwareness = false) => {
     const p = connect({
       url: server.wsUrl,
       name,
       token: await server.token({ sub: user, tid: 't_acme', roles: ['participant'] }),
+      sessionAwareness,
     });
     providers.push(p);
     await synced(p);
@@ -55,6 +56,26 @@ describe('collaboration over /collab with stock Hocuspocus providers', () => {
 
     erin.destroy();
     await eventually(() => !statesAtFrank().has(erin.doc.clientID), 'presence removed');
+  });
+
+  it('delivers edits and presence between session-aware providers, each on its own message address', async () => {
+    const gina = await open('gina', 't_acme/dojo/d4/code', true);
+    const hugo = await open('hugo', 't_acme/dojo/d4/code', true);
+    const ivan = await open('ivan', 't_acme/dojo/d4/code');
+
+    gina.text.insert(0, 'session-addressed');
+    hugo.provider.setAwarenessField('cursor', { line: 7 });
+    await eventually(
+      () => [hugo, ivan].every((p) => p.text.toString() === 'session-addressed'),
+      'the edit reaches a session-aware and a plain provider',
+    );
+    await eventually(
+      () =>
+        [gina, ivan].every(
+          (p) => JSON.stringify(p.provider.awareness?.getStates().get(hugo.doc.clientID)?.cursor) === '{"line":7}',
+        ),
+      'the cursor reaches both',
+    );
   });
 
   it('acknowledges an edit only once it is committed to the update log', async () => {

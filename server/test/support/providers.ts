@@ -15,6 +15,8 @@ export function connect(options: {
   name: string;
   token: string | (() => Promise<string>);
   onAuthenticationFailed?: (reason: string) => void;
+  /** Address messages as `name\0session`, as multiplexing providers do. */
+  sessionAwareness?: boolean;
 }): TestProvider {
   const doc = new Y.Doc();
   const websocketProvider = new HocuspocusProviderWebsocket({
@@ -29,6 +31,7 @@ export function connect(options: {
     name: options.name,
     document: doc,
     token: options.token,
+    sessionAwareness: options.sessionAwareness ?? false,
     onAuthenticationFailed: ({ reason }) => options.onAuthenticationFailed?.(reason),
   });
   provider.attach();
