@@ -33,15 +33,8 @@ export class CollabEndpoint {
   private expirySweep: NodeJS.Timeout | undefined;
   private readonly request: Request;
 
-  private readonly hocuspocus: Hocuspocus;
-  private readonly acks: DurableAcks;
-  private readonly broadcast: RoomBroadcast;
-  private readonly awareness: AwarenessIntake;
-  private readonly metrics: CollabMetrics;
-  private readonly logger: Logger;
-
   constructor(
-    deps: {
+    private readonly deps: {
       hocuspocus: Hocuspocus;
       acks: DurableAcks;
       broadcast: RoomBroadcast;
@@ -51,14 +44,6 @@ export class CollabEndpoint {
     },
     private readonly options: CollabEndpointOptions,
   ) {
-    ({
-      hocuspocus: this.hocuspocus,
-      acks: this.acks,
-      broadcast: this.broadcast,
-      awareness: this.awareness,
-      metrics: this.metrics,
-      logger: this.logger,
-    } = deps);
     this.request = new Request(`http://localhost${options.path}`);
   }
 
@@ -90,23 +75,23 @@ export class CollabEndpoint {
         );
       },
       open: (ws) => {
-        const socket = new CollabSocket(ws, this.acks, this.metrics.framesSent, this.broadcast);
+        const socket = new CollabSocket(ws, this.deps.acks, this.deps.metrics.framesSent, this.deps.broadcast);
         const context: SocketContext = { socket };
         const session: CollabSession = {
           socket,
-          client: this.hocuspocus.handleConnection(socket, this.request, context),
+          client: this.deps.hocuspocus.handleConnection(socket, this.request, context),
           rate: new MessageRate(this.options.messagesPerSecond, this.options.messageBurst),
         };
         ws.getUserData().session = session;
         this.sessions.add(session);
-        this.metrics.connections.inc();
+        this.deps.metrics.connections.inc();
       },
       message: (ws, message) => {
         const { session } = ws.getUserData();
         if (!session) return;
         // uWS reuses the buffer after this callback returns; Hocuspocus works asynchronously.
         const frame = new Uint8Array(message.slice(0));
-        this.metrics.bytesIn.inc(frame.byteLength);
+        this.deps.metrics.bytesIn.inc(frame.byteLength);
         if (frame.byteLength > this.options.maxMessageBytes) {
           this.reject(
             ws,
@@ -127,17 +112,17 @@ export class CollabEndpoint {
           this.reject(ws, session, closeCodes.invalidMessage, check.reason);
           return;
         }
-        this.metrics.messagesIn.inc({ type: String(check.type) });
-        if (check.update) this.metrics.updateBytes.inc(check.update.byteLength);
+        this.deps.metrics.messagesIn.inc({ type: String(check.type) });
+        if (check.update) this.deps.metrics.updateBytes.inc(check.update.byteLength);
         const connection = check.awareness && session.socket.connectionFor(check.address);
-        if (check.awareness && connection) void this.awareness.apply(connection, check.awareness);
+        if (check.awareness && connection) void this.deps.awareness.apply(connection, check.awareness);
         else session.client.handleMessage(frame);
       },
       close: (ws, code, message) => {
         const { session } = ws.getUserData();
         if (!session || !this.sessions.delete(session)) return;
         session.socket.markClosed();
-        this.metrics.connections.dec();
+        this.deps.metrics.connections.dec();
         session.client.handleClose({ code, reason: Buffer.from(message).toString() });
       },
     });
@@ -164,10 +149,10 @@ export class CollabEndpoint {
   }
 
   private reject(ws: WebSocket<CollabSocketData>, session: CollabSession, code: number, reason: string): void {
-    this.metrics.closed.inc({ reason: String(code) });
-    this.metrics.errors.inc({ component: 'client' });
+    this.deps.metrics.closed.inc({ reason: String(code) });
+    this.deps.metrics.errors.inc({ component: 'client' });
     const remoteAddress = Buffer.from(ws.getRemoteAddressAsText()).toString();
-    this.logger.warn({ remoteAddress, code, reason }, 'closing connection');
+    this.deps.logger.warn({ remoteAddress, code, reason }, 'closing connection');
     session.socket.close(code, reason);
   }
 }

@@ -1,22 +1,19 @@
-import type {
-  Extension,
-  Hocuspocus,
-  afterLoadDocumentPayload,
-  afterUnloadDocumentPayload,
-  beforeBroadcastStatelessPayload,
-  onAwarenessUpdatePayload,
-  onChangePayload,
-  onConfigurePayload,
+import {
+  OutgoingMessage,
+  type Extension,
+  type Hocuspocus,
+  type afterLoadDocumentPayload,
+  type afterUnloadDocumentPayload,
+  type beforeBroadcastStatelessPayload,
+  type onAwarenessUpdatePayload,
+  type onChangePayload,
+  type onConfigurePayload,
 } from '@hocuspocus/server';
 import { Redis as HocuspocusRedis } from '@hocuspocus/extension-redis';
 import { Redis as IORedis } from 'ioredis';
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { Logger } from '@pocdojo/shared';
 import { isReplayOrigin } from './origins.ts';
-
-const messageSync = 0;
-const syncUpdate = 2;
 
 export interface RedisFanoutEvents {
   /** Redis became reachable (true) or was lost (false). */
@@ -119,12 +116,9 @@ export class RedisFanout implements Extension {
     const updates = this.outgoing.get(documentName);
     this.outgoing.delete(documentName);
     if (!updates || !this.redisUp) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarString(encoder, documentName);
-    encoding.writeVarUint(encoder, messageSync);
-    encoding.writeVarUint(encoder, syncUpdate);
-    encoding.writeVarUint8Array(encoder, updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates));
-    const message = Buffer.concat([this.inner.messagePrefix, encoding.toUint8Array(encoder)]);
+    const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+    const frame = new OutgoingMessage(documentName).createSyncMessage().writeUpdate(update).toUint8Array();
+    const message = Buffer.concat([this.inner.messagePrefix, frame]);
     this.inner.pub.publish(`${this.channelPrefix}:${documentName}`, message).catch((error: unknown) => {
       this.logger.warn({ err: error, document: documentName }, 'publishing a change to Redis failed');
     });

@@ -1,4 +1,5 @@
-import { DomainError } from '@pocdojo/shared';
+import { DomainError, type Database } from '@pocdojo/shared';
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf } from '../auth/principal.ts';
@@ -31,14 +32,10 @@ const sessionSchema = z.object({
   summary: z.record(z.string(), z.unknown()),
 });
 
-type TurnRow = {
-  turn: number;
-  driver_id: string | null;
-  navigator_id: string | null;
-  reason: 'rotation' | 'handover' | 'end';
-  started_at: Date | null;
-  ended_at: Date;
-};
+type TurnRow = Pick<
+  Selectable<Database['dojo_turns']>,
+  'turn' | 'driver_id' | 'navigator_id' | 'reason' | 'started_at' | 'ended_at'
+>;
 
 const toTurn = (row: TurnRow): z.infer<typeof turnSchema> => ({
   turn: row.turn,

@@ -1,5 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { messageTypes, syncSteps } from '../frame-guard.ts';
 
 /**
  * Reading and reverting document updates a client is not allowed to make.
@@ -13,20 +14,15 @@ import * as Y from 'yjs';
  * carry nothing new.
  */
 
-const messageSync = 0;
-const messageSyncReply = 4;
-const syncStep2 = 1;
-const syncUpdate = 2;
-
 /** The document update carried by a raw Hocuspocus message, if it is a sync step 2 or an update. */
 export function updateOf(message: Uint8Array): Uint8Array | null {
   try {
     const decoder = decoding.createDecoder(message);
     decoding.readVarString(decoder);
     const type = decoding.readVarUint(decoder);
-    if (type !== messageSync && type !== messageSyncReply) return null;
+    if (type !== messageTypes.sync && type !== messageTypes.syncReply) return null;
     const step = decoding.readVarUint(decoder);
-    if (step !== syncStep2 && step !== syncUpdate) return null;
+    if (step !== syncSteps.step2 && step !== syncSteps.update) return null;
     return decoding.readVarUint8Array(decoder);
   } catch {
     return null;
