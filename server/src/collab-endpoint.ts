@@ -18,6 +18,18 @@ export interface CollabEndpointOptions {
 }
 
 /**
+ * The route's Request as Hocuspocus sees it, with a path-only `url`. Hocuspocus reads query parameters
+ * from `request.url` for every hook payload, several times per message: an absolute URL costs a full URL
+ * parse each time, a path a string split. (No hook of ours reads them: the token travels in the auth
+ * message.)
+ */
+function routeRequest(path: string): Request {
+  const request = new Request(`http://localhost${path}`);
+  Object.defineProperty(request, 'url', { value: path });
+  return request;
+}
+
+/**
  * The `/collab` WebSocket route: uWebSockets.js sockets handed to Hocuspocus. Every frame is checked
  * (size by uWS, rate, protocol shape) before Hocuspocus sees it; a bad client is closed alone, with a
  * close code that says why, and a log line.
@@ -44,7 +56,7 @@ export class CollabEndpoint {
     },
     private readonly options: CollabEndpointOptions,
   ) {
-    this.request = new Request(`http://localhost${options.path}`);
+    this.request = routeRequest(options.path);
   }
 
   get connectionCount(): number {
@@ -91,7 +103,7 @@ export class CollabEndpoint {
         if (!session) return;
         // uWS reuses the buffer after this callback returns; Hocuspocus works asynchronously.
         const frame = new Uint8Array(message.slice(0));
-        this.deps.metrics.bytesIn.inc(frame.byteLength);
+        this.deps.metrics.bytesIn.count += frame.byteLength;
         if (frame.byteLength > this.options.maxMessageBytes) {
           this.reject(
             ws,
@@ -112,8 +124,9 @@ export class CollabEndpoint {
           this.reject(ws, session, closeCodes.invalidMessage, check.reason);
           return;
         }
-        this.deps.metrics.messagesIn.inc({ type: String(check.type) });
-        if (check.update) this.deps.metrics.updateBytes.inc(check.update.byteLength);
+        const { messagesIn, updateBytes } = this.deps.metrics;
+        messagesIn[check.type] = (messagesIn[check.type] ?? 0) + 1;
+        if (check.update) updateBytes.count += check.update.byteLength;
         const connection = check.awareness && session.socket.connectionFor(check.address);
         if (check.awareness && connection) void this.deps.awareness.apply(connection, check.awareness);
         else session.client.handleMessage(frame);

@@ -3,30 +3,62 @@ import { Counter, Gauge, type Registry } from '@pocdojo/shared';
 export interface CollabMetrics {
   connections: Gauge;
   documents: Gauge;
-  messagesIn: Counter;
-  /** Frames sent to clients: a plain tally on the hot path, read into the counter when scraped. */
-  framesSent: { count: number };
-  bytesIn: Counter;
-  updateBytes: Counter;
+  /** Frames received, per message type (index). */
+  messagesIn: number[];
+  framesSent: Tally;
+  bytesIn: Tally;
+  updateBytes: Tally;
   closed: Counter;
   errors: Counter;
   repairs: Counter;
   redisConnected: Gauge;
 }
 
-export function registerCollabMetrics(registry: Registry, documentsLoaded: () => number): CollabMetrics {
-  const framesSent = { count: 0 };
+/**
+ * A counter bumped on the hot path (every frame in or out) as a plain number, read into the registry when
+ * it is scraped: prom-client hashes the labels on every `inc`, which cost more than the frame it counted.
+ */
+export interface Tally {
+  count: number;
+}
+
+function tally(registry: Registry, name: string, help: string): Tally {
+  const counted: Tally = { count: 0 };
   new Counter({
-    name: 'pocdojo_ws_messages_out_total',
-    help: 'Frames sent to clients',
+    name,
+    help,
     registers: [registry],
     collect() {
-      this.inc(framesSent.count);
-      framesSent.count = 0;
+      this.inc(counted.count);
+      counted.count = 0;
     },
   });
+  return counted;
+}
+
+function tallyPerMessageType(registry: Registry): number[] {
+  const counts: number[] = [];
+  new Counter({
+    name: 'pocdojo_ws_messages_in_total',
+    help: 'Frames received from clients, by message type',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      counts.forEach((count, type) => {
+        if (count > 0) this.inc({ type: String(type) }, count);
+      });
+      counts.fill(0);
+    },
+  });
+  return counts;
+}
+
+export function registerCollabMetrics(registry: Registry, documentsLoaded: () => number): CollabMetrics {
   return {
-    framesSent,
+    framesSent: tally(registry, 'pocdojo_ws_messages_out_total', 'Frames sent to clients'),
+    messagesIn: tallyPerMessageType(registry),
+    bytesIn: tally(registry, 'pocdojo_ws_bytes_in_total', 'Bytes received from clients'),
+    updateBytes: tally(registry, 'pocdojo_update_bytes_in_total', 'Bytes of Yjs updates received from clients'),
     connections: new Gauge({
       name: 'pocdojo_ws_connections',
       help: 'Open WebSocket connections',
@@ -39,22 +71,6 @@ export function registerCollabMetrics(registry: Registry, documentsLoaded: () =>
       collect() {
         this.set(documentsLoaded());
       },
-    }),
-    messagesIn: new Counter({
-      name: 'pocdojo_ws_messages_in_total',
-      help: 'Frames received from clients',
-      labelNames: ['type'],
-      registers: [registry],
-    }),
-    bytesIn: new Counter({
-      name: 'pocdojo_ws_bytes_in_total',
-      help: 'Bytes received from clients',
-      registers: [registry],
-    }),
-    updateBytes: new Counter({
-      name: 'pocdojo_update_bytes_in_total',
-      help: 'Bytes of Yjs updates received from clients',
-      registers: [registry],
     }),
     closed: new Counter({
       name: 'pocdojo_ws_closed_total',

@@ -6,6 +6,7 @@ import { closeCodes } from './close-codes.ts';
 import { messageTypes, readFrameHeader } from './frame-guard.ts';
 import type { MessageRate } from './message-rate.ts';
 import type { RoomBroadcast } from './room-broadcast.ts';
+import type { Tally } from './collab-metrics.ts';
 
 const wsOpen = 1;
 const wsClosed = 3;
@@ -59,7 +60,7 @@ export class CollabSocket implements WebSocketLike {
   constructor(
     private readonly ws: WebSocket<CollabSocketData>,
     private readonly acks: DurableAcks,
-    private readonly framesSent: { count: number },
+    private readonly framesSent: Tally,
     private readonly broadcast: RoomBroadcast,
   ) {}
 

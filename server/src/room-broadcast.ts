@@ -1,5 +1,6 @@
 import type { Connection, Document, Extension, onLoadDocumentPayload } from '@hocuspocus/server';
 import type { TemplatedApp } from 'uWebSockets.js';
+import type { Tally } from './collab-metrics.ts';
 
 type Encode = (messageAddress: string) => Uint8Array;
 type Broadcast = (encode: Encode, filter?: (connection: Connection) => boolean) => void;
@@ -28,7 +29,7 @@ export class RoomBroadcast implements Pick<Extension, 'priority' | 'onLoadDocume
 
   constructor(
     private readonly app: TemplatedApp,
-    private readonly framesSent: { count: number },
+    private readonly framesSent: Tally,
   ) {}
 
   onLoadDocument({ document }: onLoadDocumentPayload): Promise<void> {

@@ -78,6 +78,22 @@ describe('collaboration over /collab with stock Hocuspocus providers', () => {
     );
   });
 
+  it('counts the frames it receives by message type, the update bytes among them, and the frames it sends', async () => {
+    const metric = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const syncFrames = /^pocdojo_ws_messages_in_total\{[^}]*type="0"[^}]*\} (\d+)/m;
+    const updateBytes = /^pocdojo_update_bytes_in_total\{[^}]*\} (\d+)/m;
+    const framesOut = /^pocdojo_ws_messages_out_total\{[^}]*\} (\d+)/m;
+    const before = await fetch(`${server.httpUrl}/metrics`).then((r) => r.text());
+    const jane = await open('jane', 't_acme/dojo/d5/code');
+    jane.text.insert(0, 'counted');
+    await acknowledged(jane);
+
+    const after = await fetch(`${server.httpUrl}/metrics`).then((r) => r.text());
+    expect(metric(after, syncFrames)).toBeGreaterThan(metric(before, syncFrames));
+    expect(metric(after, updateBytes) - metric(before, updateBytes)).toBeGreaterThanOrEqual('counted'.length);
+    expect(metric(after, framesOut)).toBeGreaterThan(metric(before, framesOut));
+  });
+
   it('acknowledges an edit only once it is committed to the update log', async () => {
     const dave = await open('dave', 't_acme/dojo/d2/code');
     dave.text.insert(0, 'durable');

@@ -35,7 +35,7 @@ describe('compaction under concurrent writes', () => {
         fc.integer({ min: 1, max: 6 }),
         async (writers, compactions) => {
           const name = `t_prop/poc/run${run++}/code`;
-          const nodes = writers.map((_, i) => new UpdateLog(handle.db, `node-${i}`));
+          const nodes = writers.map((_, i) => new UpdateLog(handle, `node-${i}`));
           const compactor = new Compactor(handle.db, nodes[0]!, logger);
           const reference = new Y.Doc();
 
@@ -72,7 +72,7 @@ describe('compaction under concurrent writes', () => {
 
   it('lets one node compact a document at a time', async () => {
     const name = 't_prop/poc/lock/code';
-    const log = new UpdateLog(handle.db, 'node-a');
+    const log = new UpdateLog(handle, 'node-a');
     const doc = new Y.Doc();
     for (let i = 0; i < 50; i++) {
       const before = Y.encodeStateVector(doc);

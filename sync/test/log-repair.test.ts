@@ -23,7 +23,7 @@ describe('log repair', () => {
   afterAll(() => close?.());
 
   it('brings a held document up to date with updates another node logged but never published', async () => {
-    const log = new UpdateLog(handle.db, 'node-a');
+    const log = new UpdateLog(handle, 'node-a');
     const persistence = new DocumentPersistence({
       log,
       commits: new GroupCommit(log, logger, { committed: () => undefined, failed: () => undefined }),
@@ -51,7 +51,7 @@ describe('log repair', () => {
     // Node B's client typed; B logged it, and its Redis message never reached this node.
     const elsewhere = new Y.Doc();
     elsewhere.getText('code').insert(0, 'typed on node B');
-    await new UpdateLog(handle.db, 'node-b').append([
+    await new UpdateLog(handle, 'node-b').append([
       { name, tenantId: 't_acme', update: Y.encodeStateAsUpdate(elsewhere) },
     ]);
     expect(document.getText('code').toString()).toBe('');
