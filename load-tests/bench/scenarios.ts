@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import * as Y from 'yjs';
 import { CollabClient } from './collab-client.ts';
 import { LoadGenerators } from './load-generators.ts';
-import { benchDocument, type ServerUnderTest } from './server-under-test.ts';
+import { benchDocument, type CpuSplit, type ServerUnderTest } from './server-under-test.ts';
 import { distribution, type Distribution } from './statistics.ts';
 import type { ClientSpec } from './worker-protocol.ts';
 
@@ -38,11 +38,25 @@ export interface DeliveryResult {
   serverCpuSeconds: number;
   /** Server CPU (every node involved) over the typing phase divided by deliveries. */
   cpuMicrosecondsPerDelivery: number;
+  /** The same, split into kernel, main-thread and helper-thread time. */
+  cpuSplitMicrosecondsPerDelivery: CpuSplit;
   wallSeconds: number;
 }
 
 const usToMs = (d: Distribution | undefined): Distribution | undefined =>
   d && { count: d.count, p50: d.p50 / 1000, p99: d.p99 / 1000, max: d.max / 1000 };
+
+/** CPU seconds of every node involved, part by part. */
+function cpuOf(nodes: ServerUnderTest[]): CpuSplit {
+  const split: CpuSplit = { kernel: 0, mainThread: 0, helperThreads: 0 };
+  for (const node of nodes) {
+    const { cpu } = node.usage();
+    split.kernel += cpu.kernel;
+    split.mainThread += cpu.mainThread;
+    split.helperThreads += cpu.helperThreads;
+  }
+  return split;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +101,7 @@ export async function measureDelivery(
     await generators.join(writerSpecs, 16);
     const roomSize = load.readersPerDocument + load.writersPerDocument;
     const expected = writers * editsPerWriter * (roomSize - 1);
-    const cpuBefore = nodes.reduce((sum, node) => sum + node.usage().cpuSeconds, 0);
+    const cpuBefore = cpuOf(nodes);
     const startedAt = performance.now();
     await generators.type();
     let lastDelivered = -1;
@@ -104,9 +118,12 @@ export async function measureDelivery(
       }
     }
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    const serverCpuSeconds = nodes.reduce((sum, node) => sum + node.usage().cpuSeconds, 0) - cpuBefore;
+    const cpu = cpuOf(nodes);
+    const spent = (part: keyof CpuSplit) => cpu[part] - cpuBefore[part];
+    const serverCpuSeconds = spent('kernel') + spent('mainThread') + spent('helperThreads');
     const reports = await generators.report();
     const delivered = reports.reduce((sum, r) => sum + r.delivered, 0);
+    const perDelivery = (seconds: number) => (delivered > 0 ? (seconds * 1e6) / delivered : Number.NaN);
     return {
       connections: reports.reduce((sum, r) => sum + r.joined, 0),
       joinErrors: reports.reduce((sum, r) => sum + r.joinErrors, 0),
@@ -120,7 +137,12 @@ export async function measureDelivery(
       ackLatencyMs: usToMs(distribution(reports.map((r) => r.ackLatenciesUs))),
       syncMs: distribution(reports.map((r) => r.syncMs)),
       serverCpuSeconds,
-      cpuMicrosecondsPerDelivery: delivered > 0 ? (serverCpuSeconds * 1e6) / delivered : Number.NaN,
+      cpuMicrosecondsPerDelivery: perDelivery(serverCpuSeconds),
+      cpuSplitMicrosecondsPerDelivery: {
+        kernel: perDelivery(spent('kernel')),
+        mainThread: perDelivery(spent('mainThread')),
+        helperThreads: perDelivery(spent('helperThreads')),
+      },
       wallSeconds,
     };
   } finally {

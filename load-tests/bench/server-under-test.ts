@@ -57,9 +57,20 @@ export interface StartOptions {
   profileDirectory?: string;
 }
 
+/** CPU seconds of a process, split three ways that add up to the whole. */
+export interface CpuSplit {
+  /** stime of every thread: system calls (socket sends and reads) and what the kernel does for them. */
+  kernel: number;
+  /** utime of the main thread: the server's JavaScript and the native code it calls (uWS, V8's builtins). */
+  mainThread: number;
+  /** utime of the other threads: V8's garbage collector and optimizing compiler, libuv's pool. */
+  helperThreads: number;
+}
+
 export interface ProcessUsage {
   /** utime + stime of all the process's threads, in seconds. */
   cpuSeconds: number;
+  cpu: CpuSplit;
   rssBytes: number;
 }
 
@@ -78,13 +89,28 @@ export interface ServerUnderTest {
 const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
 
+/** The fields of a /proc stat file after the command name, which sits in parentheses and may hold spaces. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export function readUsage(pid: number): ProcessUsage {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which sits in parentheses and may itself hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rssPages = Number(fields[21]);
-  return { cpuSeconds: ticks / clockTicksPerSecond, rssBytes: rssPages * pageSize };
+  const whole = statFields(`/proc/${pid}/stat`);
+  // The process's line sums its threads; the main thread is the task whose id is the process's.
+  const userTicks = Number(whole[11]);
+  const kernelTicks = Number(whole[12]);
+  const mainUserTicks = Number(statFields(`/proc/${pid}/task/${pid}/stat`)[11]);
+  const seconds = (ticks: number) => ticks / clockTicksPerSecond;
+  return {
+    cpuSeconds: seconds(userTicks + kernelTicks),
+    cpu: {
+      kernel: seconds(kernelTicks),
+      mainThread: seconds(mainUserTicks),
+      helperThreads: seconds(userTicks - mainUserTicks),
+    },
+    rssBytes: Number(whole[21]) * pageSize,
+  };
 }
 
 export async function freePort(): Promise<number> {

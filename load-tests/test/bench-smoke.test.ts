@@ -28,6 +28,7 @@ const delivery = z.object({
   ackLatencyMs: distribution,
   serverCpuSeconds: z.number(),
   cpuMicrosecondsPerDelivery: z.number(),
+  cpuSplitMicrosecondsPerDelivery: z.object({ kernel: z.number(), mainThread: z.number(), helperThreads: z.number() }),
 });
 const connections = z.object({
   requested: z.number(),
@@ -80,6 +81,8 @@ describe('npm run bench, smoke size', () => {
     expect(result.ackLatencyMs.count).toBe(result.sent);
     expect(result.ackLatencyMs.p50).toBeGreaterThan(0);
     expect(Number.isFinite(result.cpuMicrosecondsPerDelivery)).toBe(true);
+    const { kernel, mainThread, helperThreads } = result.cpuSplitMicrosecondsPerDelivery;
+    expect(kernel + mainThread + helperThreads).toBeCloseTo(result.cpuMicrosecondsPerDelivery, 6);
   });
 
   it.each(servers)('delivers every typist edit to everyone else in the dojo room of %s', (server) => {
