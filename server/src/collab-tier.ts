@@ -51,7 +51,7 @@ export function createCollabTier(
   const { config, logger } = deps;
   const nodeId = config.NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const persistenceMetrics = registerPersistenceMetrics(deps.registry);
-  const log = new UpdateLog(deps.database, nodeId);
+  const log = new UpdateLog(deps.database, nodeId, { preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
   const commits = new GroupCommit(log, logger.child({ component: 'group-commit' }), {
     committed(_documents, updates, bytes, seconds) {
       persistenceMetrics.commitSeconds.observe(seconds);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigSchema, positiveInt } from '@pocdojo/shared';
+import { baseConfigSchema, flag, positiveInt } from '@pocdojo/shared';
 
 /** The WebSocket tier's settings on top of the shared ones. */
 export const collabConfigSchema = baseConfigSchema.extend({
@@ -14,6 +14,11 @@ export const collabConfigSchema = baseConfigSchema.extend({
   /** How long a document with no clients stays in memory; 0 unloads at once. */
   DOCUMENT_IDLE_MS: z.coerce.number().int().min(0).default(30_000),
   REDIS_PREFIX: z.string().min(1).max(64).default('pocdojo'),
+  /**
+   * The update log's append as a named prepared statement on a Postgres server. Set false behind a pooler
+   * in transaction mode that does not track them (PgBouncer before 1.21, or without max_prepared_statements).
+   */
+  DATABASE_PREPARED_STATEMENTS: flag(true),
 });
 
 export type CollabConfig = z.infer<typeof collabConfigSchema>;

@@ -53,14 +53,23 @@ const appendStatement = `
   SELECT bumped.name, bumped.last_seq, input.update, $4 FROM bumped JOIN input USING (name)
   RETURNING document_name, seq`;
 
+export interface UpdateLogOptions {
+  /** Prepare the append by name on a Postgres server (never on the embedded database); default true. */
+  preparedStatements?: boolean;
+}
+
 export class UpdateLog {
   private readonly db: Kysely<Database>;
+  private readonly appendName: { name: string } | undefined;
 
   constructor(
     private readonly database: Pick<DatabaseHandle, 'db' | 'pool' | 'embedded'>,
     private readonly nodeId: string,
+    options: UpdateLogOptions = {},
   ) {
     this.db = database.db;
+    const prepared = !database.embedded && (options.preparedStatements ?? true);
+    this.appendName = prepared ? { name: 'pocdojo_append_updates' } : undefined;
   }
 
   /**
@@ -107,7 +116,7 @@ export class UpdateLog {
     // Sorted so that two nodes committing overlapping batches lock document rows in the same order.
     const sorted = [...batch].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const result = await this.database.pool.query<{ document_name: string; seq: string }>({
-      ...(this.database.embedded ? {} : { name: 'pocdojo_append_updates' }),
+      ...this.appendName,
       text: appendStatement,
       values: [
         sorted.map((b) => b.name),
