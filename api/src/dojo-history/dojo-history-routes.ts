@@ -1,4 +1,5 @@
 import { DomainError, type Database } from '@pocdojo/shared';
+import { turnFilesSchema, turnListSchema, type TurnSnapshot } from '@pocdojo/shared/contract/dojos';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
@@ -15,15 +16,6 @@ const dojoParams = z.strictObject({ id: z.string().min(1).max(64) });
 const turnParams = dojoParams.extend({ turn: z.coerce.number().int().min(1).max(1_000_000) });
 const pocParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-const turnSchema = z.object({
-  turn: z.number().int(),
-  driverId: z.string().nullable(),
-  navigatorId: z.string().nullable(),
-  reason: z.enum(['rotation', 'handover', 'end']),
-  startedAt: z.string().nullable(),
-  endedAt: z.string(),
-});
-const filesSchema = z.record(z.string(), z.object({ text: z.string(), language: z.string().nullable() }));
 const sessionSchema = z.object({
   dojoId: z.string(),
   pocId: z.string().nullable(),
@@ -37,7 +29,7 @@ type TurnRow = Pick<
   'turn' | 'driver_id' | 'navigator_id' | 'reason' | 'started_at' | 'ended_at'
 >;
 
-const toTurn = (row: TurnRow): z.infer<typeof turnSchema> => ({
+const toTurn = (row: TurnRow): TurnSnapshot => ({
   turn: row.turn,
   driverId: row.driver_id,
   navigatorId: row.navigator_id,
@@ -73,7 +65,7 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
         summary: 'The turns of a dojo, each with the snapshot of its code taken when it ended',
         security,
         params: dojoParams,
-        response: { 200: z.object({ items: z.array(turnSchema) }), ...problems },
+        response: { 200: turnListSchema, ...problems },
       },
     },
     async (request) => {
@@ -94,7 +86,7 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
         summary: 'The files of a dojo as they were at the end of one turn',
         security,
         params: turnParams,
-        response: { 200: turnSchema.extend({ files: filesSchema }), ...problems },
+        response: { 200: turnFilesSchema, ...problems },
       },
     },
     async (request) => {

@@ -1,3 +1,4 @@
+import { joinResultSchema } from '@pocdojo/shared/contract/dojos';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf, requireWriter } from '../auth/principal.ts';
 import { issuerOf } from '../auth/sessions.ts';
@@ -10,7 +11,6 @@ import {
   dojoListQuerySchema,
   dojoSchema,
   joinDojoBodySchema,
-  joinResultSchema,
 } from './dojo-schemas.ts';
 import { createDojo, dojoRoleFor, getDojo, listDojos, recordJoin } from './dojos.ts';
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+import { dojoDocumentsSchema } from '@pocdojo/shared/contract/dojos';
 import { z } from 'zod';
 
 export const dojoFormats = ['randori', 'kata', 'mob'] as const;
@@ -16,8 +17,6 @@ export const joinDojoBodySchema = z.strictObject({ as: z.enum(['observer']).opti
 
 export const dojoIdParamsSchema = z.strictObject({ id: z.string().min(1).max(64) });
 
-export const dojoDocumentsSchema = z.object({ code: z.string(), chat: z.string(), control: z.string() });
-
 export const dojoSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -35,17 +34,4 @@ export type Dojo = z.infer<typeof dojoSchema>;
 export const dojoListQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-});
-
-export const dojoRoles = ['facilitator', 'participant', 'observer'] as const;
-export type DojoRole = (typeof dojoRoles)[number];
-
-export const joinResultSchema = z.object({
-  /** Collaboration token for the WebSocket tier, scoped to this dojo. */
-  token: z.string(),
-  /** WebSocket path on the same host. */
-  url: z.string(),
-  documents: dojoDocumentsSchema,
-  role: z.enum(dojoRoles),
-  expiresIn: z.number().int(),
 });

@@ -1,10 +1,11 @@
 import { DomainError, formatDocumentName, type Role } from '@pocdojo/shared';
+import type { DojoRole } from '@pocdojo/shared/contract/dojos';
 import { sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../pocs/poc-cursor.ts';
 import { findPoc } from '../pocs/pocs.ts';
 import { newId } from '../tenancy/identifiers.ts';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
-import { dojoSchema, type CreateDojo, type Dojo, type DojoRole } from './dojo-schemas.ts';
+import { dojoSchema, type CreateDojo, type Dojo } from './dojo-schemas.ts';
 
 export function dojoDocuments(tenantId: string, dojoId: string): Dojo['documents'] {
   const name = (part: string) => formatDocumentName({ tenantId, kind: 'dojo', id: dojoId, part });

@@ -1,4 +1,4 @@
-import type { PocReport } from './poc-report.ts';
+import type { PocReport } from '@pocdojo/shared/contract/reports';
 
 /**
  * The report as one CSV a spreadsheet opens: a long table `section,key,label,value` (every figure on its

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
-import type { PocReport } from './poc-report.ts';
+import type { PocReport } from '@pocdojo/shared/contract/reports';
 
 /**
  * The report as an A4 PDF: the tenant's name, the figures and two charts, all vector (rectangles and real

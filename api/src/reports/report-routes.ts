@@ -1,10 +1,11 @@
 import { DomainError } from '@pocdojo/shared';
+import { pocReportSchema } from '@pocdojo/shared/contract/reports';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf, type Principal } from '../auth/principal.ts';
 import { problemSchema } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
-import { buildPocReport, pocReportSchema, type ReportScope } from './poc-report.ts';
+import { buildPocReport, type ReportScope } from './poc-report.ts';
 import { reportCsv } from './report-csv.ts';
 import { reportPdf } from './report-pdf.ts';
 

@@ -1,4 +1,11 @@
 import { DomainError } from '@pocdojo/shared';
+import {
+  queuedVideoSchema,
+  videoDownloadSchema,
+  videoSchema,
+  videoShareSchema,
+  type Video,
+} from '@pocdojo/shared/contract/videos';
 import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,16 +15,7 @@ import { problemContentType, problemSchema, type Problem } from '../problem-deta
 import { fileRoutes } from '../storage/file-routes.ts';
 import { videoServiceConfigSchema } from './video-config.ts';
 import { getVideo, requestVideo, videoLink, type VideoRequestDeps } from './video-requests.ts';
-import {
-  createVideoBodySchema,
-  queuedVideoSchema,
-  shareTokenParamsSchema,
-  videoDownloadSchema,
-  videoIdParamsSchema,
-  videoSchema,
-  videoShareSchema,
-  type VideoResponse,
-} from './video-schemas.ts';
+import { createVideoBodySchema, shareTokenParamsSchema, videoIdParamsSchema } from './video-schemas.ts';
 import { createVideoMetrics } from './video-metrics.ts';
 import { superviseVideoServices } from './video-services.ts';
 import { isShared, resolveShare, revokeShare, shareVideo, sharePage } from './video-sharing.ts';
@@ -53,7 +51,7 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
   const { store } = services;
   if (store.kind === 'filesystem') await app.register(fileRoutes, { store });
 
-  async function videoResponse(request: FastifyRequest, video: VideoRow): Promise<VideoResponse> {
+  async function videoResponse(request: FastifyRequest, video: VideoRow): Promise<Video> {
     const link = await videoLink(deps, video, 'play');
     return {
       id: video.id,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PocReport } from '../../src/reports/poc-report.ts';
+import type { PocReport } from '@pocdojo/shared/contract/reports';
 import { addUser, call, signUp, type SignedUp, type TestApi } from '../api-harness.ts';
 import { seedPocs, startVideoTestApi, type SeedPoc } from '../videos/video-api-harness.ts';
 

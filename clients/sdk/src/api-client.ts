@@ -7,6 +7,9 @@
  * A client holds one session (access + refresh token). When a call answers 401 it refreshes once and
  * retries, so a 15-minute access token is invisible to the user.
  */
+import { dojoDocumentsSchema, joinResultSchema, turnFilesSchema, turnListSchema } from '@pocdojo/shared/contract/dojos';
+import { pocReportSchema } from '@pocdojo/shared/contract/reports';
+import { queuedVideoSchema, videoDownloadSchema, videoSchema, videoShareSchema } from '@pocdojo/shared/contract/videos';
 import { z } from 'zod';
 
 export const apiErrorCodeSchema = z.enum([
@@ -113,8 +116,6 @@ export type SearchResult = z.infer<typeof searchResultSchema>;
 export const dojoFormatSchema = z.enum(['randori', 'kata', 'mob']);
 export type DojoFormat = z.infer<typeof dojoFormatSchema>;
 
-export const dojoDocumentsSchema = z.object({ code: z.string(), chat: z.string(), control: z.string() });
-
 export const dojoSchema = z.object({
   id: z.string(),
   title: z.string().optional(),
@@ -127,68 +128,10 @@ export const dojoSchema = z.object({
 });
 export type Dojo = z.infer<typeof dojoSchema>;
 
-export const joinSchema = z.object({
-  token: z.string(),
-  url: z.string(),
-  documents: dojoDocumentsSchema,
-  role: z.enum(['facilitator', 'participant', 'observer']),
-});
-export type DojoJoin = z.infer<typeof joinSchema>;
-
-/** A stored snapshot of `code` at the end of a turn (rotation, handover or the dojo's end). */
-export const turnSnapshotSchema = z.object({
-  turn: z.number().int(),
-  driverId: z.string().nullable(),
-  navigatorId: z.string().nullable(),
-  reason: z.enum(['rotation', 'handover', 'end']),
-  startedAt: z.string().nullable(),
-  endedAt: z.string(),
-});
-export type TurnSnapshot = z.infer<typeof turnSnapshotSchema>;
-const historyListSchema = z.object({ items: z.array(turnSnapshotSchema) });
-export const turnFilesSchema = turnSnapshotSchema.extend({
-  files: z.record(z.string(), z.object({ text: z.string(), language: z.string().nullable() })),
-});
-export type TurnFiles = z.infer<typeof turnFilesSchema>;
-
-const figure = z.number().int().nonnegative();
-export const pocReportSchema = z.object({
-  tenant: z.object({ id: z.string(), name: z.string() }),
-  scope: z.object({ year: z.number().int(), userId: z.string().nullable(), from: z.string(), to: z.string() }),
-  totals: z.object({ pocs: figure, contributors: figure }),
-  perMonth: z.array(z.object({ month: z.string(), pocs: figure })),
-  perLanguage: z.array(z.object({ language: z.string(), pocs: figure })),
-  perTag: z.array(z.object({ tag: z.string(), pocs: figure })),
-  perStatus: z.array(z.object({ status: z.string(), pocs: figure })),
-  topContributors: z.array(z.object({ userId: z.string(), displayName: z.string(), pocs: figure })),
-  dojos: z.object({
-    sessions: figure,
-    participants: figure,
-    onPocs: figure,
-    minutes: figure.nullable(),
-    turns: figure.nullable(),
-    chatMessages: figure.nullable(),
-  }),
-});
-export type PocReport = z.infer<typeof pocReportSchema>;
-
-export const videoStatusSchema = z.enum(['queued', 'rendering', 'done', 'failed']);
-export const videoSchema = z.object({
-  id: z.string(),
-  userId: z.string(),
-  year: z.number().int(),
-  status: videoStatusSchema,
-  progress: z.number(),
-  error: z.string().optional(),
-  durationSec: z.number().optional(),
-  url: z.string().optional(),
-  pocCount: z.number().int(),
-  narration: z.boolean(),
-  shared: z.boolean(),
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-});
-export type Video = z.infer<typeof videoSchema>;
+// Defined once, in the API's response contract (shared/src/contract/), which the server serializes with.
+export type { DojoJoin, TurnFiles, TurnSnapshot } from '@pocdojo/shared/contract/dojos';
+export type { PocReport } from '@pocdojo/shared/contract/reports';
+export type { Video } from '@pocdojo/shared/contract/videos';
 
 const problemSchema = z.object({
   title: z.string().optional(),
@@ -324,8 +267,9 @@ export class ApiClient {
   listDojos = (query: { cursor?: string; limit?: number } = {}) =>
     this.request('GET', '/dojos', pageSchema(dojoSchema), { query });
   getDojo = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}`, dojoSchema);
-  joinDojo = (id: string) => this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinSchema, { body: {} });
-  dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, historyListSchema);
+  joinDojo = (id: string) =>
+    this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinResultSchema, { body: {} });
+  dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, turnListSchema);
   /** The final files and a summary.json, as a .tar.gz. */
   dojoExport = (id: string) => this.download(`/dojos/${encodeURIComponent(id)}/export`, {});
   dojoTurn = (id: string, turn: number) =>
@@ -339,16 +283,11 @@ export class ApiClient {
 
   /** Starts rendering someone's yearly video (202) or returns the existing one for that year (200). */
   requestVideo = (input: { year: number; userId?: string; force?: boolean }) =>
-    this.request('POST', '/videos', z.object({ id: z.string(), status: videoStatusSchema }), { body: input });
+    this.request('POST', '/videos', queuedVideoSchema, { body: input });
   getVideo = (id: string) => this.request('GET', `/videos/${encodeURIComponent(id)}`, videoSchema);
   videoDownload = (id: string) =>
-    this.request(
-      'GET',
-      `/videos/${encodeURIComponent(id)}/download`,
-      z.object({ url: z.string(), expiresAt: z.string() }),
-    );
-  shareVideo = (id: string) =>
-    this.request('POST', `/videos/${encodeURIComponent(id)}/share`, z.object({ url: z.string() }));
+    this.request('GET', `/videos/${encodeURIComponent(id)}/download`, videoDownloadSchema);
+  shareVideo = (id: string) => this.request('POST', `/videos/${encodeURIComponent(id)}/share`, videoShareSchema);
   unshareVideo = (id: string) => this.request('DELETE', `/videos/${encodeURIComponent(id)}/share`, z.unknown());
 
   /** A binary response (CSV, PDF) as a Blob, with the same session handling as `request`. */

@@ -2882,9 +2882,9 @@ export interface paths {
                 sessions: number;
                 participants: number;
                 onPocs: number;
-                minutes: number | null;
-                turns: number | null;
-                chatMessages: number | null;
+                turns: number;
+                minutes: number;
+                chatMessages: number;
               };
             };
             'text/csv': string;
@@ -3105,6 +3105,27 @@ export interface paths {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
           headers: {
             [name: string]: unknown;
           };
