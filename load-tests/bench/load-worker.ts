@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Y from 'yjs';
-import { encodeAwarenessUpdate } from '../src/protocol.ts';
+import { encodeAwarenessUpdate } from '@pocdojo/shared/awareness-update';
 import { CollabClient, JoinError } from './collab-client.ts';
 import { SampleBuffer } from './statistics.ts';
 import { workerCommandSchema, writerClientBase, type ClientSpec, type WorkerReply } from './worker-protocol.ts';

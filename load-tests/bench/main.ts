@@ -30,6 +30,7 @@ import {
   repositoryRoot,
   serverKinds,
   startServer,
+  type CpuSplit,
   type ServerKind,
   type ServerUnderTest,
 } from './server-under-test.ts';
@@ -284,6 +285,13 @@ const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult & RoundI
 const isConnections = (r: ScenarioResult | undefined): r is ConnectionsResult => !!r && 'rssBytesPerConnection' in r;
 const isLargeDocument = (r: ScenarioResult | undefined): r is LargeDocumentResult => !!r && 'documentBytes' in r;
 
+/** The rows under the CPU figure, one per part of its split. */
+const cpuParts: [keyof CpuSplit, string][] = [
+  ['kernel', '… of it in the kernel (sends, reads)'],
+  ['mainThread', '… on the main thread (JavaScript, uWS)'],
+  ['helperThreads', '… on helper threads (V8 GC and compiler)'],
+];
+
 function rowsFor(name: ScenarioName, label: string, results: Partial<Record<ServerKind, ScenarioResult>>): Row[] {
   const pick = <R extends ScenarioResult>(
     guard: (r: ScenarioResult | undefined) => r is R,
@@ -340,24 +348,12 @@ function rowsFor(name: ScenarioName, label: string, results: Partial<Record<Serv
       unit: 'µs',
       values: pick(isDelivery, (r) => r.cpuMicrosecondsPerDelivery),
     },
-    {
+    ...cpuParts.map(([part, metric]) => ({
       scenario: label,
-      metric: '… of it in the kernel (sends, reads)',
+      metric,
       unit: 'µs',
-      values: pick(isDelivery, (r) => r.cpuSplitMicrosecondsPerDelivery.kernel),
-    },
-    {
-      scenario: label,
-      metric: '… on the main thread (JavaScript, uWS)',
-      unit: 'µs',
-      values: pick(isDelivery, (r) => r.cpuSplitMicrosecondsPerDelivery.mainThread),
-    },
-    {
-      scenario: label,
-      metric: '… on helper threads (V8 GC and compiler)',
-      unit: 'µs',
-      values: pick(isDelivery, (r) => r.cpuSplitMicrosecondsPerDelivery.helperThreads),
-    },
+      values: pick(isDelivery, (r) => r.cpuSplitMicrosecondsPerDelivery[part]),
+    })),
     { scenario: label, metric: 'delivery p50', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.p50) },
     { scenario: label, metric: 'delivery p99', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.p99) },
     { scenario: label, metric: 'delivery max', unit: 'ms', values: pick(isDelivery, (r) => r.latencyMs?.max) },

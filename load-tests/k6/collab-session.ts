@@ -14,7 +14,6 @@ import {
   decodeMessage,
   encodeAuth,
   encodeAwareness,
-  encodeAwarenessUpdate,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
@@ -22,6 +21,7 @@ import {
   pongFrame,
   type Framing,
 } from '../src/protocol.ts';
+import { encodeAwarenessUpdate } from '@pocdojo/shared/awareness-update';
 
 // Custom metrics must be created in the init context, which is where this module is evaluated.
 export const metrics = {

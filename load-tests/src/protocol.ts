@@ -11,7 +11,7 @@
  *                                 step 1 (0): varUint8Array state vector
  *                                 step 2 (1): varUint8Array update (what the receiver lacks)
  *                                 update (2): varUint8Array update
- *     awareness (1)             varUint8Array awareness update (see `encodeAwarenessUpdate`)
+ *     awareness (1)             varUint8Array awareness update (see `encodeAwarenessUpdate` in @pocdojo/shared/awareness-update)
  *     auth (2)                  varUint auth type, then token (0): varString token,
  *                               permission denied (1): varString reason, authenticated (2): varString scope
  *     query awareness (3)       nothing
@@ -112,26 +112,6 @@ export function encodeAwareness(framing: Framing, awarenessUpdate: Uint8Array): 
 export function encodeStateless(documentName: string, payload: string): Uint8Array {
   const encoder = start({ kind: 'hocuspocus', documentName }, messageType.stateless);
   encoding.writeVarString(encoder, payload);
-  return encoding.toUint8Array(encoder);
-}
-
-export interface AwarenessEntry {
-  clientId: number;
-  /** Increases with every change of this client's state; receivers drop states older than what they hold. */
-  clock: number;
-  /** `null` says the client left. */
-  state: Record<string, unknown> | null;
-}
-
-/** The y-protocols awareness update: varUint count, then per client varUint id, varUint clock, varString JSON. */
-export function encodeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, entries.length);
-  for (const entry of entries) {
-    encoding.writeVarUint(encoder, entry.clientId);
-    encoding.writeVarUint(encoder, entry.clock);
-    encoding.writeVarString(encoder, JSON.stringify(entry.state));
-  }
   return encoding.toUint8Array(encoder);
 }
 

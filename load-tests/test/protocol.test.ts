@@ -9,14 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import {
-  decodeMessage,
-  encodeAuth,
-  encodeAwarenessUpdate,
-  encodeSyncStep1,
-  encodeUpdate,
-  type Framing,
-} from '../src/protocol.ts';
+import { decodeMessage, encodeAuth, encodeSyncStep1, encodeUpdate, type Framing } from '../src/protocol.ts';
+import { encodeAwarenessUpdate } from '@pocdojo/shared/awareness-update';
 
 const documentName = 't_bench/dojo/d1/code';
 const framing: Framing = { kind: 'hocuspocus', documentName };

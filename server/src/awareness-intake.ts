@@ -1,9 +1,8 @@
 import type { Connection, connectedPayload, Extension } from '@hocuspocus/server';
-import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { Logger } from '@pocdojo/shared';
+import { encodeAwarenessUpdate, type AwarenessEntry } from '@pocdojo/shared/awareness-update';
 import { CollabSocket } from './collab-socket.ts';
-import type { AwarenessEntry } from './frame-guard.ts';
 
 /**
  * Presence (awareness) messages of an established document connection are applied here instead of
@@ -15,8 +14,8 @@ import type { AwarenessEntry } from './frame-guard.ts';
  * clock 0, to every relayed update: receivers ignore it, but it travels.) Here the frame guard has
  * already decoded the entries; the same hook runs on a map of exactly the sender's states (the dojo
  * rules stamp the token's identity there), and the result is applied to the document's awareness with
- * the connection as origin, so Hocuspocus still tracks which clients to remove when the connection closes, broadcasts the
- * change and tells the other nodes.
+ * the connection as origin, so Hocuspocus still tracks which clients to remove when the connection
+ * closes, broadcasts the change and tells the other nodes.
  */
 export class AwarenessIntake implements Pick<Extension, 'connected'> {
   constructor(private readonly logger: Logger) {}
@@ -42,13 +41,6 @@ export class AwarenessIntake implements Pick<Extension, 'connected'> {
       const stamped = state === null ? null : states.get(clientId);
       return stamped === undefined ? [] : [{ clientId, clock, state: stamped }];
     });
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, accepted.length);
-    for (const { clientId, clock, state } of accepted) {
-      encoding.writeVarUint(encoder, clientId);
-      encoding.writeVarUint(encoder, clock);
-      encoding.writeVarString(encoder, JSON.stringify(state));
-    }
-    applyAwarenessUpdate(document.awareness, encoding.toUint8Array(encoder), origin);
+    applyAwarenessUpdate(document.awareness, encodeAwarenessUpdate(accepted), origin);
   }
 }

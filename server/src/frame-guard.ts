@@ -1,5 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import type { AwarenessEntry } from '@pocdojo/shared/awareness-update';
 
 /**
  * Validates a client frame of the Hocuspocus protocol before Hocuspocus sees it, so malformed input
@@ -34,13 +35,6 @@ export const syncSteps = { stateVector: 0, step2: 1, update: 2 } as const;
 export interface FrameLimits {
   maxAddressLength: number;
   maxStatelessLength: number;
-}
-
-/** One client's entry of an awareness message; `state` null removes the client. */
-export interface AwarenessEntry {
-  clientId: number;
-  clock: number;
-  state: Record<string, unknown> | null;
 }
 
 export type FrameCheck =

@@ -1,3 +1,4 @@
+import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import * as Y from 'yjs';
 import type { Logger } from '@pocdojo/shared';
 import type { UpdateLog } from './update-log.ts';
@@ -55,7 +56,7 @@ export class GroupCommit {
       doc.waiters.push({ resolve, reject });
       // The commit starts after the current event-loop turn, so the updates read from every socket in
       // one poll share it (a room's typists often land together) at no added wait for a lone update.
-      this.running ??= new Promise((started) => setImmediate(started)).then(() => this.drain());
+      this.running ??= afterThisTurn().then(() => this.drain());
     });
   }
 

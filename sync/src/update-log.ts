@@ -59,7 +59,6 @@ export interface UpdateLogOptions {
 }
 
 export class UpdateLog {
-  private readonly db: Kysely<Database>;
   private readonly appendName: { name: string } | undefined;
 
   constructor(
@@ -67,7 +66,6 @@ export class UpdateLog {
     private readonly nodeId: string,
     options: UpdateLogOptions = {},
   ) {
-    this.db = database.db;
     const prepared = !database.embedded && (options.preparedStatements ?? true);
     this.appendName = prepared ? { name: 'pocdojo_append_updates' } : undefined;
   }
@@ -76,7 +74,7 @@ export class UpdateLog {
    * Everything after `afterSeq`; when the log before it was compacted away, the snapshot too. `db` lets a
    * caller that holds a connection (the compactor) read on it instead of taking a second one.
    */
-  async load(name: string, afterSeq = 0, db: Kysely<Database> = this.db): Promise<LoadedDocument> {
+  async load(name: string, afterSeq = 0, db: Kysely<Database> = this.database.db): Promise<LoadedDocument> {
     const loaded = await db
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -131,7 +129,7 @@ export class UpdateLog {
   /** The latest committed sequence number of each named document (0 when it has none). */
   async lastSeqs(names: string[]): Promise<Map<string, number>> {
     if (names.length === 0) return new Map();
-    const rows = await this.db
+    const rows = await this.database.db
       .selectFrom('documents')
       .select(['name', 'last_seq'])
       .where('name', 'in', names)
