@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { summarizeProfiles } from './cpu-profile.ts';
 import { markdownTable, type Row } from './report.ts';
+import { judgeTargets, targetsMarkdown, type Figure } from './targets.ts';
 import {
   measureConnections,
   measureDelivery,
@@ -282,6 +283,23 @@ function medianOfRounds(results: ScenarioResult[]): ScenarioResult | undefined {
 
 const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult & RoundInfo =>
   !!r && 'cpuMicrosecondsPerDelivery' in r;
+
+/** The figures the targets are judged on, read from this run's results. */
+function targetFigure(results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>>): Figure {
+  return (scenario, metric, kind) => {
+    const result = results[scenario]?.[kind];
+    switch (metric) {
+      case 'cpu':
+        return isDelivery(result) ? result.cpuMicrosecondsPerDelivery : undefined;
+      case 'p99':
+        return isDelivery(result) ? result.latencyMs?.p99 : undefined;
+      case 'heapPerConnection':
+        return isConnections(result) ? result.heapBytesPerConnection : undefined;
+      case 'failures':
+        return isConnections(result) ? result.joinErrors + result.droppedAfterJoin : undefined;
+    }
+  };
+}
 const isConnections = (r: ScenarioResult | undefined): r is ConnectionsResult => !!r && 'rssBytesPerConnection' in r;
 const isLargeDocument = (r: ScenarioResult | undefined): r is LargeDocumentResult => !!r && 'documentBytes' in r;
 
@@ -443,7 +461,18 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
   };
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  const report = { startedAt, finishedAt: new Date().toISOString(), command, commit, machine, options, results, rows };
+  const targets = judgeTargets(targetFigure(results), { connections: options.connections });
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command,
+    commit,
+    machine,
+    options,
+    results,
+    rows,
+    targets,
+  };
   await mkdir(options.out, { recursive: true });
   await writeFile(join(options.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   const table = markdownTable(rows, options.servers);
@@ -452,7 +481,9 @@ async function main(argv: string[]): Promise<void> {
     `\`${command}\` at commit ${commit}, on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}.\n` +
     `Ratios are ours ÷ peer: below 1× ours is lower (better) on that row. ` +
     `1-minute load average during the run: ${loadRange(results)} (the machine is shared; latencies suffer from other work, CPU time per update much less).\n\n` +
-    table;
+    table +
+    `\n## The issue's targets in this run\n\n` +
+    targetsMarkdown(targets);
   await writeFile(join(options.out, 'latest.md'), markdown);
   process.stdout.write(markdown);
 }

@@ -48,6 +48,14 @@ const reportSchema = z.object({
     'large-document': perServer(largeDocument),
   }),
   rows: z.array(z.object({ scenario: z.string(), metric: z.string() })).min(1),
+  targets: z.array(
+    z.object({
+      target: z.string(),
+      ours: z.number().optional(),
+      threshold: z.number().optional(),
+      met: z.boolean().optional(),
+    }),
+  ),
 });
 
 describe('npm run bench, smoke size', () => {
@@ -110,5 +118,16 @@ describe('npm run bench, smoke size', () => {
   it('writes a markdown table with ours as a ratio of the peer', () => {
     expect(markdown).toContain('| scenario | metric | ours | hocuspocus | ours / hocuspocus |');
     expect(report.rows.length).toBeGreaterThan(10);
+  });
+
+  it("judges the issue's targets on the run's own figures, and those it lacks figures for not at all", () => {
+    const heap = report.targets.find((check) => check.target.startsWith('heap per idle connection'));
+    const { ours, hocuspocus } = report.results.idle;
+    expect(heap?.ours).toBeCloseTo(ours.heapBytesPerConnection / 1024, 6);
+    expect(heap?.threshold).toBeCloseTo(hocuspocus.heapBytesPerConnection / 2048, 6);
+    expect(heap?.met).toBe((heap?.ours ?? NaN) <= (heap?.threshold ?? NaN));
+    // No relay in this run, so nothing to judge the broadcast CPU target against.
+    expect(report.targets.find((check) => check.target.includes('1.1 × the relay'))?.met).toBeUndefined();
+    expect(markdown).toContain("## The issue's targets in this run");
   });
 });
