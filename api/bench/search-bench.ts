@@ -4,23 +4,11 @@
  * (`app.inject`: auth, validation, rate limits, engine, serialisation) and inside the engine (`tookMs`).
  * Uses a private database on the test Postgres server (TEST_DATABASE_URL), or the embedded PGlite.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  createIdentity,
-  createLogger,
-  createMetricsRegistry,
-  migrateToLatest,
-  openDatabase,
-  readConfig,
-} from '@pocdojo/shared';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
-import { apiConfigSchema } from '../src/api-config.ts';
-import { buildApi } from '../src/app.ts';
 import { newId } from '../src/tenancy/identifiers.ts';
 import { withTenant } from '../src/tenancy/tenant-transaction.ts';
+import { buildInProcessApi } from '../src/testing/in-process-api.ts';
 
 const { values } = parseArgs({
   options: {
@@ -124,24 +112,15 @@ function fakePoc(i: number) {
   };
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-bench-'));
 const testDatabase = values.embedded ? undefined : await createTestDatabase('pocdojo_bench');
-const config = readConfig(apiConfigSchema, {
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  ...(testDatabase && { DATABASE_URL: testDatabase.url }),
-  API_SEARCH_RATE_PER_MINUTE_USER: '1000000',
-  API_SEARCH_RATE_PER_MINUTE_TENANT: '1000000',
+const { app, database, close } = await buildInProcessApi({
+  name: 'bench',
+  databaseUrl: testDatabase?.url,
+  env: { API_SEARCH_RATE_PER_MINUTE_USER: '1000000', API_SEARCH_RATE_PER_MINUTE_TENANT: '1000000' },
 });
-const logger = createLogger({ level: 'silent', name: 'bench' });
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 try {
-  await migrateToLatest(database.db, logger);
-  const identity = await createIdentity(config);
-  const app = await buildApi({ config, database, identity, logger, metrics: createMetricsRegistry() });
-
   const signup = async (tenantName: string) => {
     const reply = await app.inject({
       method: 'POST',
@@ -221,9 +200,7 @@ try {
   out(
     `all cases                           ${percentile(all, 0.5).toFixed(1).padStart(8)}  ${percentile(all, 0.95).toFixed(1).padStart(8)}`,
   );
-  await app.close();
 } finally {
-  await database.close();
+  await close();
   await testDatabase?.drop();
-  await rm(dataDir, { recursive: true, force: true });
 }

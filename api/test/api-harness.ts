@@ -1,38 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createIdentity,
-  createLogger,
-  createMetricsRegistry,
-  migrateToLatest,
-  openDatabase,
-  readConfig,
-  type DatabaseHandle,
-  type Identity,
-  type Registry,
-} from '@pocdojo/shared';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { apiConfigSchema, type ApiConfig } from '../src/api-config.ts';
-import { buildApi } from '../src/app.ts';
+import { buildInProcessApi, type InProcessApi } from '../src/testing/in-process-api.ts';
 
 /**
  * A real API on a real database for one test file: a private database on the test Postgres server,
  * or the embedded PGlite default. Requests go through `app.inject` (the real HTTP pipeline, no socket).
+ * `close` also drops the test database.
  */
-export interface TestApi {
-  app: FastifyInstance;
-  database: DatabaseHandle;
-  identity: Identity;
-  config: ApiConfig;
-  metrics: Registry;
-  dataDir: string;
-  /** The environment the configuration was read from (for a worker process started beside it). */
-  env: Record<string, string>;
-  /** Closes the API and its database, then drops the test database and the data dir. */
-  close(): Promise<void>;
-}
+export type TestApi = InProcessApi;
 
 /** Generous budgets so contract tests are not throttled; rate-limit tests set their own. */
 const roomyLimits = {
@@ -45,35 +20,18 @@ const roomyLimits = {
 export async function startTestApi(
   options: { embedded?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestApi> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-api-'));
   const testDatabase = options.embedded ? undefined : await createTestDatabase('pocdojo_api');
-  const env = {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    ...(testDatabase && { DATABASE_URL: testDatabase.url }),
-    ...roomyLimits,
-    ...options.env,
-  };
-  const config = readConfig(apiConfigSchema, env);
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'api-test' });
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, logger, poolSize: 5 });
-  await migrateToLatest(database.db, logger);
-  const identity = await createIdentity(config);
-  const metrics = createMetricsRegistry();
-  const app = await buildApi({ config, database, identity, logger, metrics });
+  const api = await buildInProcessApi({
+    name: 'api-test',
+    databaseUrl: testDatabase?.url,
+    env: { ...roomyLimits, ...options.env },
+    poolSize: 5,
+  });
   return {
-    app,
-    database,
-    identity,
-    config,
-    metrics,
-    dataDir,
-    env,
+    ...api,
     async close() {
-      await app.close();
-      await database.close();
+      await api.close();
       await testDatabase?.drop();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

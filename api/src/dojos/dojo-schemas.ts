@@ -1,7 +1,5 @@
-import { dojoDocumentsSchema } from '@pocdojo/shared/contract/dojos';
+import { dojoDocumentsSchema, dojoFormats } from '@pocdojo/shared/contract/dojos';
 import { z } from 'zod';
-
-export const dojoFormats = ['randori', 'kata', 'mob'] as const;
 
 export const createDojoBodySchema = z.strictObject({
   title: z.string().trim().min(1).max(200),

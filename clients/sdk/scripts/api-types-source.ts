@@ -4,18 +4,7 @@
  * at compile time (test/api-types.test.ts), and test/api-types-current.test.ts checks that the committed
  * file is what the API documents now.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { apiConfigSchema, buildApi } from '@pocdojo/api';
-import {
-  createIdentity,
-  createLogger,
-  createMetricsRegistry,
-  migrateToLatest,
-  openDatabase,
-  readConfig,
-} from '@pocdojo/shared';
+import { buildInProcessApi } from '@pocdojo/api/testing/in-process-api';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { format, resolveConfig } from 'prettier';
 
@@ -28,25 +17,12 @@ async function documentFromServer(origin: string): Promise<unknown> {
 }
 
 async function documentInProcess(): Promise<unknown> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-openapi-'));
-  const config = readConfig(apiConfigSchema, { DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const logger = createLogger({ level: 'silent', name: 'openapi' });
-  const database = await openDatabase({ databaseUrl: undefined, dataDir, logger });
+  const { app, close } = await buildInProcessApi({ name: 'openapi' });
   try {
-    await migrateToLatest(database.db, logger);
-    const app = await buildApi({
-      config,
-      database,
-      identity: await createIdentity(config),
-      logger,
-      metrics: createMetricsRegistry(),
-    });
     const response = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
-    await app.close();
     return response.json();
   } finally {
-    await database.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

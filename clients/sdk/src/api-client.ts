@@ -7,7 +7,13 @@
  * A client holds one session (access + refresh token). When a call answers 401 it refreshes once and
  * retries, so a 15-minute access token is invisible to the user.
  */
-import { dojoDocumentsSchema, joinResultSchema, turnFilesSchema, turnListSchema } from '@pocdojo/shared/contract/dojos';
+import {
+  dojoDocumentsSchema,
+  dojoFormats,
+  joinResultSchema,
+  turnFilesSchema,
+  turnListSchema,
+} from '@pocdojo/shared/contract/dojos';
 import { pocReportSchema } from '@pocdojo/shared/contract/reports';
 import { queuedVideoSchema, videoDownloadSchema, videoSchema, videoShareSchema } from '@pocdojo/shared/contract/videos';
 import { z } from 'zod';
@@ -113,7 +119,7 @@ export const searchResultSchema = z.object({
 });
 export type SearchResult = z.infer<typeof searchResultSchema>;
 
-export const dojoFormatSchema = z.enum(['randori', 'kata', 'mob']);
+export const dojoFormatSchema = z.enum(dojoFormats);
 export type DojoFormat = z.infer<typeof dojoFormatSchema>;
 
 export const dojoSchema = z.object({

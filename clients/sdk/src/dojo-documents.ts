@@ -9,6 +9,7 @@
  *
  * Readers validate what they read: a document is data from the network like any other.
  */
+import { dojoFormats } from '@pocdojo/shared/contract/dojos';
 import * as Y from 'yjs';
 import { z } from 'zod';
 
@@ -42,7 +43,7 @@ export type Participant = z.infer<typeof participantSchema>;
 /** Every field has a default so that a fresh (empty) control document reads as a lobby. */
 export const controlStateSchema = z.object({
   phase: phaseSchema.catch('lobby'),
-  format: z.enum(['randori', 'kata', 'mob']).catch('randori'),
+  format: z.enum(dojoFormats).catch('randori'),
   turn: z.number().int().catch(0),
   turnSeconds: z.number().int().positive().catch(300),
   /** Epoch milliseconds when the current turn started, null outside a running turn. */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { Database } from '@pocdojo/shared';
 import { controlStateSchema } from '@pocdojo/sdk/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
@@ -102,7 +103,7 @@ export class DojoRecords {
   /** Format and turn length of the dojo as the API created it, when it did (tokens may name any dojo). */
   async dojoSettings(
     key: DojoKey,
-  ): Promise<{ format: 'randori' | 'kata' | 'mob'; turnSeconds: number | null } | undefined> {
+  ): Promise<{ format: z.infer<typeof formatSchema>; turnSeconds: number | null } | undefined> {
     const row = await this.db
       .selectFrom('dojos')
       .select(['format', 'turn_minutes'])

@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const dojoRoles = ['facilitator', 'participant', 'observer'] as const;
 export type DojoRole = (typeof dojoRoles)[number];
 
+/** How a dojo runs its turns: randori (the pair rotates), kata (one solves), mob (the driver rotates). */
+export const dojoFormats = ['randori', 'kata', 'mob'] as const;
+
 /** Collaboration document names for the WebSocket tier (`<tenant>/dojo/<id>/<part>`). */
 export const dojoDocumentsSchema = z.object({ code: z.string(), chat: z.string(), control: z.string() });
 

@@ -1,4 +1,5 @@
 import type { ApiError, Dojo, DojoFormat, Poc } from '@pocdojo/sdk/api-client';
+import { dojoFormats } from '@pocdojo/shared/contract/dojos';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { navigate } from '../router.ts';
@@ -125,6 +126,13 @@ export function PocDetailPage({ id }: { id: string }) {
   );
 }
 
+// A record, so that a format added to the shared list cannot reach the form without a label.
+const formatLabels: Record<DojoFormat, string> = {
+  randori: 'Randori (the pair rotates)',
+  kata: 'Kata (one solves)',
+  mob: 'Mob (the driver rotates)',
+};
+
 function StartDojoForm({ poc }: { poc: Poc }) {
   const [error, setError] = useState<ApiError | undefined>();
   const [format, setFormat] = useState<DojoFormat>('randori');
@@ -154,9 +162,11 @@ function StartDojoForm({ poc }: { poc: Poc }) {
           value={format}
           onChange={(event) => setFormat(event.currentTarget.value as DojoFormat)}
         >
-          <option value="randori">Randori (the pair rotates)</option>
-          <option value="kata">Kata (one solves)</option>
-          <option value="mob">Mob (the driver rotates)</option>
+          {dojoFormats.map((value) => (
+            <option key={value} value={value}>
+              {formatLabels[value]}
+            </option>
+          ))}
         </select>
       </div>
       <Field
