@@ -7,6 +7,7 @@
  *   --readers 1000 --rate 50 --duration 15 --warmup 3   one writer, 1,000 readers, 50 edits/s (after 3 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
+ *   --server-flags "--perf-basic-prof"   Node/V8 flags for every server under test
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -71,6 +72,15 @@ const optionsSchema = z.object({
   out: z.string().default(join(repositoryRoot, 'load-tests/results')),
   /** Write a V8 CPU profile of every server process under this directory (<scenario>-<server>/). */
   profile: z.string().optional(),
+  /**
+   * Node or V8 flags for every server under test, space-separated: `--perf-basic-prof` lets `perf` name the
+   * server's JavaScript, `--log-deopt --logfile=…` records its deoptimisations.
+   */
+  'server-flags': z
+    .string()
+    .default('')
+    .transform((text) => text.split(/\s+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^--[a-z][a-z0-9-]*(=\S+)?$/, 'each server flag is one --flag or --flag=value'))),
 });
 export type BenchOptions = z.infer<typeof optionsSchema>;
 
@@ -117,6 +127,7 @@ function log(line: string): void {
 }
 
 let profileRoot: string | undefined;
+let serverFlags: string[] = [];
 
 async function withServer<T>(
   kind: ServerKind,
@@ -127,7 +138,7 @@ async function withServer<T>(
   const database = kind === 'ours-postgres' ? await createTestDatabase('bench') : undefined;
   const profileDirectory = profileRoot && join(profileRoot, `${scenario}-${kind}`);
   try {
-    const server = await startServer(kind, { inspect, databaseUrl: database?.url, profileDirectory });
+    const server = await startServer(kind, { inspect, databaseUrl: database?.url, profileDirectory, serverFlags });
     try {
       return await run(server);
     } finally {
@@ -225,6 +236,7 @@ async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions):
       databaseUrl: database?.url,
       redisUrl: options['redis-url'],
       redisPrefix: `bench-${Date.now().toString(36)}`,
+      serverFlags,
     };
     nodes.push(await startServer(kind, shared));
     nodes.push(await startServer(kind, { ...shared, dataDir: nodes[0]?.dataDir }));
@@ -418,6 +430,7 @@ async function main(argv: string[]): Promise<void> {
   const { quick: isQuick, ...given } = values;
   const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
   profileRoot = options.profile;
+  serverFlags = options['server-flags'];
   const startedAt = new Date().toISOString();
   // Which code was measured: read at the start, since other work lands in the repository meanwhile.
   const commit = currentCommit();

@@ -55,6 +55,8 @@ export interface StartOptions {
   redisPrefix?: string;
   /** Write a V8 CPU profile of the server into this directory when it stops. */
   profileDirectory?: string;
+  /** More Node or V8 flags for the server's process. */
+  serverFlags?: readonly string[];
 }
 
 /** CPU seconds of a process, split three ways that add up to the whole. */
@@ -152,6 +154,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   const nodeArgs = [
     ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []),
     ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
+    ...(options.serverFlags ?? []),
     ...['--import', 'tsx', entryPoints[kind]],
   ];
   const child = spawn(process.execPath, nodeArgs, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
