@@ -126,19 +126,22 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 }
 
-let profileRoot: string | undefined;
-let serverFlags: string[] = [];
-
 async function withServer<T>(
   kind: ServerKind,
   scenario: ScenarioName,
+  options: BenchOptions,
   inspect: boolean,
   run: (server: ServerUnderTest) => Promise<T>,
 ): Promise<T> {
   const database = kind === 'ours-postgres' ? await createTestDatabase('bench') : undefined;
-  const profileDirectory = profileRoot && join(profileRoot, `${scenario}-${kind}`);
+  const profileDirectory = options.profile && join(options.profile, `${scenario}-${kind}`);
   try {
-    const server = await startServer(kind, { inspect, databaseUrl: database?.url, profileDirectory, serverFlags });
+    const server = await startServer(kind, {
+      inspect,
+      databaseUrl: database?.url,
+      profileDirectory,
+      serverFlags: options['server-flags'],
+    });
     try {
       return await run(server);
     } finally {
@@ -167,7 +170,7 @@ async function runScenario(
         awareness: false,
         threads,
       };
-      return withServer(kind, name, false, (server) => measureWarm(load, server, options.warmup));
+      return withServer(kind, name, options, false, (server) => measureWarm(load, server, options.warmup));
     }
     case 'dojo': {
       const load: RoomLoad = {
@@ -179,10 +182,10 @@ async function runScenario(
         awareness: true,
         threads,
       };
-      return withServer(kind, name, false, (server) => measureWarm(load, server, options.warmup));
+      return withServer(kind, name, options, false, (server) => measureWarm(load, server, options.warmup));
     }
     case 'idle':
-      return withServer(kind, name, true, (server) =>
+      return withServer(kind, name, options, true, (server) =>
         measureConnections(server, {
           connections: options.idle,
           documents: Math.max(1, Math.round(options.idle / 100)),
@@ -192,7 +195,7 @@ async function runScenario(
         }),
       );
     case 'connections':
-      return withServer(kind, name, false, (server) =>
+      return withServer(kind, name, options, false, (server) =>
         measureConnections(server, {
           connections: options.connections,
           documents: Math.max(1, Math.round(options.connections / 20)),
@@ -204,7 +207,7 @@ async function runScenario(
     case 'large-document':
       // The relay keeps no state: there is nothing for a new client to sync.
       if (kind === 'relay') return undefined;
-      return withServer(kind, name, false, (server) =>
+      return withServer(kind, name, options, false, (server) =>
         measureLargeDocumentSync(server, { bytes: options['document-kb'] * 1024, joins: 5, chunkBytes: 16 * 1024 }),
       );
     case 'cross-node':
@@ -236,7 +239,7 @@ async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions):
       databaseUrl: database?.url,
       redisUrl: options['redis-url'],
       redisPrefix: `bench-${Date.now().toString(36)}`,
-      serverFlags,
+      serverFlags: options['server-flags'],
     };
     nodes.push(await startServer(kind, shared));
     nodes.push(await startServer(kind, { ...shared, dataDir: nodes[0]?.dataDir }));
@@ -296,6 +299,9 @@ function medianOfRounds(results: ScenarioResult[]): ScenarioResult | undefined {
 const isDelivery = (r: ScenarioResult | undefined): r is DeliveryResult & RoundInfo =>
   !!r && 'cpuMicrosecondsPerDelivery' in r;
 
+const isConnections = (r: ScenarioResult | undefined): r is ConnectionsResult => !!r && 'rssBytesPerConnection' in r;
+const isLargeDocument = (r: ScenarioResult | undefined): r is LargeDocumentResult => !!r && 'documentBytes' in r;
+
 /** The figures the targets are judged on, read from this run's results. */
 function targetFigure(results: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>>): Figure {
   return (scenario, metric, kind) => {
@@ -312,8 +318,6 @@ function targetFigure(results: Partial<Record<ScenarioName, Partial<Record<Serve
     }
   };
 }
-const isConnections = (r: ScenarioResult | undefined): r is ConnectionsResult => !!r && 'rssBytesPerConnection' in r;
-const isLargeDocument = (r: ScenarioResult | undefined): r is LargeDocumentResult => !!r && 'documentBytes' in r;
 
 /** The rows under the CPU figure, one per part of its split. */
 const cpuParts: [keyof CpuSplit, string][] = [
@@ -429,8 +433,6 @@ async function main(argv: string[]): Promise<void> {
   });
   const { quick: isQuick, ...given } = values;
   const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
-  profileRoot = options.profile;
-  serverFlags = options['server-flags'];
   const startedAt = new Date().toISOString();
   // Which code was measured: read at the start, since other work lands in the repository meanwhile.
   const commit = currentCommit();

@@ -8,7 +8,8 @@ export interface Row {
   values: Partial<Record<ServerKind, number | undefined>>;
 }
 
-const format = (value: number | undefined): string => {
+/** A figure with three significant digits or so; '–' when there is none. */
+export const format = (value: number | undefined): string => {
   if (value === undefined || Number.isNaN(value)) return '–';
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);

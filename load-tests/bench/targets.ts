@@ -1,3 +1,4 @@
+import { format } from './report.ts';
 import type { ServerKind } from './server-under-test.ts';
 
 /** The scenarios the issue's targets are stated on. */
@@ -108,15 +109,12 @@ export function judgeTargets(figure: Figure, options: { connections: number }): 
 
 const scale = (value: number | undefined, factor: number) => (value === undefined ? undefined : value * factor);
 
-const cell = (value: number | undefined) =>
-  value === undefined ? '–' : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-
 export function targetsMarkdown(checks: readonly TargetCheck[]): string {
   const lines = ['| target | ours | threshold | met | note |', '| --- | --- | --- | --- | --- |'];
   for (const c of checks) {
     const met = c.met === undefined ? 'not judged' : c.met ? 'yes' : 'no';
     lines.push(
-      `| ${c.target} | ${cell(c.ours)} ${c.unit} | ${cell(c.threshold)} ${c.unit} | ${met} | ${c.note ?? ''} |`,
+      `| ${c.target} | ${format(c.ours)} ${c.unit} | ${format(c.threshold)} ${c.unit} | ${met} | ${c.note ?? ''} |`,
     );
   }
   return lines.join('\n') + '\n';
