@@ -12,3 +12,4 @@ export * from './database/open-database.ts';
 export * from './database/migrate.ts';
 export { DataDirLockedError } from './database/data-dir-lock.ts';
 export type { Database } from './database/schema.ts';
+export * from './jobs/job-queue.ts';

@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isDomainError, tenantIdSchema, type DatabaseHandle, type Logger } from '@pocdojo/shared';
+import { isDomainError, tenantIdSchema, type DatabaseHandle, type JobHandler, type Logger } from '@pocdojo/shared';
 import { z } from 'zod';
-import type { JobHandler } from '../jobs/job-queue.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { renderVideo } from './render/render-video.ts';

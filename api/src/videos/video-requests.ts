@@ -1,6 +1,5 @@
-import { DomainError, type DatabaseHandle, type Logger } from '@pocdojo/shared';
+import { DomainError, type DatabaseHandle, type JobQueue, type Logger } from '@pocdojo/shared';
 import type { Principal } from '../auth/principal.ts';
-import type { JobQueue } from '../jobs/job-queue.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { videoJobName, type VideoJob } from './video-render-job.ts';

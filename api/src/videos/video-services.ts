@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DatabaseHandle, Logger } from '@pocdojo/shared';
-import { JobQueue } from '../jobs/job-queue.ts';
+import { JobQueue, type DatabaseHandle, type Logger } from '@pocdojo/shared';
 import { openObjectStore, type ConfiguredObjectStore } from '../storage/storage-config.ts';
 import type { VideoServiceConfig } from './video-config.ts';
 import type { VideoMetrics } from './video-metrics.ts';

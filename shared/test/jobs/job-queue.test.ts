@@ -5,11 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createLogger, migrateToLatest, openDatabase, type DatabaseHandle } from '@pocdojo/shared';
+import {
+  createLogger,
+  JobQueue,
+  migrateToLatest,
+  openDatabase,
+  type DatabaseHandle,
+  type JobContext,
+} from '@pocdojo/shared';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { JobQueue, type JobContext } from '../../src/jobs/job-queue.ts';
 
 const logger = createLogger({ level: 'silent', name: 'job-queue-test' });
 const payload = z.object({ label: z.string() });

@@ -1,6 +1,5 @@
-import { createLogger, openDatabase } from '@pocdojo/shared';
+import { createLogger, JobQueue, openDatabase } from '@pocdojo/shared';
 import { z } from 'zod';
-import { JobQueue } from '../../src/jobs/job-queue.ts';
 
 /**
  * A worker process for the crash test: it takes one job from the `slow` queue, says so on stdout, and

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { DatabaseHandle, Logger } from '@pocdojo/shared';
 import { sql } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { z } from 'zod';
+import type { DatabaseHandle } from '../database/open-database.ts';
+import type { Logger } from '../logging.ts';
 
 /**
  * A durable job queue in Postgres (pg-boss), on the same pool as everything else so it runs unchanged on a
