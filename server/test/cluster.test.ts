@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { connect, eventually, synced, type TestProvider } from './support/providers.ts';
-import { RedisProcess } from './support/redis-process.ts';
+import { RedisProcess } from '@pocdojo/shared/testing/redis-process';
 import { ServerProcess } from './support/server-process.ts';
-import { TcpProxy } from './support/tcp-proxy.ts';
+import { TcpProxy } from '@pocdojo/shared/testing/tcp-proxy';
 
 /**
  * Several real server processes sharing one Postgres database and one Redis, the way the product is
