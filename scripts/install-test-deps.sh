@@ -16,6 +16,8 @@ have espeak-ng || need+=(espeak-ng)
 have pdftotext || need+=(poppler-utils)
 # The web app's end-to-end tests drive Debian's Chromium through playwright-core (e2e/).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# promtool checks and unit-tests the alerting rules in deploy/prometheus (deploy/test).
+have promtool || need+=(prometheus)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

@@ -14,6 +14,7 @@ import type { ApiContext, ApiDeps, ApiPlugin } from './api-context.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { dojoHistoryRoutes } from './dojo-history/dojo-history-routes.ts';
 import { dojoRoutes } from './dojos/dojo-routes.ts';
+import { refuseNulCharacters } from './nul-characters.ts';
 import { operationRoutes } from './operations/operation-routes.ts';
 import { pocRoutes } from './pocs/poc-routes.ts';
 import { installProblemHandlers } from './problem-details.ts';
@@ -65,6 +66,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
   installProblemHandlers(app, deps.logger);
+  refuseNulCharacters(app);
   app.decorateRequest('principal', undefined);
   observeRequests(app, deps);
 

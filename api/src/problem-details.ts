@@ -37,6 +37,7 @@ export const fieldProblemSchema = z.object({
   message: z.string(),
 });
 export type FieldProblem = z.infer<typeof fieldProblemSchema>;
+const fieldProblemsSchema = z.array(fieldProblemSchema);
 
 export const problemSchema = z.object({
   type: z.string(),
@@ -121,8 +122,10 @@ export function installProblemHandlers(app: FastifyInstance, logger: Logger): vo
     }
     if (error instanceof DomainError) {
       const retry = error.details?.retryAfterSeconds;
+      const errors = fieldProblemsSchema.safeParse(error.details?.errors);
       return sendProblem(request, reply, error.code, error.message, {
         retryAfterSeconds: typeof retry === 'number' ? retry : undefined,
+        errors: errors.success ? errors.data : undefined,
       });
     }
     const status = error.statusCode ?? 500;

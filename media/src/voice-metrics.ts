@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from '@pocdojo/shared';
+import { Counter, Gauge, type Registry } from '@pocdojo/shared';
 import type { VoiceRoom } from './voice-room.ts';
 import type { MediaWorker } from './worker-pool.ts';
 
@@ -26,8 +26,13 @@ export async function workerUsage(workers: readonly MediaWorker[]): Promise<Work
   );
 }
 
-/** Registers the voice service's gauges on the process registry; every value is read when scraped. */
-export function registerVoiceMetrics(registry: Registry, snapshot: VoiceSnapshot): void {
+/** What the service counts as it happens; the gauges are read from the snapshot when scraped. */
+export interface VoiceMetrics {
+  workerDied(): void;
+}
+
+/** Registers the voice service's metrics on the process registry. */
+export function registerVoiceMetrics(registry: Registry, snapshot: VoiceSnapshot): VoiceMetrics {
   const rooms = () => [...snapshot.rooms()];
   const peers = () => rooms().flatMap((room) => [...room.peers.values()]);
 
@@ -130,4 +135,11 @@ export function registerVoiceMetrics(registry: Registry, snapshot: VoiceSnapshot
       }
     },
   });
+  // The pool replaces a dead worker within a second, so `media_workers` barely dips: deaths are counted.
+  const deaths = new Counter({
+    name: 'media_worker_deaths_total',
+    help: 'mediasoup worker processes that died (each closes its rooms; the pool starts a replacement)',
+    registers: [registry],
+  });
+  return { workerDied: () => deaths.inc() };
 }

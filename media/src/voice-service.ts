@@ -77,7 +77,13 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
   }
   if (unavailable) logger.warn({ reason: unavailable }, 'voice unavailable; everything else runs');
 
+  const metrics = registerVoiceMetrics(deps.registry, {
+    available: () => pool !== undefined,
+    workers: () => pool?.workers ?? [],
+    rooms: () => openRooms.values(),
+  });
   pool?.onWorkerDied((worker) => {
+    metrics.workerDied();
     for (const room of openRooms.values()) {
       if (room.workers.includes(worker)) room.close(closeCodes.unavailable, 'media worker restarted; join again');
     }
@@ -111,12 +117,6 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     return opening;
   };
   const room = (id: VoiceRoomId) => openRooms.get(formatVoiceRoomId(id));
-
-  registerVoiceMetrics(deps.registry, {
-    available: () => pool !== undefined,
-    workers: () => pool?.workers ?? [],
-    rooms: () => openRooms.values(),
-  });
 
   const sessionContext = {
     verifier: deps.verifier,

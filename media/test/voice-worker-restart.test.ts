@@ -36,6 +36,10 @@ describe('a mediasoup worker that dies', () => {
     );
     const [replacement] = await server.voice.workerUsage();
     expect(replacement?.worker.pid).not.toBe(usage.worker.pid);
+    // The replacement keeps `media_workers` level, so the death is counted for the alert to see.
+    expect(await server.registry.getSingleMetricAsString('media_worker_deaths_total')).toContain(
+      'media_worker_deaths_total 1',
+    );
     const carol = await joinDojo('carol');
     await carol.startReceiving();
     await carol.startSending();

@@ -45,6 +45,7 @@ const registry = createMetricsRegistry({ service: 'pocdojo' });
 const readiness = new Readiness();
 readiness.require('database', 'not yet reachable');
 readiness.require('migrations', 'not yet applied');
+readiness.registerMetric(registry);
 
 const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });

@@ -1,3 +1,5 @@
+import { Gauge, type Registry } from '@pocdojo/shared';
+
 /**
  * Named readiness conditions; `/readyz` is 200 only when all hold. Each component owns its own
  * condition (database reachable, migrations applied, Redis connected…) and flips it as things change.
@@ -20,5 +22,23 @@ export class Readiness {
 
   report(): Record<string, string> {
     return Object.fromEntries([...this.conditions].map(([name, state]) => [name, state === true ? 'ok' : state]));
+  }
+
+  /**
+   * `/readyz` as a metric, one series per condition (1 met, 0 not): a balancer stops sending to a node
+   * that is not ready, so nothing else shows it, and the alert can name the condition that fails.
+   */
+  registerMetric(registry: Registry): void {
+    const conditions = this.conditions;
+    new Gauge({
+      name: 'pocdojo_readiness_check',
+      help: 'Readiness conditions of this node (the /readyz checks): 1 met, 0 not',
+      labelNames: ['check'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [check, state] of conditions) this.set({ check }, state === true ? 1 : 0);
+      },
+    });
   }
 }

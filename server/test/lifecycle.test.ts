@@ -25,6 +25,9 @@ describe('server lifecycle', () => {
     await eventually(async () => (await fetch(`${server.httpUrl}/readyz`)).status === 503, 'readyz reports not ready');
     const body = (await (await fetch(`${server.httpUrl}/readyz`)).json()) as { checks: Record<string, string> };
     expect(body.checks.database).toMatch(/^unreachable/);
+    // The same checks as a metric, for the alert on a node that stays out of the balancer.
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^pocdojo_readiness_check\{check="database",service="pocdojo"\} 0$/m);
     expect(await server.stop()).toBe(0);
   });
 
@@ -33,6 +36,8 @@ describe('server lifecycle', () => {
     const second = ServerProcess.start({ dataDir: first.options.dataDir });
     await expect(second).rejects.toThrow(/is in use by process \d+/);
     expect((await fetch(`${first.httpUrl}/readyz`)).ok).toBe(true);
+    const metrics = await (await fetch(`${first.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^pocdojo_readiness_check\{check="database",service="pocdojo"\} 1$/m);
     await first.stop();
   });
 

@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './logging.ts';
 export * from './metrics.ts';
 export * from './tenant.ts';
+export * from './contract/nul-characters.ts';
 export * from './auth/claims.ts';
 export * from './auth/identity.ts';
 export * from './auth/signing-key.ts';

@@ -9,7 +9,9 @@ import type { VideoRow } from './videos.ts';
 
 /**
  * Public share links: 256 random bits in the URL, only their SHA-256 in the database, one live link per
- * video. Sharing again replaces the link; revoking deletes it, after which the page is a 404.
+ * video. Sharing again replaces the link; revoking deletes it, after which the page is a 404. The share
+ * rows are tenant-scoped like every tenant table; the page resolves a token with the database function
+ * `video_share_by_token`, which hashes it the same way.
  */
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -52,13 +54,14 @@ export interface SharedVideo {
 /** What the public page shows for a token, or undefined for an unknown or revoked one. */
 export async function resolveShare(database: DatabaseHandle, token: string): Promise<SharedVideo | undefined> {
   if (!tokenPattern.test(token)) return undefined;
-  const share = await withAppRole(database.db, (trx) =>
-    trx
-      .selectFrom('video_shares')
-      .select(['tenant_id', 'video_id'])
-      .where('token_hash', '=', hashOf(token))
-      .executeTakeFirst(),
-  );
+  // The page knows no tenant yet; share rows are tenant-scoped, and this function answers for one token.
+  const share = await withAppRole(database.db, async (trx) => {
+    const { rows } = await sql<{
+      tenant_id: string;
+      video_id: string;
+    }>`SELECT tenant_id, video_id FROM video_share_by_token(${token})`.execute(trx);
+    return rows[0];
+  });
   if (!share) return undefined;
   return withTenant(database.db, share.tenant_id, async (trx) => {
     const video = await trx.selectFrom('videos').selectAll().where('id', '=', share.video_id).executeTakeFirst();

@@ -12,9 +12,10 @@
  *
  * `v` is the schema version: a receiver refuses versions it does not know with `invalid` instead of
  * guessing. `id` is chosen by the client, unique per connection (1–64 printable characters). Unknown
- * fields are rejected; args are validated per command name. The state a command changes is not in
+ * fields are rejected; args are validated per command name; no string may hold NUL (U+0000). The state a command changes is not in
  * the reply: it arrives through the `control` or `chat` document like every other change.
  */
+import { nulMessage, nulPaths } from '@pocdojo/shared/contract/nul-characters';
 import { z } from 'zod';
 
 export const protocolVersion = 1;
@@ -146,12 +147,15 @@ export function encodeCommand<N extends CommandName>(id: string, name: N, args: 
 export function decodeCommand(text: string): Decoded<Command> {
   const json = parseJson(text);
   if (!json.ok) return json;
+  const replyTo = () => {
+    const id = commandIdSchema.safeParse((json.value as { id?: unknown } | null)?.id);
+    return id.success ? { id: id.data } : {};
+  };
+  // Before any schema: args end up in Postgres text (removals, summaries), which cannot hold NUL.
+  const nul = nulPaths(json.value);
+  if (nul.length > 0) return { ok: false, message: `${nul.join(', ')}: ${nulMessage}`, ...replyTo() };
   const envelope = commandEnvelopeSchema.safeParse(json.value);
-  if (!envelope.success) {
-    const raw = json.value as { id?: unknown } | null;
-    const id = commandIdSchema.safeParse(raw?.id);
-    return { ok: false, message: describe(envelope.error), ...(id.success ? { id: id.data } : {}) };
-  }
+  if (!envelope.success) return { ok: false, message: describe(envelope.error), ...replyTo() };
   const { id, name } = envelope.data;
   const args = commandArgsSchemas[name].safeParse(envelope.data.args ?? {});
   if (!args.success) return { ok: false, message: describe(args.error), id };

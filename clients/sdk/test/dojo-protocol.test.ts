@@ -29,6 +29,21 @@ describe('dojo command protocol', () => {
     expect(decodeCommand(text)).toMatchObject({ ok: false, id: 'c4' });
   });
 
+  it('refuses a NUL character anywhere in a command, naming where, with the id to answer to', () => {
+    const text = JSON.stringify({ v: 1, id: 'c5', type: 'command', name: 'chat', args: { text: 'a\u0000b' } });
+    expect(decodeCommand(text)).toEqual({
+      ok: false,
+      id: 'c5',
+      message: 'args.text: must not contain NUL (U+0000) characters',
+    });
+    const inKey = JSON.stringify({ v: 1, id: 'c6', type: 'command', name: 'start', args: { 'x\u0000': 1 } });
+    expect(decodeCommand(inKey)).toMatchObject({
+      ok: false,
+      id: 'c6',
+      message: expect.stringMatching(/^args\.x\\u0000:/),
+    });
+  });
+
   it('refuses unknown versions, unknown commands, unknown fields and non-JSON', () => {
     expect(decodeCommand(JSON.stringify({ v: 2, id: 'a', type: 'command', name: 'start', args: {} })).ok).toBe(false);
     expect(decodeCommand(JSON.stringify({ v: 1, id: 'a', type: 'command', name: 'selfDestruct', args: {} })).ok).toBe(

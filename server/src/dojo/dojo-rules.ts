@@ -10,7 +10,14 @@ import type {
   onStatelessPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { parseDocumentName, type Claims, type DatabaseHandle, type Logger, type TokenVerifier } from '@pocdojo/shared';
+import {
+  nulMessage,
+  parseDocumentName,
+  type Claims,
+  type DatabaseHandle,
+  type Logger,
+  type TokenVerifier,
+} from '@pocdojo/shared';
 import { dojoDocumentParts, mayEdit, type DojoDocumentPart } from '@pocdojo/sdk/dojo-documents';
 import { decodeCommand, encodeReply, errorReply, okReply, protocolVersion } from '@pocdojo/sdk/dojo-protocol';
 import { PermissionDenied } from '../tenant-guard.ts';
@@ -19,7 +26,7 @@ import { DojoLeases } from './dojo-lease.ts';
 import { DojoRecords, type DojoKey } from './dojo-records.ts';
 import { DojoRoom } from './dojo-room.ts';
 import { actorOf, applyCommand, effectiveRole, tokenRole } from './dojo-session.ts';
-import { changes, revertOf, updateOf } from './edit-guard.ts';
+import { carriesNul, changes, revertOf, updateOf } from './edit-guard.ts';
 import { stampPresence } from './presence-guard.ts';
 
 interface DojoDocument extends DojoKey {
@@ -56,7 +63,8 @@ export interface DojoRulesOptions {
  * The rules of a dojo, enforced on the server for its three documents (`code`, `chat`, `control`):
  * - removed members are refused at authentication, and their open connections are closed;
  * - only the server writes `chat` and `control`; `code` takes edits only from whom the editing lock
- *   allows; a refused edit is undone for everyone, the writer included, who also gets `editRejected`;
+ *   allows, and never text holding NUL; a refused edit is undone for everyone, the writer included, who
+ *   also gets `editRejected`;
  * - presence identity fields come from the token;
  * - commands (stateless messages on `control`) are validated, answered, and applied as transitions of
  *   the session state machine; the turn timer runs on the one node holding the dojo's lease.
@@ -128,12 +136,14 @@ export class DojoRules implements Extension {
       if (mayEdit(state, claims.sub, role)) {
         // A granted observer's connection was opened read-only from the token; the grant opens it.
         connection.readOnly = false;
-        return;
+        if (!carriesNul(change)) return;
+        reason = `the code ${nulMessage}`;
+      } else {
+        reason =
+          role === 'observer'
+            ? 'observers cannot edit the code'
+            : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
       }
-      reason =
-        role === 'observer'
-          ? 'observers cannot edit the code'
-          : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
     } else {
       reason = `only the server writes the ${dojo.part} document; send a command instead`;
     }

@@ -1,5 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
+import { hasNul, nulPaths } from '@pocdojo/shared';
 import { messageTypes, syncSteps } from '../frame-guard.ts';
 
 /**
@@ -32,6 +33,28 @@ export function updateOf(message: Uint8Array): Uint8Array | null {
 /** True when applying `update` would change `doc` (it carries inserts or deletes the server lacks). */
 export function changes(doc: Y.Doc, update: Uint8Array): boolean {
   return !Y.snapshotContainsUpdate(Y.snapshot(doc), update);
+}
+
+/** The text and values an item inserts; nested types, binary and deletions carry no text of their own. */
+function insertedValues(content: Y.Item['content']): unknown[] {
+  if (content instanceof Y.ContentString) return [content.str];
+  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) return content.arr;
+  if (content instanceof Y.ContentEmbed) return [content.embed];
+  if (content instanceof Y.ContentFormat) return [content.key, content.value];
+  return [];
+}
+
+/**
+ * True when `update` inserts a NUL (U+0000) in text, a value or a map key (a file path). The code is
+ * snapshotted into Postgres jsonb at every turn end, which cannot hold NUL, so such an edit is refused
+ * like any other the rules do not allow, instead of failing every later turn end.
+ */
+export function carriesNul(update: Uint8Array): boolean {
+  return Y.decodeUpdate(update).structs.some(
+    (struct) =>
+      struct instanceof Y.Item &&
+      ((struct.parentSub !== null && hasNul(struct.parentSub)) || nulPaths(insertedValues(struct.content)).length > 0),
+  );
 }
 
 type RootKind = 'map' | 'text' | 'array';

@@ -1,23 +1,32 @@
 import { z } from 'zod';
+import { hasNul, nulMessage } from '../contract/nul-characters.ts';
 import { tenantIdSchema } from '../tenant.ts';
 
 export const roles = ['admin', 'facilitator', 'participant', 'observer'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
+/** Claims end up in Postgres text (removals, session summaries), which cannot hold NUL. */
+const claimText = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((text) => !hasNul(text), nulMessage);
+
 /**
  * What an access token says about its bearer. `dojo` is set on join tokens, which the API issues for
  * one dojo with the caller's role in that dojo.
  */
 export const claimsSchema = z.object({
-  sub: z.string().min(1).max(128),
+  sub: claimText(1, 128),
   tid: tenantIdSchema,
   roles: z.array(roleSchema).max(4),
-  dojo: z.string().min(1).max(64).optional(),
-  name: z.string().max(200).optional(),
+  dojo: claimText(1, 64).optional(),
+  name: claimText(0, 200).optional(),
   exp: z.number().int(),
   iat: z.number().int().optional(),
-  jti: z.string().max(128).optional(),
+  jti: claimText(0, 128).optional(),
 });
 
 export type Claims = z.infer<typeof claimsSchema>;
