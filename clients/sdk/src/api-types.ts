@@ -2566,7 +2566,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The final files of a dojo and a JSON summary (summary.json), as a .tar.gz */
+    /**
+     * The files of a dojo and a JSON summary (summary.json), as a .tar.gz
+     * @description The files as the last finished turn left them (the end, once the dojo has ended); before any turn has finished, the files as they are now.
+     */
     get: {
       parameters: {
         query?: never;

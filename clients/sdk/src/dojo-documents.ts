@@ -10,14 +10,15 @@
  * Readers validate what they read: a document is data from the network like any other.
  */
 import { dojoFormats } from '@pocdojo/shared/contract/dojos';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { z } from 'zod';
+
+// The code document's layout is a contract the API reads too (exports): it lives in shared.
+export { codeFiles, codeLanguages, readCodeFiles, type CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 
 export const dojoDocumentParts = ['code', 'chat', 'control'] as const;
 export type DojoDocumentPart = (typeof dojoDocumentParts)[number];
 
-export const codeFiles = (doc: Y.Doc): Y.Map<Y.Text> => doc.getMap<Y.Text>('files');
-export const codeLanguages = (doc: Y.Doc): Y.Map<string> => doc.getMap<string>('languages');
 export const chatMessages = (doc: Y.Doc): Y.Array<unknown> => doc.getArray<unknown>('messages');
 export const controlState = (doc: Y.Doc): Y.Map<unknown> => doc.getMap<unknown>('state');
 

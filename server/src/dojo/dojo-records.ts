@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '@pocdojo/shared';
+import type { CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 import { controlStateSchema } from '@pocdojo/sdk/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
 
@@ -11,7 +12,7 @@ export interface DojoKey {
   dojoId: string;
 }
 
-export type FileSnapshot = Record<string, { text: string; language: string | null }>;
+export type FileSnapshot = CodeFiles;
 
 export interface TurnRecord {
   turn: number;

@@ -3,9 +3,8 @@ import * as Y from 'yjs';
 import type { Claims, Logger } from '@pocdojo/shared';
 import {
   chatMessages,
-  codeFiles,
-  codeLanguages,
   controlState,
+  readCodeFiles,
   readControlState,
   type ControlState,
   type DojoDocumentPart,
@@ -190,13 +189,7 @@ export class DojoRoom {
 
   /** The `code` document as plain files, for snapshots. */
   files(): FileSnapshot {
-    const doc = this.doc('code');
-    const languages = codeLanguages(doc);
-    const files: FileSnapshot = {};
-    codeFiles(doc).forEach((text, path) => {
-      if (text instanceof Y.Text) files[path] = { text: text.toString(), language: languages.get(path) ?? null };
-    });
-    return files;
+    return readCodeFiles(this.doc('code'));
   }
 
   private async recordSession(state: ControlState): Promise<void> {
