@@ -2137,7 +2137,7 @@ export interface paths {
     put?: never;
     /**
      * Join a dojo: a short-lived collaboration token with the caller’s dojo role
-     * @description Send `{"as":"observer"}` to join read-only. Members removed by a facilitator get 403.
+     * @description Send `{"as":"observer"}` to join read-only: the token stays an observer’s even for a facilitator of the dojo. Members removed by a facilitator get 403.
      */
     post: {
       parameters: {
@@ -2173,6 +2173,7 @@ export interface paths {
               };
               /** @enum {string} */
               role: 'facilitator' | 'participant' | 'observer';
+              observing: boolean;
               expiresIn: number;
             };
           };

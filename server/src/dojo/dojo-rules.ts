@@ -153,7 +153,7 @@ export class DojoRules implements Extension {
     const claims = claimsOf(context);
     if (!dojo || !claims) return;
     const state = this.rooms.get(dojo.roomKey)?.stateIfOpen();
-    const role = state ? effectiveRole(state, claims.sub, tokenRole(claims)) : tokenRole(claims);
+    const role = state ? effectiveRole(state, claims.sub, tokenRole(claims)) : tokenRole(claims).role;
     stampPresence(states, { userId: claims.sub, name: claims.name ?? claims.sub, role });
   }
 

@@ -7,7 +7,17 @@ import {
   type CommandArgs,
   type CommandName,
 } from '@pocdojo/sdk/dojo-protocol';
-import { applyCommand, deadline, register, tick, type Actor, type Transition } from '../../src/dojo/dojo-session.ts';
+import {
+  actorOf,
+  applyCommand,
+  deadline,
+  effectiveRole,
+  register,
+  tick,
+  tokenRole,
+  type Actor,
+  type Transition,
+} from '../../src/dojo/dojo-session.ts';
 
 /** The session state machine alone: pure transitions, no server. */
 const fay: Actor = { userId: 'fay', name: 'Fay', role: 'facilitator' };
@@ -185,5 +195,32 @@ describe('the dojo session state machine', () => {
     const ended = ok(run(started(), fay, 'end', {}));
     expect(ended.effects.map((effect) => effect.type)).toEqual(['snapshot', 'ended']);
     expect(run(ended.state, fay, 'rotate', {})).toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('the role a connection acts with', () => {
+  const seated = lobby({
+    participants: {
+      fay: { name: 'Fay', role: 'facilitator', handRaised: false },
+      olga: { name: 'Olga', role: 'participant', handRaised: false },
+    },
+  });
+
+  it('takes a facilitator’s grant in the room over a join token’s role', () => {
+    expect(effectiveRole(seated, 'olga', tokenRole({ roles: ['observer'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'newcomer', tokenRole({ roles: ['participant'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'ann', tokenRole({ roles: ['admin'] }))).toBe('facilitator');
+  });
+
+  it('keeps a token minted to observe an observer, whatever the room lists for the same person', () => {
+    const watching = tokenRole({ roles: ['observer'], observing: true });
+    expect(effectiveRole(seated, 'fay', watching)).toBe('observer');
+    expect(effectiveRole(seated, 'olga', watching)).toBe('observer');
+    const fayWatching = actorOf({ sub: 'fay', name: 'Fay', roles: ['observer'], observing: true }, seated);
+    expect(fayWatching.role).toBe('observer');
+    expect(applyCommand(seated, fayWatching, command('start', {}), t0, () => 0)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
   });
 });

@@ -7,13 +7,15 @@ export type Role = z.infer<typeof roleSchema>;
 
 /**
  * What an access token says about its bearer. `dojo` is set on join tokens, which the API issues for
- * one dojo with the caller's role in that dojo.
+ * one dojo with the caller's role in that dojo; `observing` on those the caller asked for with
+ * `as: observer`: read-only, and no role the dojo gives the same person elsewhere applies to it.
  */
 export const claimsSchema = z.object({
   sub: z.string().min(1).max(128),
   tid: tenantIdSchema,
   roles: z.array(roleSchema).max(4),
   dojo: z.string().min(1).max(64).optional(),
+  observing: z.literal(true).optional(),
   name: z.string().max(200).optional(),
   exp: z.number().int(),
   iat: z.number().int().optional(),

@@ -56,8 +56,14 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const session = useSession();
   const { connection, control, join } = view;
   const userId = connection.self.userId;
-  // A facilitator can grant or revoke roles during the session: the control document has the last word.
-  const role = join.role === 'facilitator' ? 'facilitator' : (control.participants[userId]?.role ?? join.role);
+  // The server's rule (effectiveRole in server/src/dojo/dojo-session.ts): a join as observer stays one;
+  // otherwise a facilitator can grant or revoke roles during the session and the control document has
+  // the last word.
+  const role = join.observing
+    ? 'observer'
+    : join.role === 'facilitator'
+      ? 'facilitator'
+      : (control.participants[userId]?.role ?? join.role);
   const now = useNow();
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>('chat');
