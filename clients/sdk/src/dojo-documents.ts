@@ -2,7 +2,7 @@
  * The layout of a dojo's three collaboration documents, shared by clients and the server:
  *
  * - `code`:    Y.Map `files` (path → Y.Text) and Y.Map `languages` (path → language id). Participants
- *              write it; the server may refuse writes while editing is locked.
+ *              write it; the server refuses writes while editing is locked and once the dojo ended.
  * - `chat`:    Y.Array `messages` of {id, authorId, authorName, text, at}. Only the server appends,
  *              in answer to a `chat` command.
  * - `control`: Y.Map `state`, one key per field of `ControlState`. Only the server writes it.
@@ -90,13 +90,16 @@ export function remainingTurnMs(state: ControlState, now: number): number | null
   return Math.max(0, state.turnStartedAt + state.turnSeconds * 1000 - now);
 }
 
-/** Who may type in `code` right now, as the server enforces it: a lock binds once someone drives. */
+/**
+ * Who may type in `code` right now, as the server enforces it: nobody once the dojo has ended (until a
+ * facilitator reopens it), never observers, and a lock binds once someone drives.
+ */
 export function mayEdit(
   state: ControlState,
   userId: string,
   role: 'facilitator' | 'participant' | 'observer',
 ): boolean {
-  if (role === 'observer') return false;
+  if (state.phase === 'ended' || role === 'observer') return false;
   if (state.lock === 'open' || state.driverId === null) return true;
   if (state.lock === 'driver') return state.driverId === userId;
   return state.driverId === userId || state.navigatorId === userId;

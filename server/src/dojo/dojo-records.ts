@@ -143,6 +143,18 @@ export class DojoRecords {
       .execute();
   }
 
+  /**
+   * A reopened dojo is running again: its summary goes, so that the API, which reads a summary as "this
+   * dojo has ended", agrees with the control state. The next end writes a new one.
+   */
+  async reopen(key: DojoKey): Promise<void> {
+    await this.db
+      .deleteFrom('dojo_sessions')
+      .where('tenant_id', '=', key.tenantId)
+      .where('dojo_id', '=', key.dojoId)
+      .execute();
+  }
+
   async turns(
     key: DojoKey,
   ): Promise<Array<{ turn: number; started_at: Date | null; ended_at: Date; driver_id: string | null }>> {

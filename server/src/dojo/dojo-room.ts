@@ -131,8 +131,9 @@ export class DojoRoom {
 
   /**
    * Carries out a transition: a turn end is claimed in the database first (exactly one node ends each
-   * turn) and a removal stored and enforced, then the state is written, then the other effects run. Returns a conflict message when
-   * another node already ended that turn.
+   * turn), a removal stored and enforced, a reopened dojo's session summary withdrawn; then the state
+   * is written, then the other effects run. Returns a conflict message when another node already ended
+   * that turn.
    */
   async commit(
     base: ControlState,
@@ -156,6 +157,9 @@ export class DojoRoom {
       await this.deps.records.remove(this.deps.key, effect.userId, actor?.userId ?? 'server');
       this.closeRemoved([effect.userId], actor?.userId ?? 'server');
     }
+    // Before the state: if withdrawing fails the dojo stays ended, rather than running with a summary
+    // that tells the API (export, the POC's sessions, reports) it has ended.
+    if (transition.effects.some((effect) => effect.type === 'reopened')) await this.deps.records.reopen(this.deps.key);
     await this.writeState(base, transition.state);
     for (const effect of transition.effects) await this.perform(effect, transition.state, actor);
     return null;
@@ -166,6 +170,7 @@ export class DojoRoom {
     switch (effect.type) {
       case 'snapshot':
       case 'remove':
+      case 'reopened':
         // Done before the state was written (see commit).
         return;
       case 'chat':

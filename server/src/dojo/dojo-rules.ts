@@ -55,8 +55,10 @@ export interface DojoRulesOptions {
 /**
  * The rules of a dojo, enforced on the server for its three documents (`code`, `chat`, `control`):
  * - removed members are refused at authentication, and their open connections are closed;
- * - only the server writes `chat` and `control`; `code` takes edits only from whom the editing lock
- *   allows; a refused edit is undone for everyone, the writer included, who also gets `editRejected`;
+ * - only the server writes `chat` and `control`; `code` takes edits (typing and file operations alike:
+ *   both are changes of the document) only from whom the editing lock allows, and from nobody once the
+ *   dojo has ended; a refused edit is undone for everyone, the writer included, who also gets
+ *   `editRejected`;
  * - presence identity fields come from the token;
  * - commands (stateless messages on `control`) are validated, answered, and applied as transitions of
  *   the session state machine; the turn timer runs on the one node holding the dojo's lease.
@@ -131,9 +133,11 @@ export class DojoRules implements Extension {
         return;
       }
       reason =
-        role === 'observer'
-          ? 'observers cannot edit the code'
-          : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
+        state.phase === 'ended'
+          ? 'this dojo has ended; its code is read-only until a facilitator reopens it'
+          : role === 'observer'
+            ? 'observers cannot edit the code'
+            : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
     } else {
       reason = `only the server writes the ${dojo.part} document; send a command instead`;
     }

@@ -4,7 +4,8 @@
  * dojo rules extension reads the state from the `control` document, calls these, writes the result
  * back and performs the effects (snapshots, chat, summon, removal).
  *
- * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended.
+ * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended, and ended → paused
+ * (or → lobby when it never started) when a facilitator reopens it.
  * Turns: `turn` counts from 1 at start; ending turn N (timer, `rotate`, `handover`) snapshots `code`
  * as turn N and makes the navigator the driver and the next person in the rotation the navigator.
  * Formats: a Randori rotates a pair; a Mob rotates the driver and has no single navigator (everyone
@@ -34,7 +35,8 @@ export type Effect =
   | { type: 'chat'; text: string }
   | { type: 'summon'; path: string; line: number }
   | { type: 'remove'; userId: string }
-  | { type: 'ended' };
+  | { type: 'ended' }
+  | { type: 'reopened' };
 
 export type TurnEndReason = 'rotation' | 'handover' | 'end';
 
@@ -49,6 +51,7 @@ const facilitatorCommands = new Set<Command['name']>([
   'pause',
   'resume',
   'end',
+  'reopen',
   'break',
   'setBreakReminder',
   'setTurnLength',
@@ -206,7 +209,9 @@ export function applyCommand(
   if (facilitatorCommands.has(command.name) && actor.role !== 'facilitator') {
     return fail('forbidden', `only facilitators may ${command.name}`);
   }
-  if (state.phase === 'ended' && command.name !== 'chat') return fail('conflict', 'this dojo has ended');
+  if (state.phase === 'ended' && command.name !== 'chat' && command.name !== 'reopen') {
+    return fail('conflict', 'this dojo has ended');
+  }
   switch (command.name) {
     case 'start': {
       if (state.phase !== 'lobby') return fail('conflict', `cannot start a dojo that is ${state.phase}`);
@@ -248,8 +253,12 @@ export function applyCommand(
         breakDue: false,
       });
     }
-    case 'end':
-      return done({ ...state, phase: 'ended', turnStartedAt: null, remainingMs: null, breakEndsAt: null }, [
+    case 'end': {
+      const ended = { ...state, phase: 'ended' as const, turnStartedAt: null, remainingMs: null, breakEndsAt: null };
+      // A dojo ended from its lobby played no turn: there is nothing to snapshot (and turn 0 stays free
+      // for the end after a reopen).
+      if (state.turn === 0) return done(ended, [{ type: 'ended' }]);
+      return done(ended, [
         {
           type: 'snapshot',
           turn: state.turn,
@@ -260,6 +269,27 @@ export function applyCommand(
         },
         { type: 'ended' },
       ]);
+    }
+    case 'reopen':
+      if (state.phase !== 'ended') {
+        return fail('conflict', `only an ended dojo can be reopened; this one is ${state.phase}`);
+      }
+      // A dojo that never started goes back to its lobby. Otherwise a facilitator reopening wants to carry
+      // on where the group stopped, but not with a clock running while people come back: the same
+      // driver and navigator, paused, with a full turn to resume. The end stored turn N's snapshot, so
+      // this is turn N + 1, and the next end or rotation snapshots a turn of its own.
+      if (state.turn === 0) return done({ ...state, phase: 'lobby' }, [{ type: 'reopened' }]);
+      return done(
+        {
+          ...state,
+          phase: 'paused',
+          turn: state.turn + 1,
+          turnStartedAt: null,
+          remainingMs: state.turnSeconds * 1000,
+          breakEndsAt: null,
+        },
+        [{ type: 'reopened' }],
+      );
     case 'setBreakReminder':
       return done({ ...state, breakReminderEveryTurns: command.args.everyTurns, breakDue: false });
     case 'setTurnLength':

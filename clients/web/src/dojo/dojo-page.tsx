@@ -86,6 +86,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   }
 
   const canEdit = mayEdit(control, userId, role) && !view.denied;
+  const ended = control.phase === 'ended';
   const isFacilitator = role === 'facilitator';
   const driver = view.peers.find((peer) => peer.userId === control.driverId);
   const file = selected && view.files.includes(selected) ? selected : view.files[0];
@@ -93,10 +94,10 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   // The facilitator seeds an empty dojo with one file in the dojo's language, once synced.
   const seeded = useRef(false);
   useEffect(() => {
-    if (!view.synced || seeded.current || !isFacilitator || view.files.length > 0 || !dojo) return;
+    if (!view.synced || seeded.current || !isFacilitator || !canEdit || view.files.length > 0 || !dojo) return;
     seeded.current = true;
     addFile(connection, `main.${languageById(dojo.language)?.extension ?? 'txt'}`);
-  }, [view.synced, view.files.length, dojo]);
+  }, [view.synced, view.files.length, dojo, canEdit]);
 
   // Follow mode: open the driver's file and keep their first visible line in view.
   useEffect(() => {
@@ -186,6 +187,12 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
           </button>
         </div>
       )}
+      {ended && (
+        <p class="notice ended-notice" role="status">
+          This dojo has ended: the code is read-only for everyone.
+          {isFacilitator ? ' Reopen it from the Facilitate tab to carry on.' : ' A facilitator can reopen it.'}
+        </p>
+      )}
       {view.denied && (
         <p class="form-error" role="alert">
           The server refused this connection ({view.denied}).
@@ -200,7 +207,11 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
                 <span class="file-path">{file}</span>
                 {!canEdit && (
                   <span class="badge readonly">
-                    {role === 'observer' ? 'Read only (observer)' : 'Read only: editing is locked to the driver'}
+                    {ended
+                      ? 'Read only: the dojo has ended'
+                      : role === 'observer'
+                        ? 'Read only (observer)'
+                        : 'Read only: editing is locked to the driver'}
                   </span>
                 )}
                 <Avatars view={view} file={file} />
