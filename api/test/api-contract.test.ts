@@ -568,9 +568,15 @@ describe('dojos', () => {
 
     expect((await join(creator.accessToken)).body.role).toBe('facilitator');
     expect((await join(facilitator.accessToken)).body.role).toBe('facilitator');
+    expect(asParticipant.body).toMatchObject({ observing: false });
+    expect(claims.observing).toBeUndefined();
     const observing = await join(facilitator.accessToken, { as: 'observer' });
-    expect(observing.body.role).toBe('observer');
-    expect((await api.identity.verifier.verify(observing.body.token)).roles).toEqual(['observer']);
+    expect(observing.body).toMatchObject({ role: 'observer', observing: true });
+    // The token says so too: the collaboration tier keeps it read-only whatever the room lists.
+    expect(await api.identity.verifier.verify(observing.body.token)).toMatchObject({
+      roles: ['observer'],
+      observing: true,
+    });
     expect((await join(participant.accessToken, { as: 'admin' })).status).toBe(400);
 
     const members = await api.database.pool.query<{ user_id: string; role: string }>(

@@ -56,7 +56,7 @@ export class TenantGuard implements Extension {
     connectionConfig.readOnly = !canWrite(claims);
     socketOf(context)?.expireAt(claims.exp);
     // Kept for the connection's lifetime: only what the hooks read, not the token's id and issue time.
-    const { sub, tid, roles, dojo, name: displayName, exp } = claims;
-    return { claims: { sub, tid, roles, dojo, name: displayName, exp } };
+    const { sub, tid, roles, dojo, observing, name: displayName, exp } = claims;
+    return { claims: { sub, tid, roles, dojo, observing, name: displayName, exp } };
   }
 }

@@ -58,6 +58,45 @@ export interface UpdateLogOptions {
   preparedStatements?: boolean;
 }
 
+/**
+ * A document's durable state after `afterSeq`, read on `db`: the updates to apply in order, the snapshot
+ * first when the log before `afterSeq` was compacted away. How every node loads a document, and how a
+ * reader outside the collaboration tier (the API's export) gets the same state.
+ */
+export async function loadDocument(db: Kysely<Database>, name: string, afterSeq = 0): Promise<LoadedDocument> {
+  const loaded = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const doc = await trx
+        .selectFrom('documents')
+        .select(['snapshot', 'snapshot_seq', 'last_seq'])
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!doc) return { updates: [], seq: 0 };
+      const snapshotSeq = Number(doc.snapshot_seq);
+      const fromSnapshot = afterSeq < snapshotSeq;
+      const rows = await trx
+        .selectFrom('document_updates')
+        .select(['seq', 'update'])
+        .where('document_name', '=', name)
+        .where('seq', '>', String(fromSnapshot ? snapshotSeq : afterSeq))
+        .orderBy('seq')
+        .execute();
+      const updates = rows.map((row) => row.update);
+      if (fromSnapshot && doc.snapshot) updates.unshift(doc.snapshot);
+      return { updates, seq: Math.max(Number(doc.last_seq), afterSeq) };
+    });
+  for (const update of loaded.updates) {
+    try {
+      Y.decodeUpdate(update);
+    } catch (error) {
+      throw new CorruptDocumentError(name, error);
+    }
+  }
+  return loaded;
+}
+
 export class UpdateLog {
   private readonly appendName: { name: string } | undefined;
 
@@ -74,38 +113,8 @@ export class UpdateLog {
    * Everything after `afterSeq`; when the log before it was compacted away, the snapshot too. `db` lets a
    * caller that holds a connection (the compactor) read on it instead of taking a second one.
    */
-  async load(name: string, afterSeq = 0, db: Kysely<Database> = this.database.db): Promise<LoadedDocument> {
-    const loaded = await db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (trx) => {
-        const doc = await trx
-          .selectFrom('documents')
-          .select(['snapshot', 'snapshot_seq', 'last_seq'])
-          .where('name', '=', name)
-          .executeTakeFirst();
-        if (!doc) return { updates: [], seq: 0 };
-        const snapshotSeq = Number(doc.snapshot_seq);
-        const fromSnapshot = afterSeq < snapshotSeq;
-        const rows = await trx
-          .selectFrom('document_updates')
-          .select(['seq', 'update'])
-          .where('document_name', '=', name)
-          .where('seq', '>', String(fromSnapshot ? snapshotSeq : afterSeq))
-          .orderBy('seq')
-          .execute();
-        const updates = rows.map((row) => row.update);
-        if (fromSnapshot && doc.snapshot) updates.unshift(doc.snapshot);
-        return { updates, seq: Math.max(Number(doc.last_seq), afterSeq) };
-      });
-    for (const update of loaded.updates) {
-      try {
-        Y.decodeUpdate(update);
-      } catch (error) {
-        throw new CorruptDocumentError(name, error);
-      }
-    }
-    return loaded;
+  load(name: string, afterSeq = 0, db: Kysely<Database> = this.database.db): Promise<LoadedDocument> {
+    return loadDocument(db, name, afterSeq);
   }
 
   /** Appends one merged update per document in a single transaction; returns each document's new seq. */

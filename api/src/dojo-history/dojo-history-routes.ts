@@ -7,6 +7,7 @@ import { authenticate, principalOf } from '../auth/principal.ts';
 import { getDojo } from '../dojos/dojos.ts';
 import { problemSchema } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
+import { currentCodeFiles } from './current-code.ts';
 import { tarGz } from './tar-archive.ts';
 
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
@@ -50,8 +51,9 @@ async function listTurns(trx: TenantTransaction, tenantId: string, dojoId: strin
 
 /**
  * The review side of dojo sessions: the snapshot the WebSocket tier stored at the end of every turn,
- * the export of the final files with a summary, and the sessions recorded on a POC. Every query runs
- * under the tenant's row-level security; a dojo of another tenant reads as missing.
+ * the export of the files with a summary, and the sessions recorded on a POC. Every query runs under
+ * the tenant's row-level security, so a dojo of another tenant reads as missing; only the export of a
+ * dojo without a finished turn reads the code document's log, once the dojo was found that way.
  */
 export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
   const { database, identity } = context;
@@ -111,7 +113,9 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
     {
       schema: {
         tags: ['dojos'],
-        summary: 'The final files of a dojo and a JSON summary (summary.json), as a .tar.gz',
+        summary: 'The files of a dojo and a JSON summary (summary.json), as a .tar.gz',
+        description:
+          'The files as the last finished turn left them (the end, once the dojo has ended); before any turn has finished, the files as they are now.',
         security,
         params: dojoParams,
         response: {
@@ -127,7 +131,7 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { files, summary } = await withTenant(database.db, principal.tenantId, async (trx) => {
+      const { dojo, last, summary } = await withTenant(database.db, principal.tenantId, async (trx) => {
         const dojo = await getDojo(trx, principal.tenantId, request.params.id);
         const last = await trx
           .selectFrom('dojo_turns')
@@ -137,7 +141,6 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
           .orderBy('turn', 'desc')
           .limit(1)
           .executeTakeFirst();
-        if (!last) throw new DomainError('not_found', 'this dojo has no finished turn yet');
         const session = await trx
           .selectFrom('dojo_sessions')
           .select(['summary', 'ended_at'])
@@ -146,7 +149,8 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
           .executeTakeFirst();
         const turns = (await listTurns(trx, principal.tenantId, dojo.id)).map(toTurn);
         return {
-          files: last.files,
+          dojo,
+          last,
           summary: {
             dojo: { id: dojo.id, title: dojo.title, format: dojo.format, pocId: dojo.pocId },
             ended: session !== undefined,
@@ -156,6 +160,7 @@ export const dojoHistoryRoutes: ApiPlugin = async (app, { context }) => {
           },
         };
       });
+      const files = last?.files ?? (await currentCodeFiles(database.db, dojo.documents.code));
       const archive = tarGz([
         ...Object.entries(files).map(([path, file]) => ({ path: `files/${path}`, content: file.text })),
         { path: 'summary.json', content: `${JSON.stringify(summary, null, 2)}\n` },

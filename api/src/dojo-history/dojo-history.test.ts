@@ -1,6 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { DojoRecords } from '@pocdojo/server/dojo/dojo-records';
+import { createLogger } from '@pocdojo/shared';
+import { codeFiles, codeLanguages } from '@pocdojo/shared/contract/dojo-code';
+import { Compactor, UpdateLog } from '@pocdojo/sync';
 import { call, signUp, startTestApi, type SignedUp, type TestApi } from '../../test/api-harness.ts';
 
 /** Reads a tar archive back into path → text (ustar, regular files only). */
@@ -111,6 +115,58 @@ describe('dojo history and export', () => {
     const summary = JSON.parse(files['summary.json'] ?? '{}') as Record<string, unknown>;
     expect(summary).toMatchObject({ ended: true, chatCount: 7, dojo: { id: dojoId, pocId } });
     expect(summary.turns).toHaveLength(3);
+  });
+
+  it('exports the files as they are now while no turn has finished', async () => {
+    const dojo = await call<{ id: string; documents: { code: string } }>(api.app, 'POST', '/api/v1/dojos', {
+      token: owner.accessToken,
+      body: { title: 'Warm-up', format: 'mob', language: 'typescript' },
+    });
+    // What the collaboration tier stores as people type: updates in the log, folded into a snapshot
+    // now and then, more updates after it (which build on the snapshot's content).
+    const log = new UpdateLog(api.database, 'node-test');
+    const doc = new Y.Doc();
+    let stored: Uint8Array = new Uint8Array([0]);
+    const store = async () => {
+      const update = Y.encodeStateAsUpdate(doc, stored);
+      stored = Y.encodeStateVector(doc);
+      await log.append([{ name: dojo.body.documents.code, tenantId: owner.tenant.id, update }]);
+    };
+    doc.transact(() => {
+      codeFiles(doc).set('src/frame.ts', new Y.Text('export class Frame {}'));
+      codeLanguages(doc).set('src/frame.ts', 'typescript');
+    });
+    await store();
+    const compactor = new Compactor(api.database.db, log, createLogger({ level: 'silent', name: 'test' }));
+    expect(await compactor.compact(dojo.body.documents.code)).toBe('compacted');
+    codeFiles(doc).get('src/frame.ts')?.insert(21, '\n// one roll at a time');
+    codeFiles(doc).set('NOTES.md', new Y.Text('strike: 10 + next two'));
+    await store();
+
+    const response = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/dojos/${dojo.body.id}/export`,
+      headers: { authorization: `Bearer ${owner.accessToken}` },
+    });
+    expect(response.statusCode).toBe(200);
+    const files = untar(response.rawPayload);
+    expect(Object.keys(files).sort()).toEqual(['files/NOTES.md', 'files/src/frame.ts', 'summary.json']);
+    expect(files['files/src/frame.ts']).toBe('export class Frame {}\n// one roll at a time');
+    expect(files['files/NOTES.md']).toBe('strike: 10 + next two');
+    expect(JSON.parse(files['summary.json'] ?? '{}')).toMatchObject({
+      ended: false,
+      turns: [],
+      dojo: { id: dojo.body.id },
+    });
+  });
+
+  it('does not export another tenant’s dojo', async () => {
+    const response = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/dojos/${dojoId}/export`,
+      headers: { authorization: `Bearer ${stranger.accessToken}` },
+    });
+    expect(response.statusCode).toBe(404);
   });
 
   it('records the ended session on the POC the dojo was opened on', async () => {

@@ -86,7 +86,8 @@ export const dojoRoutes: ApiPlugin = async (app, { context }) => {
       schema: {
         tags: ['dojos'],
         summary: 'Join a dojo: a short-lived collaboration token with the caller’s dojo role',
-        description: 'Send `{"as":"observer"}` to join read-only. Members removed by a facilitator get 403.',
+        description:
+          'Send `{"as":"observer"}` to join read-only: the token stays an observer’s even for a facilitator of the dojo. Members removed by a facilitator get 403.',
         security,
         params: dojoIdParamsSchema,
         body: joinDojoBodySchema,
@@ -96,19 +97,27 @@ export const dojoRoutes: ApiPlugin = async (app, { context }) => {
     async (request) => {
       const principal = principalOf(request);
       const issuer = issuerOf(identity);
+      const observing = request.body?.as === 'observer';
       const { dojo, role, displayName } = await withTenant(database.db, principal.tenantId, async (trx) => {
         const dojo = await getDojo(trx, principal.tenantId, request.params.id);
-        const role = dojoRoleFor(dojo, principal, request.body?.as === 'observer');
+        const role = dojoRoleFor(dojo, principal, observing);
         await recordJoin(trx, { tenantId: principal.tenantId, dojoId: dojo.id, userId: principal.userId, role });
         const user = await findUserById(trx, principal.tenantId, principal.userId);
         return { dojo, role, displayName: user?.displayName };
       });
       const ttl = config.API_JOIN_TOKEN_TTL;
       const token = await issuer.issue(
-        { sub: principal.userId, tid: principal.tenantId, roles: [role], dojo: dojo.id, name: displayName },
+        {
+          sub: principal.userId,
+          tid: principal.tenantId,
+          roles: [role],
+          dojo: dojo.id,
+          name: displayName,
+          ...(observing ? { observing: true as const } : {}),
+        },
         ttl,
       );
-      return { token, url: collaborationPath, documents: dojo.documents, role, expiresIn: ttl };
+      return { token, url: collaborationPath, documents: dojo.documents, role, observing, expiresIn: ttl };
     },
   );
 };

@@ -273,8 +273,9 @@ export class ApiClient {
   listDojos = (query: { cursor?: string; limit?: number } = {}) =>
     this.request('GET', '/dojos', pageSchema(dojoSchema), { query });
   getDojo = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}`, dojoSchema);
-  joinDojo = (id: string) =>
-    this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinResultSchema, { body: {} });
+  /** A join token for the dojo; `as: 'observer'` joins read-only whatever the caller's role in it. */
+  joinDojo = (id: string, options: { as?: 'observer' } = {}) =>
+    this.request('POST', `/dojos/${encodeURIComponent(id)}/join`, joinResultSchema, { body: options });
   dojoHistory = (id: string) => this.request('GET', `/dojos/${encodeURIComponent(id)}/history`, turnListSchema);
   /** The final files and a summary.json, as a .tar.gz. */
   dojoExport = (id: string) => this.download(`/dojos/${encodeURIComponent(id)}/export`, {});

@@ -2137,7 +2137,7 @@ export interface paths {
     put?: never;
     /**
      * Join a dojo: a short-lived collaboration token with the caller’s dojo role
-     * @description Send `{"as":"observer"}` to join read-only. Members removed by a facilitator get 403.
+     * @description Send `{"as":"observer"}` to join read-only: the token stays an observer’s even for a facilitator of the dojo. Members removed by a facilitator get 403.
      */
     post: {
       parameters: {
@@ -2173,6 +2173,7 @@ export interface paths {
               };
               /** @enum {string} */
               role: 'facilitator' | 'participant' | 'observer';
+              observing: boolean;
               expiresIn: number;
             };
           };
@@ -2566,7 +2567,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The final files of a dojo and a JSON summary (summary.json), as a .tar.gz */
+    /**
+     * The files of a dojo and a JSON summary (summary.json), as a .tar.gz
+     * @description The files as the last finished turn left them (the end, once the dojo has ended); before any turn has finished, the files as they are now.
+     */
     get: {
       parameters: {
         query?: never;

@@ -2,7 +2,7 @@
  * The layout of a dojo's three collaboration documents, shared by clients and the server:
  *
  * - `code`:    Y.Map `files` (path → Y.Text) and Y.Map `languages` (path → language id). Participants
- *              write it; the server may refuse writes while editing is locked.
+ *              write it; the server refuses writes while editing is locked and once the dojo ended.
  * - `chat`:    Y.Array `messages` of {id, authorId, authorName, text, at}. Only the server appends,
  *              in answer to a `chat` command.
  * - `control`: Y.Map `state`, one key per field of `ControlState`. Only the server writes it.
@@ -10,14 +10,15 @@
  * Readers validate what they read: a document is data from the network like any other.
  */
 import { dojoFormats } from '@pocdojo/shared/contract/dojos';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { z } from 'zod';
+
+// The code document's layout is a contract the API reads too (exports): it lives in shared.
+export { codeFiles, codeLanguages, readCodeFiles, type CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 
 export const dojoDocumentParts = ['code', 'chat', 'control'] as const;
 export type DojoDocumentPart = (typeof dojoDocumentParts)[number];
 
-export const codeFiles = (doc: Y.Doc): Y.Map<Y.Text> => doc.getMap<Y.Text>('files');
-export const codeLanguages = (doc: Y.Doc): Y.Map<string> => doc.getMap<string>('languages');
 export const chatMessages = (doc: Y.Doc): Y.Array<unknown> => doc.getArray<unknown>('messages');
 export const controlState = (doc: Y.Doc): Y.Map<unknown> => doc.getMap<unknown>('state');
 
@@ -89,13 +90,16 @@ export function remainingTurnMs(state: ControlState, now: number): number | null
   return Math.max(0, state.turnStartedAt + state.turnSeconds * 1000 - now);
 }
 
-/** Who may type in `code` right now, as the server enforces it: a lock binds once someone drives. */
+/**
+ * Who may type in `code` right now, as the server enforces it: nobody once the dojo has ended (until a
+ * facilitator reopens it), never observers, and a lock binds once someone drives.
+ */
 export function mayEdit(
   state: ControlState,
   userId: string,
   role: 'facilitator' | 'participant' | 'observer',
 ): boolean {
-  if (role === 'observer') return false;
+  if (state.phase === 'ended' || role === 'observer') return false;
   if (state.lock === 'open' || state.driverId === null) return true;
   if (state.lock === 'driver') return state.driverId === userId;
   return state.driverId === userId || state.navigatorId === userId;

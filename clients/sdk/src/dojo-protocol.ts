@@ -42,6 +42,8 @@ export const commandArgsSchemas = {
   pause: empty,
   resume: empty,
   end: empty,
+  /** Opens an ended dojo again, paused (or in its lobby when it never started). */
+  reopen: empty,
   break: z.strictObject({ minutes: z.number().int().min(1).max(120) }),
   setBreakReminder: z.strictObject({ everyTurns: z.number().int().min(0).max(100) }),
   // Facilitator: turns and rotation.

@@ -43,6 +43,13 @@ describe('who may edit the code', () => {
     expect(mayEdit(locked, 'f', 'facilitator')).toBe(false);
     expect(mayEdit({ ...locked, lock: 'pair' }, 'n', 'participant')).toBe(true);
   });
+
+  it('nobody, the driver and facilitators included, once the dojo has ended', () => {
+    const ended = state({ phase: 'ended', lock: 'open', driverId: 'd' });
+    expect(mayEdit(ended, 'd', 'participant')).toBe(false);
+    expect(mayEdit(ended, 'f', 'facilitator')).toBe(false);
+    expect(mayEdit({ ...ended, phase: 'paused' }, 'd', 'participant')).toBe(true);
+  });
 });
 
 describe('the turn clock', () => {

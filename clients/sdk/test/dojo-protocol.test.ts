@@ -24,6 +24,15 @@ describe('dojo command protocol', () => {
     expect(() => encodeCommand('c3', 'setTurnLength', { seconds: 1 })).toThrow();
   });
 
+  it('carries reopen with empty args and refuses any', () => {
+    expect(decodeCommand(encodeCommand('c5', 'reopen', {}))).toEqual({
+      ok: true,
+      value: { v: 1, id: 'c5', type: 'command', name: 'reopen', args: {} },
+    });
+    const withArgs = JSON.stringify({ v: 1, id: 'c6', type: 'command', name: 'reopen', args: { phase: 'running' } });
+    expect(decodeCommand(withArgs)).toMatchObject({ ok: false, id: 'c6' });
+  });
+
   it('tells the server the id of a command whose args are invalid, so it can answer', () => {
     const text = JSON.stringify({ v: 1, id: 'c4', type: 'command', name: 'lock', args: { mode: 'everyone' } });
     expect(decodeCommand(text)).toMatchObject({ ok: false, id: 'c4' });

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '@pocdojo/shared';
+import type { CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 import { controlStateSchema } from '@pocdojo/sdk/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
 
@@ -11,7 +12,7 @@ export interface DojoKey {
   dojoId: string;
 }
 
-export type FileSnapshot = Record<string, { text: string; language: string | null }>;
+export type FileSnapshot = CodeFiles;
 
 export interface TurnRecord {
   turn: number;
@@ -139,6 +140,18 @@ export class DojoRecords {
           summary: eb.ref('excluded.summary'),
         })),
       )
+      .execute();
+  }
+
+  /**
+   * A reopened dojo is running again: its summary goes, so that the API, which reads a summary as "this
+   * dojo has ended", agrees with the control state. The next end writes a new one.
+   */
+  async reopen(key: DojoKey): Promise<void> {
+    await this.db
+      .deleteFrom('dojo_sessions')
+      .where('tenant_id', '=', key.tenantId)
+      .where('dojo_id', '=', key.dojoId)
       .execute();
   }
 

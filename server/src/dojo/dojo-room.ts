@@ -3,9 +3,8 @@ import * as Y from 'yjs';
 import type { Claims, Logger } from '@pocdojo/shared';
 import {
   chatMessages,
-  codeFiles,
-  codeLanguages,
   controlState,
+  readCodeFiles,
   readControlState,
   type ControlState,
   type DojoDocumentPart,
@@ -132,8 +131,9 @@ export class DojoRoom {
 
   /**
    * Carries out a transition: a turn end is claimed in the database first (exactly one node ends each
-   * turn) and a removal stored and enforced, then the state is written, then the other effects run. Returns a conflict message when
-   * another node already ended that turn.
+   * turn), a removal stored and enforced, a reopened dojo's session summary withdrawn; then the state
+   * is written, then the other effects run. Returns a conflict message when another node already ended
+   * that turn.
    */
   async commit(
     base: ControlState,
@@ -157,6 +157,9 @@ export class DojoRoom {
       await this.deps.records.remove(this.deps.key, effect.userId, actor?.userId ?? 'server');
       this.closeRemoved([effect.userId], actor?.userId ?? 'server');
     }
+    // Before the state: if withdrawing fails the dojo stays ended, rather than running with a summary
+    // that tells the API (export, the POC's sessions, reports) it has ended.
+    if (transition.effects.some((effect) => effect.type === 'reopened')) await this.deps.records.reopen(this.deps.key);
     await this.writeState(base, transition.state);
     for (const effect of transition.effects) await this.perform(effect, transition.state, actor);
     return null;
@@ -167,6 +170,7 @@ export class DojoRoom {
     switch (effect.type) {
       case 'snapshot':
       case 'remove':
+      case 'reopened':
         // Done before the state was written (see commit).
         return;
       case 'chat':
@@ -190,13 +194,7 @@ export class DojoRoom {
 
   /** The `code` document as plain files, for snapshots. */
   files(): FileSnapshot {
-    const doc = this.doc('code');
-    const languages = codeLanguages(doc);
-    const files: FileSnapshot = {};
-    codeFiles(doc).forEach((text, path) => {
-      if (text instanceof Y.Text) files[path] = { text: text.toString(), language: languages.get(path) ?? null };
-    });
-    return files;
+    return readCodeFiles(this.doc('code'));
   }
 
   private async recordSession(state: ControlState): Promise<void> {

@@ -62,9 +62,10 @@ export interface DojoRulesOptions {
 /**
  * The rules of a dojo, enforced on the server for its three documents (`code`, `chat`, `control`):
  * - removed members are refused at authentication, and their open connections are closed;
- * - only the server writes `chat` and `control`; `code` takes edits only from whom the editing lock
- *   allows, and never text holding NUL; a refused edit is undone for everyone, the writer included, who
- *   also gets `editRejected`;
+ * - only the server writes `chat` and `control`; `code` takes edits (typing and file operations alike:
+ *   both are changes of the document) only from whom the editing lock allows, from nobody once the dojo
+ *   has ended, and never text holding NUL; a refused edit is undone for everyone, the writer included,
+ *   who also gets `editRejected`;
  * - presence identity fields come from the token;
  * - commands (stateless messages on `control`) are validated, answered, and applied as transitions of
  *   the session state machine; the turn timer runs on the one node holding the dojo's lease.
@@ -140,9 +141,11 @@ export class DojoRules implements Extension {
         reason = `the code ${nulMessage}`;
       } else {
         reason =
-          role === 'observer'
-            ? 'observers cannot edit the code'
-            : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
+          state.phase === 'ended'
+            ? 'this dojo has ended; its code is read-only until a facilitator reopens it'
+            : role === 'observer'
+              ? 'observers cannot edit the code'
+              : `editing is locked to the ${state.lock === 'pair' ? 'driver and navigator' : 'driver'}`;
       }
     } else {
       reason = `only the server writes the ${dojo.part} document; send a command instead`;
@@ -163,7 +166,7 @@ export class DojoRules implements Extension {
     const claims = claimsOf(context);
     if (!dojo || !claims) return;
     const state = this.rooms.get(dojo.roomKey)?.stateIfOpen();
-    const role = state ? effectiveRole(state, claims.sub, tokenRole(claims)) : tokenRole(claims);
+    const role = state ? effectiveRole(state, claims.sub, tokenRole(claims)) : tokenRole(claims).role;
     stampPresence(states, { userId: claims.sub, name: claims.name ?? claims.sub, role });
   }
 

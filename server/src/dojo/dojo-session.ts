@@ -4,7 +4,8 @@
  * dojo rules extension reads the state from the `control` document, calls these, writes the result
  * back and performs the effects (snapshots, chat, summon, removal).
  *
- * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended.
+ * Phases: lobby → running ⇄ paused, running|paused → break → running, any → ended, and ended → paused
+ * (or → lobby when it never started) when a facilitator reopens it.
  * Turns: `turn` counts from 1 at start; ending turn N (timer, `rotate`, `handover`) snapshots `code`
  * as turn N and makes the navigator the driver and the next person in the rotation the navigator.
  * Formats: a Randori rotates a pair; a Mob rotates the driver and has no single navigator (everyone
@@ -34,7 +35,8 @@ export type Effect =
   | { type: 'chat'; text: string }
   | { type: 'summon'; path: string; line: number }
   | { type: 'remove'; userId: string }
-  | { type: 'ended' };
+  | { type: 'ended' }
+  | { type: 'reopened' };
 
 export type TurnEndReason = 'rotation' | 'handover' | 'end';
 
@@ -49,6 +51,7 @@ const facilitatorCommands = new Set<Command['name']>([
   'pause',
   'resume',
   'end',
+  'reopen',
   'break',
   'setBreakReminder',
   'setTurnLength',
@@ -65,14 +68,23 @@ const facilitatorCommands = new Set<Command['name']>([
   'summon',
 ]);
 
-/** The dojo role a token carries: join tokens carry exactly one; tenant tokens map admin to facilitator. */
-export function tokenRole(claims: Pick<Claims, 'roles'>): DojoRole {
-  if (claims.roles.some((role) => role === 'facilitator' || role === 'admin')) return 'facilitator';
-  if (claims.roles.includes('participant')) return 'participant';
-  return 'observer';
+/**
+ * What a token says about its bearer in a dojo: join tokens carry exactly one role; tenant tokens map
+ * admin to facilitator. `observing` is set on join tokens minted with `as: observer`.
+ */
+export interface TokenRole {
+  role: DojoRole;
+  observing: boolean;
 }
 
-export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles'>, state: ControlState): Actor {
+export function tokenRole(claims: Pick<Claims, 'roles' | 'observing'>): TokenRole {
+  if (claims.observing) return { role: 'observer', observing: true };
+  const { roles } = claims;
+  if (roles.includes('facilitator') || roles.includes('admin')) return { role: 'facilitator', observing: false };
+  return { role: roles.includes('participant') ? 'participant' : 'observer', observing: false };
+}
+
+export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles' | 'observing'>, state: ControlState): Actor {
   return {
     userId: claims.sub,
     name: claims.name ?? claims.sub,
@@ -80,10 +92,16 @@ export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles'>, state: C
   };
 }
 
-/** The role a connection acts with: a facilitator's grant in `control` wins over the join token's role. */
-export function effectiveRole(state: ControlState, userId: string, tokenRole: DojoRole): DojoRole {
-  if (tokenRole === 'facilitator') return 'facilitator';
-  return state.participants[userId]?.role ?? tokenRole;
+/**
+ * The role a connection acts with. A token minted to observe stays an observer whatever the room lists
+ * for the same person (their facilitator seat from another tab, say): they asked to watch. Otherwise a
+ * facilitator token facilitates, and a facilitator's grant in `control` wins over the token's role.
+ * The web app applies the same rule to its own join (clients/web/src/dojo/dojo-page.tsx).
+ */
+export function effectiveRole(state: ControlState, userId: string, token: TokenRole): DojoRole {
+  if (token.observing) return 'observer';
+  if (token.role === 'facilitator') return 'facilitator';
+  return state.participants[userId]?.role ?? token.role;
 }
 
 /** The instant the running turn (or the break) ends, or null when nothing is counting down. */
@@ -191,7 +209,9 @@ export function applyCommand(
   if (facilitatorCommands.has(command.name) && actor.role !== 'facilitator') {
     return fail('forbidden', `only facilitators may ${command.name}`);
   }
-  if (state.phase === 'ended' && command.name !== 'chat') return fail('conflict', 'this dojo has ended');
+  if (state.phase === 'ended' && command.name !== 'chat' && command.name !== 'reopen') {
+    return fail('conflict', 'this dojo has ended');
+  }
   switch (command.name) {
     case 'start': {
       if (state.phase !== 'lobby') return fail('conflict', `cannot start a dojo that is ${state.phase}`);
@@ -233,8 +253,12 @@ export function applyCommand(
         breakDue: false,
       });
     }
-    case 'end':
-      return done({ ...state, phase: 'ended', turnStartedAt: null, remainingMs: null, breakEndsAt: null }, [
+    case 'end': {
+      const ended = { ...state, phase: 'ended' as const, turnStartedAt: null, remainingMs: null, breakEndsAt: null };
+      // A dojo ended from its lobby played no turn: there is nothing to snapshot (and turn 0 stays free
+      // for the end after a reopen).
+      if (state.turn === 0) return done(ended, [{ type: 'ended' }]);
+      return done(ended, [
         {
           type: 'snapshot',
           turn: state.turn,
@@ -245,6 +269,27 @@ export function applyCommand(
         },
         { type: 'ended' },
       ]);
+    }
+    case 'reopen':
+      if (state.phase !== 'ended') {
+        return fail('conflict', `only an ended dojo can be reopened; this one is ${state.phase}`);
+      }
+      // A dojo that never started goes back to its lobby. Otherwise a facilitator reopening wants to carry
+      // on where the group stopped, but not with a clock running while people come back: the same
+      // driver and navigator, paused, with a full turn to resume. The end stored turn N's snapshot, so
+      // this is turn N + 1, and the next end or rotation snapshots a turn of its own.
+      if (state.turn === 0) return done({ ...state, phase: 'lobby' }, [{ type: 'reopened' }]);
+      return done(
+        {
+          ...state,
+          phase: 'paused',
+          turn: state.turn + 1,
+          turnStartedAt: null,
+          remainingMs: state.turnSeconds * 1000,
+          breakEndsAt: null,
+        },
+        [{ type: 'reopened' }],
+      );
     case 'setBreakReminder':
       return done({ ...state, breakReminderEveryTurns: command.args.everyTurns, breakDue: false });
     case 'setTurnLength':

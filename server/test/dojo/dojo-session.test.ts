@@ -7,7 +7,17 @@ import {
   type CommandArgs,
   type CommandName,
 } from '@pocdojo/sdk/dojo-protocol';
-import { applyCommand, deadline, register, tick, type Actor, type Transition } from '../../src/dojo/dojo-session.ts';
+import {
+  actorOf,
+  applyCommand,
+  deadline,
+  effectiveRole,
+  register,
+  tick,
+  tokenRole,
+  type Actor,
+  type Transition,
+} from '../../src/dojo/dojo-session.ts';
 
 /** The session state machine alone: pure transitions, no server. */
 const fay: Actor = { userId: 'fay', name: 'Fay', role: 'facilitator' };
@@ -181,9 +191,104 @@ describe('the dojo session state machine', () => {
     expect(started({ format: 'mob' })).toMatchObject({ driverId: 'ann', navigatorId: null });
   });
 
-  it('ends with a last snapshot and refuses everything but chat afterwards', () => {
+  it('ends with a last snapshot and refuses everything but chat and reopen afterwards', () => {
     const ended = ok(run(started(), fay, 'end', {}));
     expect(ended.effects.map((effect) => effect.type)).toEqual(['snapshot', 'ended']);
     expect(run(ended.state, fay, 'rotate', {})).toMatchObject({ code: 'conflict' });
+    expect(run(ended.state, ann, 'chat', { text: 'thanks all' })).toMatchObject({ ok: true });
+  });
+
+  it('ends a dojo that never started without a snapshot: it played no turn', () => {
+    const ended = ok(run(lobby(), fay, 'end', {}));
+    expect(ended.state.phase).toBe('ended');
+    expect(ended.effects).toEqual([{ type: 'ended' }]);
+  });
+
+  it('reopens an ended dojo paused, with the same pair and a full new turn to resume', () => {
+    const running = ok(run(started(), fay, 'rotate', {}, t0 + 10_000)).state;
+    const ended = ok(run(running, fay, 'end', {}, t0 + 30_000)).state;
+    const reopened = ok(run(ended, fay, 'reopen', {}, t0 + 90_000));
+    expect(reopened.effects).toEqual([{ type: 'reopened' }]);
+    expect(reopened.state).toMatchObject({
+      phase: 'paused',
+      turn: 3,
+      driverId: 'bob',
+      navigatorId: 'cyd',
+      rotation: ['ann', 'bob', 'cyd'],
+      turnStartedAt: null,
+      remainingMs: 60_000,
+    });
+    expect(deadline(reopened.state)).toBeNull();
+    expect(deadline(ok(run(reopened.state, fay, 'resume', {}, t0 + 100_000)).state)).toBe(t0 + 160_000);
+    // Ending again snapshots the new turn, not the one the first end stored.
+    expect(ok(run(reopened.state, fay, 'end', {})).effects[0]).toMatchObject({ type: 'snapshot', turn: 3 });
+  });
+
+  it('reopens a dojo ended before it started into its lobby', () => {
+    const ended = ok(run(lobby(), fay, 'end', {})).state;
+    const reopened = ok(run(ended, fay, 'reopen', {})).state;
+    expect(reopened).toMatchObject({ phase: 'lobby', turn: 0 });
+    expect(ok(run(reopened, fay, 'start', {})).state).toMatchObject({ phase: 'running', turn: 1 });
+  });
+
+  it('lets only a facilitator reopen, and only an ended dojo', () => {
+    const ended = ok(run(started(), fay, 'end', {})).state;
+    expect(run(ended, ann, 'reopen', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(run(started(), fay, 'reopen', {})).toMatchObject({ ok: false, code: 'conflict' });
+    expect(run(lobby(), fay, 'reopen', {})).toMatchObject({ ok: false, code: 'conflict' });
+  });
+});
+
+describe('the role a connection acts with', () => {
+  const seated = lobby({
+    participants: {
+      fay: { name: 'Fay', role: 'facilitator', handRaised: false },
+      olga: { name: 'Olga', role: 'participant', handRaised: false },
+    },
+  });
+
+  it('takes a facilitator’s grant in the room over a join token’s role', () => {
+    expect(effectiveRole(seated, 'olga', tokenRole({ roles: ['observer'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'newcomer', tokenRole({ roles: ['participant'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'ann', tokenRole({ roles: ['admin'] }))).toBe('facilitator');
+  });
+
+  it('keeps a token minted to observe an observer, whatever the room lists for the same person', () => {
+    const watching = tokenRole({ roles: ['observer'], observing: true });
+    expect(effectiveRole(seated, 'fay', watching)).toBe('observer');
+    expect(effectiveRole(seated, 'olga', watching)).toBe('observer');
+    const fayWatching = actorOf({ sub: 'fay', name: 'Fay', roles: ['observer'], observing: true }, seated);
+    expect(fayWatching.role).toBe('observer');
+    expect(applyCommand(seated, fayWatching, command('start', {}), t0, () => 0)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+  });
+});
+
+describe('the role a connection acts with', () => {
+  const seated = lobby({
+    participants: {
+      fay: { name: 'Fay', role: 'facilitator', handRaised: false },
+      olga: { name: 'Olga', role: 'participant', handRaised: false },
+    },
+  });
+
+  it('takes a facilitator’s grant in the room over a join token’s role', () => {
+    expect(effectiveRole(seated, 'olga', tokenRole({ roles: ['observer'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'newcomer', tokenRole({ roles: ['participant'] }))).toBe('participant');
+    expect(effectiveRole(seated, 'ann', tokenRole({ roles: ['admin'] }))).toBe('facilitator');
+  });
+
+  it('keeps a token minted to observe an observer, whatever the room lists for the same person', () => {
+    const watching = tokenRole({ roles: ['observer'], observing: true });
+    expect(effectiveRole(seated, 'fay', watching)).toBe('observer');
+    expect(effectiveRole(seated, 'olga', watching)).toBe('observer');
+    const fayWatching = actorOf({ sub: 'fay', name: 'Fay', roles: ['observer'], observing: true }, seated);
+    expect(fayWatching.role).toBe('observer');
+    expect(applyCommand(seated, fayWatching, command('start', {}), t0, () => 0)).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
   });
 });

@@ -16,13 +16,15 @@ const claimText = (min: number, max: number) =>
 
 /**
  * What an access token says about its bearer. `dojo` is set on join tokens, which the API issues for
- * one dojo with the caller's role in that dojo.
+ * one dojo with the caller's role in that dojo; `observing` on those the caller asked for with
+ * `as: observer`: read-only, and no role the dojo gives the same person elsewhere applies to it.
  */
 export const claimsSchema = z.object({
   sub: claimText(1, 128),
   tid: tenantIdSchema,
   roles: z.array(roleSchema).max(4),
   dojo: claimText(1, 64).optional(),
+  observing: z.literal(true).optional(),
   name: claimText(0, 200).optional(),
   exp: z.number().int(),
   iat: z.number().int().optional(),

@@ -20,6 +20,11 @@ export const joinResultSchema = z.object({
   url: z.string(),
   documents: dojoDocumentsSchema,
   role: z.enum(dojoRoles),
+  /**
+   * True when joined with `as: observer`: read-only whatever role the dojo lists for the caller (a
+   * facilitator's grant included). Otherwise a grant in the control document overrides `role`.
+   */
+  observing: z.boolean(),
   expiresIn: z.number().int(),
 });
 export type DojoJoin = z.infer<typeof joinResultSchema>;

@@ -56,8 +56,14 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const session = useSession();
   const { connection, control, join } = view;
   const userId = connection.self.userId;
-  // A facilitator can grant or revoke roles during the session: the control document has the last word.
-  const role = join.role === 'facilitator' ? 'facilitator' : (control.participants[userId]?.role ?? join.role);
+  // The server's rule (effectiveRole in server/src/dojo/dojo-session.ts): a join as observer stays one;
+  // otherwise a facilitator can grant or revoke roles during the session and the control document has
+  // the last word.
+  const role = join.observing
+    ? 'observer'
+    : join.role === 'facilitator'
+      ? 'facilitator'
+      : (control.participants[userId]?.role ?? join.role);
   const now = useNow();
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>('chat');
@@ -80,6 +86,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   }
 
   const canEdit = mayEdit(control, userId, role) && !view.denied;
+  const ended = control.phase === 'ended';
   const isFacilitator = role === 'facilitator';
   const driver = view.peers.find((peer) => peer.userId === control.driverId);
   const file = selected && view.files.includes(selected) ? selected : view.files[0];
@@ -87,10 +94,10 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   // The facilitator seeds an empty dojo with one file in the dojo's language, once synced.
   const seeded = useRef(false);
   useEffect(() => {
-    if (!view.synced || seeded.current || !isFacilitator || view.files.length > 0 || !dojo) return;
+    if (!view.synced || seeded.current || !isFacilitator || !canEdit || view.files.length > 0 || !dojo) return;
     seeded.current = true;
     addFile(connection, `main.${languageById(dojo.language)?.extension ?? 'txt'}`);
-  }, [view.synced, view.files.length, dojo]);
+  }, [view.synced, view.files.length, dojo, canEdit]);
 
   // Follow mode: open the driver's file and keep their first visible line in view.
   useEffect(() => {
@@ -180,6 +187,12 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
           </button>
         </div>
       )}
+      {ended && (
+        <p class="notice ended-notice" role="status">
+          This dojo has ended: the code is read-only for everyone.
+          {isFacilitator ? ' Reopen it from the Facilitate tab to carry on.' : ' A facilitator can reopen it.'}
+        </p>
+      )}
       {view.denied && (
         <p class="form-error" role="alert">
           The server refused this connection ({view.denied}).
@@ -194,7 +207,11 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
                 <span class="file-path">{file}</span>
                 {!canEdit && (
                   <span class="badge readonly">
-                    {role === 'observer' ? 'Read only (observer)' : 'Read only: editing is locked to the driver'}
+                    {ended
+                      ? 'Read only: the dojo has ended'
+                      : role === 'observer'
+                        ? 'Read only (observer)'
+                        : 'Read only: editing is locked to the driver'}
                   </span>
                 )}
                 <Avatars view={view} file={file} />

@@ -3,6 +3,7 @@
  * and answers, and the resulting state comes back through the `control` document.
  */
 import { useState } from 'preact/hooks';
+import { ConfirmDialog } from '../confirm-dialog.tsx';
 import { CommandButton } from './command-button.tsx';
 import { nameOf } from './people.ts';
 import type { DojoView } from './use-dojo.ts';
@@ -19,15 +20,26 @@ export function FacilitatorPanel({
   const { connection, control } = view;
   const [minutes, setMinutes] = useState(String(Math.max(1, Math.round(control.turnSeconds / 60))));
   const [breakMinutes, setBreakMinutes] = useState('5');
+  const [confirmingEnd, setConfirmingEnd] = useState(false);
+  const [endError, setEndError] = useState<string | undefined>();
   const people = Object.entries(control.participants);
+
+  async function end() {
+    const reply = await connection.send('end', {});
+    setEndError(reply.ok ? undefined : reply.error.message);
+  }
 
   return (
     <section class="facilitator" aria-label="Facilitator controls">
       <h2>Session</h2>
       <div class="button-row">
-        {control.phase === 'lobby' || control.phase === 'ended' ? (
+        {control.phase === 'lobby' ? (
           <CommandButton class="primary" run={() => connection.send('start', {})}>
             Start
+          </CommandButton>
+        ) : control.phase === 'ended' ? (
+          <CommandButton class="primary" run={() => connection.send('reopen', {})}>
+            Reopen
           </CommandButton>
         ) : control.phase === 'paused' || control.phase === 'break' ? (
           <CommandButton class="primary" run={() => connection.send('resume', {})}>
@@ -39,14 +51,33 @@ export function FacilitatorPanel({
         <CommandButton run={() => connection.send('rotate', {})} disabled={control.phase === 'ended'}>
           Rotate now
         </CommandButton>
-        <CommandButton
-          class="danger"
-          run={() => connection.send('end', {})}
-          disabled={control.phase === 'ended' || control.phase === 'lobby'}
-        >
-          End
-        </CommandButton>
+        <span class="command">
+          <button
+            type="button"
+            class="danger"
+            aria-haspopup="dialog"
+            onClick={() => setConfirmingEnd(true)}
+            disabled={control.phase === 'ended' || control.phase === 'lobby'}
+          >
+            End
+          </button>
+          {endError && (
+            <span class="field-error" role="alert">
+              {endError}
+            </span>
+          )}
+        </span>
       </div>
+      <ConfirmDialog
+        open={confirmingEnd}
+        title="End this dojo?"
+        confirmLabel="End the dojo"
+        danger
+        onConfirm={() => void end()}
+        onClose={() => setConfirmingEnd(false)}
+      >
+        The last turn is saved and the code becomes read-only for everyone. You can reopen the dojo afterwards.
+      </ConfirmDialog>
       <div class="field-row">
         <div class="field">
           <label for="lock-mode">Who may type</label>
