@@ -4,8 +4,8 @@
  * sends dojo commands and reads their replies and the server-written chat.
  */
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
-import { codeFiles, readChatMessages } from '@pocdojo/sdk/dojo-documents';
-import { decodeServerMessage, encodeCommand, okReply } from '@pocdojo/sdk/dojo-protocol';
+import { codeFiles, readChatMessages } from '@pocdojo/shared/contract/dojo-documents';
+import { decodeServerMessage, encodeCommand, okReply } from '@pocdojo/shared/contract/dojo-protocol';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

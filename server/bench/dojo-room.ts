@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chatMessages, codeFiles } from '@pocdojo/sdk/dojo-documents';
+import { chatMessages, codeFiles } from '@pocdojo/shared/contract/dojo-documents';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../test/support/providers.ts';
 import { ServerProcess } from '../test/support/server-process.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
-import { chatMessages, type ChatMessage } from '@pocdojo/sdk/dojo-documents';
+import { chatMessages, type ChatMessage } from '@pocdojo/shared/contract/dojo-documents';
 
 /**
  * The chat of a dojo: an append-only Y.Array that only the server writes. The author comes from the

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '@pocdojo/shared';
 import type { CodeFiles } from '@pocdojo/shared/contract/dojo-code';
-import { controlStateSchema } from '@pocdojo/sdk/dojo-documents';
+import { controlStateSchema } from '@pocdojo/shared/contract/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
 
 const formatSchema = controlStateSchema.shape.format.unwrap();

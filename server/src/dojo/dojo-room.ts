@@ -8,9 +8,9 @@ import {
   readControlState,
   type ControlState,
   type DojoDocumentPart,
-} from '@pocdojo/sdk/dojo-documents';
-import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/sdk/dojo-protocol';
-import { presenceSchema } from '@pocdojo/sdk/presence';
+} from '@pocdojo/shared/contract/dojo-documents';
+import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/shared/contract/dojo-protocol';
+import { presenceSchema } from '@pocdojo/shared/contract/presence';
 import { ChatLog } from './chat-log.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';

@@ -18,14 +18,21 @@ import {
   type Logger,
   type TokenVerifier,
 } from '@pocdojo/shared';
-import { dojoDocumentParts, mayEdit, type DojoDocumentPart } from '@pocdojo/sdk/dojo-documents';
-import { decodeCommand, encodeReply, errorReply, okReply, protocolVersion } from '@pocdojo/sdk/dojo-protocol';
+import { dojoDocumentParts, mayEdit, type DojoDocumentPart } from '@pocdojo/shared/contract/dojo-documents';
+import {
+  decodeCommand,
+  encodeReply,
+  errorReply,
+  okReply,
+  protocolVersion,
+} from '@pocdojo/shared/contract/dojo-protocol';
 import { PermissionDenied } from '../tenant-guard.ts';
 import { ChatLog } from './chat-log.ts';
 import { DojoLeases } from './dojo-lease.ts';
 import { DojoRecords, type DojoKey } from './dojo-records.ts';
 import { DojoRoom } from './dojo-room.ts';
-import { actorOf, applyCommand, effectiveRole, tokenRole } from './dojo-session.ts';
+import { effectiveRole, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
+import { actorOf, applyCommand } from './dojo-session.ts';
 import { carriesNul, changes, revertOf, updateOf } from './edit-guard.ts';
 import { stampPresence } from './presence-guard.ts';
 

@@ -12,10 +12,9 @@
  * navigates); a Kata is a rotation of one (the presenter drives, everyone follows).
  */
 import type { Claims } from '@pocdojo/shared';
-import type { Command, ReplyErrorCode } from '@pocdojo/sdk/dojo-protocol';
-import { remainingTurnMs, type ControlState, type Participant } from '@pocdojo/sdk/dojo-documents';
-
-export type DojoRole = Participant['role'];
+import { effectiveRole, tokenRole, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
+import type { Command, ReplyErrorCode } from '@pocdojo/shared/contract/dojo-protocol';
+import { remainingTurnMs, type ControlState, type Participant } from '@pocdojo/shared/contract/dojo-documents';
 
 export interface Actor {
   userId: string;
@@ -68,40 +67,12 @@ const facilitatorCommands = new Set<Command['name']>([
   'summon',
 ]);
 
-/**
- * What a token says about its bearer in a dojo: join tokens carry exactly one role; tenant tokens map
- * admin to facilitator. `observing` is set on join tokens minted with `as: observer`.
- */
-export interface TokenRole {
-  role: DojoRole;
-  observing: boolean;
-}
-
-export function tokenRole(claims: Pick<Claims, 'roles' | 'observing'>): TokenRole {
-  if (claims.observing) return { role: 'observer', observing: true };
-  const { roles } = claims;
-  if (roles.includes('facilitator') || roles.includes('admin')) return { role: 'facilitator', observing: false };
-  return { role: roles.includes('participant') ? 'participant' : 'observer', observing: false };
-}
-
 export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles' | 'observing'>, state: ControlState): Actor {
   return {
     userId: claims.sub,
     name: claims.name ?? claims.sub,
     role: effectiveRole(state, claims.sub, tokenRole(claims)),
   };
-}
-
-/**
- * The role a connection acts with. A token minted to observe stays an observer whatever the room lists
- * for the same person (their facilitator seat from another tab, say): they asked to watch. Otherwise a
- * facilitator token facilitates, and a facilitator's grant in `control` wins over the token's role.
- * The web app applies the same rule to its own join (clients/web/src/dojo/dojo-page.tsx).
- */
-export function effectiveRole(state: ControlState, userId: string, token: TokenRole): DojoRole {
-  if (token.observing) return 'observer';
-  if (token.role === 'facilitator') return 'facilitator';
-  return state.participants[userId]?.role ?? token.role;
 }
 
 /** The instant the running turn (or the break) ends, or null when nothing is counting down. */

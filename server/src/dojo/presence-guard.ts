@@ -1,5 +1,5 @@
-import { colorFor, lightColor } from '@pocdojo/sdk/presence';
-import type { DojoRole } from './dojo-session.ts';
+import { colorFor, lightColor } from '@pocdojo/shared/contract/presence';
+import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 
 export interface Identity {
   userId: string;

@@ -1,6 +1,6 @@
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { controlState } from '@pocdojo/sdk/dojo-documents';
+import { controlState } from '@pocdojo/shared/contract/dojo-documents';
 import type { DojoVoicePolicy, FacilitatorCommand, VoiceRoomId, VoiceService } from '@pocdojo/media';
 import type { Logger } from '@pocdojo/shared';
 

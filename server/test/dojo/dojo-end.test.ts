@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { codeFiles, codeLanguages, readCodeFiles } from '@pocdojo/sdk/dojo-documents';
+import { codeFiles, codeLanguages, readCodeFiles } from '@pocdojo/shared/contract/dojo-documents';
 import { createLogger, openDatabase } from '@pocdojo/shared';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { loadDocument } from '@pocdojo/sync';

@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { controlStateSchema, type ControlState } from '@pocdojo/sdk/dojo-documents';
+import { controlStateSchema, type ControlState } from '@pocdojo/shared/contract/dojo-documents';
 import {
   decodeCommand,
   encodeCommand,
   type Command,
   type CommandArgs,
   type CommandName,
-} from '@pocdojo/sdk/dojo-protocol';
+} from '@pocdojo/shared/contract/dojo-protocol';
+import { effectiveRole, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import {
   actorOf,
   applyCommand,
   deadline,
-  effectiveRole,
   register,
   tick,
-  tokenRole,
   type Actor,
   type Transition,
 } from '../../src/dojo/dojo-session.ts';

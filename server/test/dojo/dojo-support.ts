@@ -2,8 +2,13 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import pg from 'pg';
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
-import { codeFiles, readChatMessages, readControlState, type ControlState } from '@pocdojo/sdk/dojo-documents';
-import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import {
+  codeFiles,
+  readChatMessages,
+  readControlState,
+  type ControlState,
+} from '@pocdojo/shared/contract/dojo-documents';
+import type { DojoEvent } from '@pocdojo/shared/contract/dojo-protocol';
 import type { ServerProcess } from '../support/server-process.ts';
 
 export type DojoRole = 'facilitator' | 'participant' | 'observer';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatMessages, controlState } from '@pocdojo/sdk/dojo-documents';
+import { chatMessages, controlState } from '@pocdojo/shared/contract/dojo-documents';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';

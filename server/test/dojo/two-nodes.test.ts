@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlState } from '@pocdojo/sdk/dojo-documents';
+import { controlState } from '@pocdojo/shared/contract/dojo-documents';
 import { createTestDatabase, testRedisUrl, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';

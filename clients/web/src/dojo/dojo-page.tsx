@@ -6,6 +6,7 @@
 import type { Dojo } from '@pocdojo/sdk/api-client';
 import { codeFiles, mayEdit, remainingTurnMs } from '@pocdojo/sdk/dojo-documents';
 import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
+import { effectiveRole } from '@pocdojo/sdk/dojo-roles';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { FormError } from '../form-field.tsx';
 import { languageById } from '../languages.ts';
@@ -56,14 +57,9 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const session = useSession();
   const { connection, control, join } = view;
   const userId = connection.self.userId;
-  // The server's rule (effectiveRole in server/src/dojo/dojo-session.ts): a join as observer stays one;
-  // otherwise a facilitator can grant or revoke roles during the session and the control document has
-  // the last word.
-  const role = join.observing
-    ? 'observer'
-    : join.role === 'facilitator'
-      ? 'facilitator'
-      : (control.participants[userId]?.role ?? join.role);
+  // The rule the server enforces: a join as observer stays one; otherwise a facilitator can grant or
+  // revoke roles during the session and the control document has the last word.
+  const role = effectiveRole(control, userId, { role: join.role, observing: join.observing });
   const now = useNow();
   const [selected, setSelected] = useState<string | undefined>();
   const [tab, setTab] = useState<Tab>('chat');

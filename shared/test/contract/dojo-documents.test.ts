@@ -7,8 +7,8 @@ import {
   readChatMessages,
   readControlState,
   remainingTurnMs,
-} from '../src/dojo-documents.ts';
-import { colorFor, readPeers } from '../src/presence.ts';
+} from '../../src/contract/dojo-documents.ts';
+import { colorFor, readPeers } from '../../src/contract/presence.ts';
 
 describe('the control document', () => {
   it('reads an empty document as a lobby with open editing', () => {

@@ -7,7 +7,7 @@ import {
   encodeReply,
   errorReply,
   okReply,
-} from '../src/dojo-protocol.ts';
+} from '../../src/contract/dojo-protocol.ts';
 
 describe('dojo command protocol', () => {
   it('round-trips a command through encode and decode', () => {
