@@ -165,7 +165,7 @@ export class Runner {
       try {
         await access(requirement.path, constants.R_OK);
       } catch {
-        return { ok: false, reason: `this server has no ${requirement.path} (Debian package ${requirement.package})` };
+        return { ok: false, reason: `this server has no ${requirement.path} (${requirement.from})` };
       }
     }
     try {
@@ -211,7 +211,8 @@ export class Runner {
     await mkdir(building, { mode: 0o755 });
     try {
       const outcome = await this.options.sandbox.run({
-        files: {},
+        // The starter kata: a cache of what a run loads is best built by a run.
+        files: await loadKata(startPoint),
         test: startPoint.cache.build,
         env: startPoint.env,
         mounts: [...startPoint.mounts, { host: building, at: cacheMountPoint, writable: true }],

@@ -5,10 +5,10 @@ import type { LanguageId, RunFiles } from '@pocdojo/shared/contract/runs';
 import type { TestReport } from './reports/test-report.ts';
 import type { Mount } from './sandbox/sandbox.ts';
 
-/** A host path a toolchain needs, and the Debian package that installs it (for the "unavailable" reason). */
+/** A host path a toolchain needs, and what installs it ("Debian package g++"), for the "unavailable" reason. */
 export interface Requirement {
   path: string;
-  package: string;
+  from: string;
 }
 
 /**
@@ -35,7 +35,8 @@ export interface StartPoint {
   read(report: string | undefined, testStatus: number | undefined): TestReport;
   /**
    * Work the runner does once per toolchain (a precompiled test main, a class-data archive) in a sandbox of
-   * its own, before the first run; runs see the result read-only at /opt/cache.
+   * its own, with the starter kata as its files, before the first run; runs see the result read-only at
+   * /opt/cache.
    */
   cache?: { build: string };
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chown, lstat, mkdir, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { access, chown, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '@pocdojo/shared';
@@ -331,8 +331,9 @@ export class BubblewrapSandbox implements Sandbox {
 const signalNumbers = { SIGXCPU: 24, SIGXFSZ: 25 } as const;
 
 /**
- * Resolves once the pid namespace's init (bubblewrap's --info-fd names it) is gone: the kernel kills and
- * reaps every other process of a namespace before its init exits, so then nothing of the job is left.
+ * Resolves once the pid namespace's init (bubblewrap's --info-fd names it) has exited: the kernel kills and
+ * reaps every other process of a namespace before its init exits, so then nothing of the job is left. The
+ * init's parent exits first, so the exited init lingers as a zombie until the host's reaper collects it.
  * Killing bubblewrap's group reaches that init through --die-with-parent, a moment later.
  */
 async function namespaceGone(info: Buffer): Promise<void> {
@@ -348,7 +349,11 @@ async function namespaceGone(info: Buffer): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     const link = await readlink(`/proc/${init}/ns/pid`).catch(() => undefined);
-    if (link !== `pid:[${namespace}]`) return;
+    if (link !== `pid:[${namespace}]`) return; // gone, or the pid is another process's by now
+    const stat = await readFile(`/proc/${init}/stat`, 'latin1').catch(() => '');
+    // The state follows the command name, which is in parentheses and may itself hold any character.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === '' || state === 'Z' || state === 'X') return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -8,8 +8,8 @@ export const python: StartPoint = {
   testFramework: 'pytest',
   kata: new URL('./kata/', import.meta.url),
   requires: [
-    { path: '/usr/bin/python3', package: 'python3' },
-    { path: '/usr/lib/python3/dist-packages/pytest', package: 'python3-pytest' },
+    { path: '/usr/bin/python3', from: 'Debian package python3' },
+    { path: '/usr/lib/python3/dist-packages/pytest', from: 'Debian package python3-pytest' },
   ],
   mounts: [],
   env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
