@@ -13,7 +13,8 @@ export const python: StartPoint = {
   ],
   mounts: [],
   env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
-  test: '/usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml=/tmp/report.xml',
+  // -rP: what passing tests printed is shown too (pytest shows failing tests' by default).
+  test: '/usr/bin/python3 -m pytest -q -rP -p no:cacheprovider --junitxml=/tmp/report.xml',
   report: '/tmp/report.xml',
   read(report) {
     if (report === undefined) return emptyReport;
