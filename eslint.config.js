@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/.data/**',
       'load-tests/build/**',
       'load-tests/results/**',
+      // Starter katas are what a dojo starts from, in each language's own style, not the project's code.
+      'runner/start-points/*/kata/**',
     ],
   },
   js.configs.recommended,

@@ -18,6 +18,18 @@ have pdftotext || need+=(poppler-utils)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # promtool checks and unit-tests the alerting rules in deploy/prometheus (deploy/test).
 have promtool || need+=(prometheus)
+# Sandboxed test runs (runner/): bubblewrap, and each language's toolchain at the Debian paths the
+# start points name (runner/start-points/*/start-point.ts). A missing one only makes that language unavailable.
+[ -x /usr/bin/bwrap ] || need+=(bubblewrap)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] || need+=(openjdk-17-jdk-headless)
+[ -f /usr/share/java/junit-platform-console-standalone.jar ] || need+=(junit5)
+[ -x /usr/bin/go ] || need+=(golang-go)
+[ -x /usr/bin/ruby ] || need+=(ruby)
+[ -d /usr/share/rubygems-integration/all/gems ] && ls /usr/share/rubygems-integration/all/gems | grep -q '^minitest-' || need+=(ruby-minitest)
+[ -x /usr/bin/g++ ] || need+=(g++)
+[ -f /usr/include/catch2/catch.hpp ] || need+=(catch2)
+[ -x /usr/bin/rustc ] || need+=(rustc)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"

@@ -1,0 +1,3 @@
+module fizzbuzz
+
+go 1.19

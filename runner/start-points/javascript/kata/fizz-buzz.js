@@ -1,0 +1,3 @@
+export function fizzBuzz(number) {
+  return String(number);
+}

@@ -1,0 +1,2 @@
+def fizz_buzz(number):
+    return str(number)

@@ -1,0 +1,4 @@
+pub mod fizz_buzz;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+import { describeLanguageLights } from './language-lights.ts';
+
+describeLanguageLights(['java', 'go', 'cpp', 'rust']);

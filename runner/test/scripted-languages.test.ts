@@ -1,0 +1,3 @@
+import { describeLanguageLights } from './language-lights.ts';
+
+describeLanguageLights(['typescript', 'javascript', 'python', 'ruby']);
