@@ -441,6 +441,13 @@ export class ApiClient {
           body: { refreshToken: stored.refreshToken },
           anonymous: true,
         });
+        // Signing in or out does not wait for the lock: what happened meanwhile wins over this refresh,
+        // so a sign-out is never undone by a rotation that was already on its way.
+        const now = this.shared.read();
+        if (now?.refreshToken !== stored.refreshToken) {
+          if (now?.accessToken !== this.session?.accessToken) this.setSession(now, 'adopted');
+          return now !== undefined;
+        }
         if (result.ok) {
           this.setSession(result.value, 'refreshed');
           return true;

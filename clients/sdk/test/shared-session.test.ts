@@ -94,6 +94,31 @@ describe('ApiClients sharing one session', () => {
     expect(refreshes).toEqual([]);
   });
 
+  it('keep a sign-out made while the other one was refreshing', async () => {
+    const { second, store } = await signedInStore('sign-out-mid-refresh');
+    let refreshSent = () => {};
+    const sent = new Promise<void>((resolve) => (refreshSent = resolve));
+    let answerRefresh = () => {};
+    const answered = new Promise<void>((resolve) => (answerRefresh = resolve));
+    // This tab's refresh reaches the API (which rotates the token) but its answer is held back.
+    const slow = tab(origin, store, async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).endsWith('/auth/refresh')) {
+        refreshSent();
+        await answered;
+      }
+      return response;
+    });
+    await expiry();
+    const call = slow.client.listPocs();
+    await sent;
+    await second.client.logout();
+    answerRefresh();
+    expect(await call).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(slow.client.session).toBeUndefined();
+    expect(store.shared.read()).toBeUndefined();
+  });
+
   it('end the session when the API refuses the refresh (signed out on another device)', async () => {
     const { first, store } = await signedInStore('revoked');
     const elsewhere = new ApiClient({ baseUrl: origin, session: store.shared.read() });
