@@ -54,15 +54,16 @@ describe('ending and reopening a dojo in a real browser', () => {
     if (!added.ok) throw new Error(added.error.message);
     const dojo = await api.createDojo({ title: 'Bowling kata', format: 'randori', language: 'typescript' });
     if (!dojo.ok) throw new Error(dojo.error.message);
-    const invite = `${stack.origin}/#/dojos/${dojo.value.id}?tenant=${team.value.tenant.slug}`;
+    const invite = `${stack.origin}/#/dojos/${dojo.value.id}?tenant=${team.value.session.tenant.slug}`;
     for (const [page, email] of [
       [ada, 'ada@end.test'],
       [bob, 'bob@end.test'],
     ] as const) {
       await page.goto(invite);
       await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('heading', { name: 'Bowling kata' }).waitFor();
       await page.locator('.cm-content').waitFor();
     }

@@ -168,11 +168,10 @@ describe('the web app in a real browser', () => {
 
   it('lets the teammate join through the invitation link', async () => {
     await bob.goto(inviteLink);
-    await bob.getByRole('button', { name: 'Sign in' }).waitFor();
-    expect(await bob.getByLabel('Team (slug)').inputValue()).toBe(tenantSlug);
     await bob.getByLabel('Email').fill('bob@acme.test');
+    await bob.getByRole('button', { name: 'Continue' }).click();
     await bob.getByLabel('Password').fill(password);
-    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('button', { name: 'Sign in', exact: true }).click();
     await bob.getByRole('heading', { name: 'Operator kata' }).waitFor();
     await bob.locator('.cm-content').waitFor();
     await shoot(bob, 'teammate-joined');
@@ -342,8 +341,9 @@ describe('the web app in a real browser', () => {
     olive.setDefaultTimeout(15_000);
     await olive.goto(inviteLink);
     await olive.getByLabel('Email').fill('olive@acme.test');
+    await olive.getByRole('button', { name: 'Continue' }).click();
     await olive.getByLabel('Password').fill(password);
-    await olive.getByRole('button', { name: 'Sign in' }).click();
+    await olive.getByRole('button', { name: 'Sign in', exact: true }).click();
     await olive.getByText('Read only (observer)').waitFor();
     expect(await olive.getByRole('checkbox', { name: 'Follow driver' }).isChecked()).toBe(true);
     expect(await olive.locator('.cm-content').getAttribute('contenteditable')).toBe('false');

@@ -8,7 +8,11 @@ const duration = (fallback: string) =>
     .default(fallback)
     .transform((text, context) => {
       try {
-        return parseTtl(text);
+        const seconds = parseTtl(text);
+        // A zero lifetime would issue tokens that are dead on arrival (and refresh on every call).
+        if (seconds > 0) return seconds;
+        context.addIssue({ code: 'custom', message: 'must be at least 1s' });
+        return z.NEVER;
       } catch (error) {
         context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid duration' });
         return z.NEVER;
@@ -20,7 +24,7 @@ const duration = (fallback: string) =>
  * this section into its schema.
  */
 export const apiConfigSection = reportsVideosConfigSection.extend({
-  /** Lifetime of access tokens (`15m`, `1h`, seconds…). */
+  /** Lifetime of access tokens (`15m`, `1h`, seconds…); browser tests shorten it to cross an expiry. */
   API_ACCESS_TOKEN_TTL: duration('15m'),
   API_REFRESH_TOKEN_TTL: duration('30d'),
   /** Lifetime of dojo collaboration tokens returned by join. */
@@ -31,7 +35,7 @@ export const apiConfigSection = reportsVideosConfigSection.extend({
   API_AUTH_RATE_PER_MINUTE: positiveInt(30),
   /** Logins per minute into one tenant, whatever the address. */
   API_AUTH_TENANT_RATE_PER_MINUTE: positiveInt(300),
-  /** Failed logins for one account before it is locked for API_LOGIN_LOCKOUT. */
+  /** Failed logins for one email address before it is locked for API_LOGIN_LOCKOUT. */
   API_LOGIN_MAX_FAILURES: positiveInt(5),
   API_LOGIN_LOCKOUT: duration('15m'),
   API_SEARCH_RATE_PER_MINUTE_USER: positiveInt(120),

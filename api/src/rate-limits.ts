@@ -19,9 +19,12 @@ export interface Limiter {
 export interface RateLimits {
   /** Every auth endpoint, per client address. */
   authByAddress: Limiter;
-  /** Logins into one tenant, whatever the address. */
+  /** Logins into one tenant named by slug, whatever the address. */
   loginsByTenant: Limiter;
-  /** Failed logins for one account (tenant + email): the throttle on password guessing. */
+  /**
+   * Failed logins for one email address, whichever team was tried (or all of them): the throttle on
+   * password guessing. Unknown addresses count the same, so a lockout says nothing about accounts.
+   */
   loginFailures: Limiter;
   searchByUser: Limiter;
   searchByTenant: Limiter;
@@ -76,7 +79,7 @@ export function createRateLimits(app: FastifyInstance, config: ApiConfig): RateL
       name: 'login-failures',
       max: config.API_LOGIN_MAX_FAILURES,
       windowMs: config.API_LOGIN_LOCKOUT * 1000,
-      key: (request) => `${loginField(request, 'tenant')}/${loginField(request, 'email')}`,
+      key: (request) => loginField(request, 'email'),
     }),
     searchByUser: createLimiter(app, {
       name: 'search-user',

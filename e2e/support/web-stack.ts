@@ -17,13 +17,19 @@ export interface WebStack {
   close(): Promise<void>;
 }
 
-export async function startWebStack(): Promise<WebStack> {
+/** `env` adds configuration, e.g. a short `API_ACCESS_TOKEN_TTL` to cross an expiry within a test. */
+export async function startWebStack(options: { env?: Record<string, string> } = {}): Promise<WebStack> {
   if (!existsSync(webIndex)) throw new Error('clients/web/dist is missing: run `npm run build:web` first');
   const database = await createTestDatabase('pocdojo_web');
   const server = await ServerProcess.start({
     databaseUrl: database.url,
     // One mediasoup worker is plenty for two browsers; roomy API budgets so the steps are never throttled.
-    env: { MEDIA_WORKERS: '1', API_AUTH_RATE_PER_MINUTE: '10000', API_SEARCH_RATE_PER_MINUTE_USER: '10000' },
+    env: {
+      MEDIA_WORKERS: '1',
+      API_AUTH_RATE_PER_MINUTE: '10000',
+      API_SEARCH_RATE_PER_MINUTE_USER: '10000',
+      ...options.env,
+    },
   });
   return {
     origin: server.httpUrl,

@@ -1,4 +1,5 @@
 import { DomainError } from '@pocdojo/shared';
+import { loginResultSchema, signInMethodsSchema, signupResultSchema } from '@pocdojo/shared/contract/auth';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { problemResponses } from '../problem-details.ts';
@@ -6,18 +7,26 @@ import { newId } from '../tenancy/identifiers.ts';
 import { insertTenant, findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
 import { enterTenant, withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
 import { findUserByEmail, findUserById, insertUser } from '../users/users.ts';
-import { loginBodySchema, refreshBodySchema, sessionSchema, signupBodySchema } from './auth-schemas.ts';
+import { sessionSchema } from '@pocdojo/shared/contract/auth';
+import { loginBodySchema, refreshBodySchema, signInMethodsBodySchema, signupBodySchema } from './auth-schemas.ts';
+import { findMembershipsByEmail, membershipsWithPassword } from './memberships.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { refreshTokenTenant, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens.ts';
 import { issuerOf, startSession } from './sessions.ts';
 
 const problems = problemResponses(400, 401, 409, 429, 503);
 
-/** Signup (creates a tenant), login, refresh-token rotation and logout; all public, all rate limited. */
+/**
+ * Signup (creates a tenant), the sign-in methods of an address, login, refresh-token rotation and
+ * logout; all public, all rate limited.
+ */
 export const authRoutes: ApiPlugin = async (app, { context }) => {
   const { database, identity, config, limits } = context;
   const ttl = { identity, accessTtl: config.API_ACCESS_TOKEN_TTL, refreshTtl: config.API_REFRESH_TOKEN_TTL };
-  const loginFailed = () => new DomainError('unauthorized', 'wrong tenant, email or password');
+  // One answer for an unknown address, a wrong password and a team the address is not in, so that
+  // failures do not tell which accounts exist.
+  const loginFailed = (byTeam: boolean) =>
+    new DomainError('unauthorized', byTeam ? 'team, email or password is wrong' : 'email or password is wrong');
   const refreshFailed = () => new DomainError('unauthorized', 'refresh token invalid, expired or revoked');
 
   app.addHook('onRequest', async (request) => limits.authByAddress.consume(request));
@@ -29,7 +38,7 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
         tags: ['auth'],
         summary: 'Create a tenant and its first user (admin and facilitator)',
         body: signupBodySchema,
-        response: { 201: sessionSchema, ...problems },
+        response: { 201: signupResultSchema, ...problems },
       },
     },
     async (request, reply) => {
@@ -37,9 +46,9 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
       const body = request.body;
       const passwordHash = await hashPassword(body.password);
       const tenantId = newId('t');
-      const session = await withAppRole(database.db, async (trx) => {
+      const result = await withAppRole(database.db, async (trx) => {
         await enterTenant(trx, tenantId);
-        const tenant = await insertTenant(trx, tenantId, body.tenantName);
+        const { tenant, slugSuffixed } = await insertTenant(trx, tenantId, body.tenantName);
         const user = await insertUser(trx, {
           tenantId,
           email: body.email,
@@ -47,9 +56,28 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
           roles: ['admin', 'facilitator'],
           passwordHash,
         });
-        return startSession(trx, ttl, tenant, user);
+        return { ...(await startSession(trx, ttl, tenant, user)), slugSuffixed };
       });
-      return reply.code(201).send(session);
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.post(
+    '/auth/sign-in-methods',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'How an email address signs in: the first step of signing in',
+        body: signInMethodsBodySchema,
+        response: { 200: signInMethodsSchema, ...problemResponses(400, 429, 503) },
+      },
+    },
+    // Every address signs in with a password for now, so the answer cannot depend on the address (or it
+    // would tell which ones have accounts); a tenant's own identity provider will be decided here by the
+    // address's domain.
+    async () => {
+      issuerOf(identity);
+      return { methods: [{ kind: 'password' as const }] };
     },
   );
 
@@ -58,31 +86,51 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Log in to a tenant (by slug); repeated failures are throttled',
+        summary:
+          'Log in by email and password: a session, or the teams to choose from when the password matches in several (repeat with `tenant`)',
         body: loginBodySchema,
-        response: { 200: sessionSchema, ...problems },
+        response: { 200: loginResultSchema, ...problems },
       },
     },
     async (request) => {
       issuerOf(identity);
       const { tenant: slugOrId, email, password } = request.body;
+      if (slugOrId === undefined) {
+        await limits.loginFailures.check(request);
+        const memberships = await withAppRole(database.db, (trx) => findMembershipsByEmail(trx, email));
+        // Verified outside the transaction (argon2 takes tens of ms).
+        const matches = await membershipsWithPassword(memberships, password);
+        const [only] = matches;
+        if (!only) {
+          await limits.loginFailures.record(request);
+          throw loginFailed(false);
+        }
+        // Only teams where the password matched are named: someone who knows it could sign in to each.
+        if (matches.length > 1)
+          return { teams: matches.map(({ tenant }) => ({ name: tenant.name, slug: tenant.slug })) };
+        return withTenant(database.db, only.tenant.id, async (trx) => {
+          const user = await findUserById(trx, only.tenant.id, only.userId);
+          if (!user) throw loginFailed(false);
+          return startSession(trx, ttl, only.tenant, user);
+        });
+      }
       const found = await withAppRole(database.db, async (trx) => {
         const tenant = await findTenantBySlugOrId(trx, slugOrId);
         if (!tenant) return undefined;
         await enterTenant(trx, tenant.id);
         return { tenant, user: await findUserByEmail(trx, tenant.id, email) };
       });
-      // The throttles key on the body's tenant: make it canonical so that `Acme`, `acme` and the
+      // The tenant's budget keys on the body's tenant: make it canonical so that `Acme`, `acme` and the
       // tenant's id share one budget instead of multiplying it.
       request.body.tenant = found?.tenant.slug ?? slugOrId.toLowerCase();
       await limits.loginsByTenant.consume(request);
       await limits.loginFailures.check(request);
-      // Verified outside the transaction (argon2 takes tens of ms); unknown accounts cost the same time.
+      // Unknown accounts cost the same time as a wrong password.
       const user = found?.user;
       const valid = await verifyPassword(user?.passwordHash, password);
       if (!valid || !found || !user) {
         await limits.loginFailures.record(request);
-        throw loginFailed();
+        throw loginFailed(true);
       }
       return withTenant(database.db, found.tenant.id, (trx) => startSession(trx, ttl, found.tenant, user));
     },

@@ -15,27 +15,6 @@ export const rolesSchema = z
   .max(4)
   .transform((roles) => [...new Set(roles)]);
 
-export const userSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  displayName: z.string(),
-  roles: z.array(roleSchema),
-});
-export type User = z.infer<typeof userSchema>;
-
-export const tenantSchema = z.object({ id: z.string(), name: z.string(), slug: z.string() });
-export type Tenant = z.infer<typeof tenantSchema>;
-
-export const sessionSchema = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  /** Seconds until the access token expires. */
-  expiresIn: z.number().int(),
-  user: userSchema,
-  tenant: tenantSchema,
-});
-export type Session = z.infer<typeof sessionSchema>;
-
 export const signupBodySchema = z.strictObject({
   tenantName: z.string().trim().min(1).max(100),
   email: emailSchema,
@@ -43,14 +22,20 @@ export const signupBodySchema = z.strictObject({
   displayName: displayNameSchema.optional(),
 });
 
+export const signInMethodsBodySchema = z.strictObject({ email: emailSchema });
+
 export const loginBodySchema = z.strictObject({
-  /** The tenant's slug; its id (`t_…`) is accepted too. */
+  /**
+   * The team to sign in to, by slug (its id `t_…` is accepted too): for scripts, and for the second
+   * request after the person chose among several teams. Without it every team of the email is tried.
+   */
   tenant: z
     .string()
     .trim()
     .min(1)
     .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, 'a tenant slug or id'),
+    .regex(/^[A-Za-z0-9_-]+$/, 'a tenant slug or id')
+    .optional(),
   email: emailSchema,
   password: z.string().min(1).max(256),
 });

@@ -1,5 +1,5 @@
 import { DomainError, type Identity } from '@pocdojo/shared';
-import type { Session, Tenant } from './auth-schemas.ts';
+import type { Session, Tenant } from '@pocdojo/shared/contract/auth';
 import { issueRefreshToken } from './refresh-tokens.ts';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { publicUser, type StoredUser } from '../users/users.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Tenant } from '../auth/auth-schemas.ts';
+import type { Tenant } from '@pocdojo/shared/contract/auth';
 import type { TenantTransaction } from './tenant-transaction.ts';
 
 /** `Acme Corp!` → `acme-corp`; names without any latin letter or digit fall back to `team`. */
@@ -17,9 +17,14 @@ export function slugify(name: string): string {
 
 /**
  * Creates the tenant row with a unique slug: the plain slug when free, else the slug with a short
- * random suffix. ON CONFLICT keeps the transaction alive when a slug is taken.
+ * random suffix (`slugSuffixed`, so the person can be told). ON CONFLICT keeps the transaction alive
+ * when a slug is taken.
  */
-export async function insertTenant(trx: TenantTransaction, id: string, name: string): Promise<Tenant> {
+export async function insertTenant(
+  trx: TenantTransaction,
+  id: string,
+  name: string,
+): Promise<{ tenant: Tenant; slugSuffixed: boolean }> {
   const base = slugify(name);
   for (let attempt = 0; attempt < 8; attempt += 1) {
     const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`;
@@ -29,7 +34,7 @@ export async function insertTenant(trx: TenantTransaction, id: string, name: str
       .onConflict((c) => c.column('slug').doNothing())
       .returning(['id', 'name', 'slug'])
       .executeTakeFirst();
-    if (row) return row;
+    if (row) return { tenant: row, slugSuffixed: attempt > 0 };
   }
   throw new Error(`no free slug for tenant name "${name}"`);
 }

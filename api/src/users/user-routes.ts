@@ -1,6 +1,7 @@
+import { userSchema } from '@pocdojo/shared/contract/auth';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
-import { displayNameSchema, emailSchema, passwordSchema, rolesSchema, userSchema } from '../auth/auth-schemas.ts';
+import { displayNameSchema, emailSchema, passwordSchema, rolesSchema } from '../auth/auth-schemas.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { authenticate, principalOf, requireRole } from '../auth/principal.ts';
 import { problemResponses } from '../problem-details.ts';

@@ -1,5 +1,5 @@
 import { DomainError, roleSchema, type Role } from '@pocdojo/shared';
-import type { User } from '../auth/auth-schemas.ts';
+import type { User } from '@pocdojo/shared/contract/auth';
 import { newId } from '../tenancy/identifiers.ts';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
 

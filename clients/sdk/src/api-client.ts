@@ -5,8 +5,19 @@
  * decoded from the server's RFC 9457 problem+json, never as a thrown exception.
  *
  * A client holds one session (access + refresh token). When a call answers 401 it refreshes once and
- * retries, so a 15-minute access token is invisible to the user.
+ * retries, so a 15-minute access token is invisible to the user. Clients that share one stored session
+ * (a browser's tabs) pass a `SharedSession`: they then refresh one at a time and adopt each other's
+ * rotations, because presenting a refresh token another client already spent revokes the whole login.
  */
+import {
+  loginResultSchema,
+  sessionSchema as issuedSessionSchema,
+  signInMethodsSchema,
+  signupResultSchema,
+  type TeamChoice,
+  type User,
+  userSchema,
+} from '@pocdojo/shared/contract/auth';
 import {
   dojoDocumentsSchema,
   dojoFormats,
@@ -39,25 +50,40 @@ export interface ApiError {
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-export const roleSchema = z.enum(['admin', 'facilitator', 'participant', 'observer']);
-export const userSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  displayName: z.string(),
-  roles: z.array(roleSchema),
-});
-export type User = z.infer<typeof userSchema>;
-
-export const tenantSchema = z.object({ id: z.string(), name: z.string(), slug: z.string() });
-export type Tenant = z.infer<typeof tenantSchema>;
-
-export const sessionSchema = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  user: userSchema,
-  tenant: tenantSchema,
-});
+/**
+ * The session a client keeps: what the API issues minus `expiresIn`, which is relative to the moment
+ * of issue and so means nothing once stored (the client learns of an expiry from a 401).
+ */
+export const sessionSchema = issuedSessionSchema.omit({ expiresIn: true });
 export type Session = z.infer<typeof sessionSchema>;
+
+// Defined once, in the API's response contract (shared/src/contract/), which the server serializes with.
+export type { SignInMethod, TeamChoice, Tenant, User } from '@pocdojo/shared/contract/auth';
+
+/** What a login comes to: a session, or the teams (name and slug) the password opens, to choose from. */
+export type LoginOutcome = { kind: 'signedIn'; session: Session } | { kind: 'chooseTeam'; teams: TeamChoice[] };
+
+/** Why a client's session changed, for whoever persists it or tells the person. */
+export type SessionChange =
+  | 'signedIn'
+  | 'refreshed'
+  | 'signedOut'
+  /** The API refused to refresh (expired, revoked, or a spent token came back): the person must sign in. */
+  | 'ended'
+  /** Another client sharing the session changed it (rotated, signed in or out); nothing to persist. */
+  | 'adopted';
+
+/**
+ * One session shared by several clients through a common store, e.g. a browser's tabs through
+ * localStorage. A refresh token can be spent once: the clients must refresh one at a time, and each
+ * must first look whether another one already did.
+ */
+export interface SharedSession {
+  /** The session as the common store holds it now (another client may have changed it). */
+  read(): Session | undefined;
+  /** Runs `work` while no other client of the store runs one (e.g. the Web Locks API across tabs). */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+}
 
 export const pocStatusSchema = z.enum(['idea', 'active', 'done', 'abandoned']);
 export type PocStatus = z.infer<typeof pocStatusSchema>;
@@ -188,8 +214,10 @@ export interface ApiClientOptions {
   /** Origin of the API, e.g. `http://127.0.0.1:8080`; empty for the page's own origin. */
   baseUrl?: string;
   session?: Session;
-  /** Called whenever the session changes (sign in, refresh, sign out), e.g. to persist it. */
-  onSession?: (session: Session | undefined) => void;
+  /** Called whenever the session changes (sign in, refresh, sign out…), e.g. to persist it. */
+  onSession?: (session: Session | undefined, change: SessionChange) => void;
+  /** The store and lock of a session shared with other clients; without it the session is this client's own. */
+  shared?: SharedSession;
   fetch?: typeof fetch;
 }
 
@@ -198,7 +226,8 @@ type Query = Record<string, string | number | undefined>;
 export class ApiClient {
   session: Session | undefined;
   private readonly baseUrl: string;
-  private readonly onSession: (session: Session | undefined) => void;
+  private readonly onSession: (session: Session | undefined, change: SessionChange) => void;
+  private readonly shared: SharedSession;
   private readonly fetchImpl: typeof fetch;
   private refreshing: Promise<boolean> | undefined;
 
@@ -206,31 +235,55 @@ export class ApiClient {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
     this.session = options.session;
     this.onSession = options.onSession ?? (() => undefined);
+    this.shared = options.shared ?? { read: () => this.session, exclusive: (work) => work() };
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /** Creates a team whose first member is the caller; `slugSuffixed` says its name's slug was taken. */
   async signup(input: {
     tenantName: string;
     email: string;
     password: string;
     displayName?: string;
-  }): Promise<ApiResult<Session>> {
-    return this.startSession(
-      await this.request('POST', '/auth/signup', sessionSchema, { body: input, anonymous: true }),
-    );
+  }): Promise<ApiResult<{ session: Session; slugSuffixed: boolean }>> {
+    const result = await this.request('POST', '/auth/signup', signupResultSchema, { body: input, anonymous: true });
+    if (!result.ok) return result;
+    const session = sessionSchema.parse(result.value);
+    this.setSession(session, 'signedIn');
+    return { ok: true, value: { session, slugSuffixed: result.value.slugSuffixed } };
   }
 
-  async login(input: { tenant: string; email: string; password: string }): Promise<ApiResult<Session>> {
-    return this.startSession(
-      await this.request('POST', '/auth/login', sessionSchema, { body: input, anonymous: true }),
-    );
+  /**
+   * The first step of signing in: how this address signs in. Today every address answers a password;
+   * the answer does not depend on whether the address has an account.
+   */
+  signInMethods = (email: string) =>
+    this.request('POST', '/auth/sign-in-methods', signInMethodsSchema, { body: { email }, anonymous: true });
+
+  /**
+   * Signs in by email and password. Without `tenant` the API tries every team of the address: a session
+   * when the password opens one, the teams to choose from when it opens several (call again with the
+   * chosen team's slug as `tenant`). Scripts that know the slug pass it from the start.
+   */
+  async login(input: { email: string; password: string; tenant?: string }): Promise<ApiResult<LoginOutcome>> {
+    const result = await this.request('POST', '/auth/login', loginResultSchema, { body: input, anonymous: true });
+    if (!result.ok) return result;
+    if ('teams' in result.value) return { ok: true, value: { kind: 'chooseTeam', teams: result.value.teams } };
+    const session = sessionSchema.parse(result.value);
+    this.setSession(session, 'signedIn');
+    return { ok: true, value: { kind: 'signedIn', session } };
   }
 
   async logout(): Promise<void> {
     const refreshToken = this.session?.refreshToken;
-    this.setSession(undefined);
+    this.setSession(undefined, 'signedOut');
     if (refreshToken)
       await this.request('POST', '/auth/logout', z.unknown(), { body: { refreshToken }, anonymous: true });
+  }
+
+  /** Takes a session another client sharing the store set (or its absence after a sign-out there). */
+  adopt(session: Session | undefined): void {
+    this.setSession(session, 'adopted');
   }
 
   listUsers = () =>
@@ -299,8 +352,9 @@ export class ApiClient {
 
   /** A binary response (CSV, PDF) as a Blob, with the same session handling as `request`. */
   async download(path: string, query: Query): Promise<ApiResult<Blob>> {
+    const used = this.session?.accessToken;
     let response = await this.send('GET', path, { query });
-    if (response.status === 401 && (await this.refresh())) response = await this.send('GET', path, { query });
+    if (response.status === 401 && (await this.refresh(used))) response = await this.send('GET', path, { query });
     if (response.status === 0)
       return {
         ok: false,
@@ -317,8 +371,9 @@ export class ApiClient {
     schema: T,
     options: { body?: unknown; query?: Query; anonymous?: boolean } = {},
   ): Promise<ApiResult<z.output<T>>> {
+    const used = this.session?.accessToken;
     let response = await this.send(method, path, options);
-    if (response.status === 401 && !options.anonymous && (await this.refresh()))
+    if (response.status === 401 && !options.anonymous && (await this.refresh(used)))
       response = await this.send(method, path, options);
     if (response.status === 0)
       return {
@@ -366,26 +421,41 @@ export class ApiClient {
     }
   }
 
-  /** One refresh at a time: concurrent 401s wait for the same rotation (a spent token revokes the family). */
-  private refresh(): Promise<boolean> {
-    const refreshToken = this.session?.refreshToken;
-    if (!refreshToken) return Promise.resolve(false);
-    this.refreshing ??= this.request(
-      'POST',
-      '/auth/refresh',
-      z.object({ accessToken: z.string(), refreshToken: z.string() }),
-      {
-        body: { refreshToken },
-        anonymous: true,
-      },
-    )
-      .then((result) => {
-        if (!result.ok || !this.session) {
-          if (result.ok === false && result.error.code !== 'unavailable') this.setSession(undefined);
-          return false;
+  /**
+   * Gets a live access token after `rejected` was refused; true when the call is worth retrying.
+   * One refresh at a time, in this client (concurrent 401s wait for the same rotation) and across the
+   * clients sharing the session (inside `exclusive`, after reading what the others left).
+   */
+  private refresh(rejected: string | undefined): Promise<boolean> {
+    // A rotation finished while the call was on its way: the new token may simply be used.
+    if (this.session && this.session.accessToken !== rejected) return Promise.resolve(true);
+    this.refreshing ??= this.shared
+      .exclusive(async () => {
+        const stored = this.shared.read();
+        if (stored?.accessToken !== rejected) {
+          // Another client rotated the session (or signed out) while this one waited: its result is ours.
+          if (stored?.accessToken !== this.session?.accessToken) this.setSession(stored, 'adopted');
+          return stored !== undefined;
         }
-        this.setSession({ ...this.session, ...result.value });
-        return true;
+        if (!stored) return false;
+        const result = await this.request('POST', '/auth/refresh', sessionSchema, {
+          body: { refreshToken: stored.refreshToken },
+          anonymous: true,
+        });
+        // Signing in or out does not wait for the lock: what happened meanwhile wins over this refresh,
+        // so a sign-out is never undone by a rotation that was already on its way.
+        const now = this.shared.read();
+        if (now?.refreshToken !== stored.refreshToken) {
+          if (now?.accessToken !== this.session?.accessToken) this.setSession(now, 'adopted');
+          return now !== undefined;
+        }
+        if (result.ok) {
+          this.setSession(result.value, 'refreshed');
+          return true;
+        }
+        // Only a refused token ends the session; an unreachable or throttled API may answer next time.
+        if (result.error.code === 'unauthorized') this.setSession(undefined, 'ended');
+        return false;
       })
       .finally(() => {
         this.refreshing = undefined;
@@ -393,13 +463,8 @@ export class ApiClient {
     return this.refreshing;
   }
 
-  private startSession(result: ApiResult<Session>): ApiResult<Session> {
-    if (result.ok) this.setSession(result.value);
-    return result;
-  }
-
-  private setSession(session: Session | undefined): void {
+  private setSession(session: Session | undefined, change: SessionChange): void {
     this.session = session;
-    this.onSession(session);
+    this.onSession(session, change);
   }
 }

@@ -49,6 +49,7 @@ export interface paths {
                 name: string;
                 slug: string;
               };
+              slugSuffixed: boolean;
             };
           };
         };
@@ -165,7 +166,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/auth/login': {
+  '/api/v1/auth/sign-in-methods': {
     parameters: {
       query?: never;
       header?: never;
@@ -174,7 +175,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log in to a tenant (by slug); repeated failures are throttled */
+    /** How an email address signs in: the first step of signing in */
     post: {
       parameters: {
         query?: never;
@@ -185,7 +186,117 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            tenant: string;
+            email: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              methods: {
+                /** @enum {string} */
+                kind: 'password';
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Log in by email and password: a session, or the teams to choose from when the password matches in several (repeat with `tenant`) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            tenant?: string;
             email: string;
             password: string;
           };
@@ -198,22 +309,29 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              accessToken: string;
-              refreshToken: string;
-              expiresIn: number;
-              user: {
-                id: string;
-                email: string;
-                displayName: string;
-                roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
-              };
-              tenant: {
-                id: string;
-                name: string;
-                slug: string;
-              };
-            };
+            'application/json':
+              | {
+                  accessToken: string;
+                  refreshToken: string;
+                  expiresIn: number;
+                  user: {
+                    id: string;
+                    email: string;
+                    displayName: string;
+                    roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+                  };
+                  tenant: {
+                    id: string;
+                    name: string;
+                    slug: string;
+                  };
+                }
+              | {
+                  teams: {
+                    name: string;
+                    slug: string;
+                  }[];
+                };
           };
         };
         /** @description Problem details (RFC 9457) */

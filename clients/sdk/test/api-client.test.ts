@@ -76,6 +76,35 @@ describe('ApiClient against the real REST API', () => {
     expect(dojo.value.documents.code).toMatch(/\/dojo\/.+\/code$/);
   });
 
+  it('signs in from the email alone, choosing between the teams the password opens', async () => {
+    const second = await new ApiClient({ baseUrl: origin }).signup({
+      tenantName: 'SDK Team',
+      email: 'ada@sdk.test',
+      password: 'correct horse battery',
+    });
+    expect(second).toMatchObject({ ok: true, value: { slugSuffixed: true } });
+    if (!second.ok) return;
+    const person = new ApiClient({ baseUrl: origin });
+    expect(await person.signInMethods('ada@sdk.test')).toEqual({
+      ok: true,
+      value: { methods: [{ kind: 'password' }] },
+    });
+    const choice = await person.login({ email: 'ada@sdk.test', password: 'correct horse battery' });
+    expect(choice).toMatchObject({ ok: true, value: { kind: 'chooseTeam' } });
+    if (!choice.ok || choice.value.kind !== 'chooseTeam') return;
+    expect(choice.value.teams.map((team) => team.name)).toEqual(['SDK Team', 'SDK Team']);
+    expect(person.session).toBeUndefined();
+    const chosen = await person.login({
+      email: 'ada@sdk.test',
+      password: 'correct horse battery',
+      tenant: second.value.session.tenant.slug,
+    });
+    expect(chosen).toMatchObject({ ok: true, value: { kind: 'signedIn' } });
+    expect(person.session?.tenant).toEqual(second.value.session.tenant);
+    const wrong = await person.login({ email: 'ada@sdk.test', password: 'not the password' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'unauthorized', message: 'email or password is wrong' } });
+  });
+
   it('reports an unreachable server as unavailable', async () => {
     const offline = new ApiClient({ baseUrl: 'http://127.0.0.1:9' });
     expect(await offline.searchPocs({ q: 'x' })).toMatchObject({

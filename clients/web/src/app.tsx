@@ -7,16 +7,19 @@ import { NotFoundPage } from './pages/not-found-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
 import { VideosPage } from './pages/videos-page.tsx';
-import { currentPath, navigate, type Route, useRoute } from './router.ts';
+import { currentPath, navigate, parseRoute, type Route, useRoute } from './router.ts';
 import { api, useSession } from './session.ts';
+import { TeamWelcome } from './team-welcome.tsx';
 
 export function App() {
   const route = useRoute();
   const session = useSession();
 
   useEffect(() => {
-    if (session || route.name === 'signin') return;
-    // An invitation link names the team (`#/dojos/abc?tenant=acme`): the sign-in form starts with it.
+    // The address, not `route`: "Sign out" moves to the form before its hashchange event has arrived.
+    if (session || parseRoute(location.hash).name === 'signin') return;
+    // Signed out here or in another tab, or the session ended: the sign-in form says why and returns to
+    // this page. An invitation link names the team (`#/dojos/abc?tenant=acme`): the form chooses it.
     const [path = '/', query = ''] = currentPath().split('?');
     const tenant = new URLSearchParams(query).get('tenant');
     navigate(`/signin?${tenant ? `tenant=${encodeURIComponent(tenant)}&` : ''}next=${encodeURIComponent(path)}`);
@@ -87,12 +90,18 @@ function Layout({ route, children }: { route: Route; children: ComponentChildren
           <span class="muted" title={session.user.email}>
             {session.user.displayName} · {session.tenant.name}
           </span>
-          <button type="button" class="link-button" onClick={() => void api.logout()}>
+          <button
+            type="button"
+            class="link-button"
+            // To the form first: the page left behind is not where this person wants to come back to.
+            onClick={() => (navigate('/signin'), void api.logout())}
+          >
             Sign out
           </button>
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <TeamWelcome tenant={session.tenant} />
         {children}
       </main>
     </div>

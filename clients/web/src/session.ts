@@ -1,14 +1,22 @@
 /**
- * The signed-in session, kept in localStorage so a reload stays signed in, and the one API client
- * of the page. Components read the session through `useSession` and re-render when it changes.
+ * The signed-in session and the one API client of the page. Every tab of the browser shares one
+ * session: it lives in localStorage (a reload stays signed in), one tab at a time refreshes it under
+ * a Web Lock, and the other tabs adopt what changed through the `storage` event, sign-outs included.
+ * Without that, a second tab would present a refresh token the first one already spent, and the API
+ * (rightly) revokes the whole login on reuse. Components read the session through `useSession` and
+ * re-render when it changes.
  */
-import { ApiClient, type Session, sessionSchema } from '@pocdojo/sdk/api-client';
+import { ApiClient, type Session, type SessionChange, sessionSchema } from '@pocdojo/sdk/api-client';
 import { useEffect, useState } from 'preact/hooks';
 
 const storageKey = 'pocdojo.session';
+/** How the last session ended (`signedOut` or `ended`), for the tabs that learn of it by the storage event. */
+const endingKey = 'pocdojo.session-ending';
+const lockName = 'pocdojo.session';
+
 const listeners = new Set<(session: Session | undefined) => void>();
 
-function loadSession(): Session | undefined {
+function storedSession(): Session | undefined {
   const stored = localStorage.getItem(storageKey);
   if (!stored) return undefined;
   try {
@@ -19,13 +27,52 @@ function loadSession(): Session | undefined {
   }
 }
 
+/** Why this tab is signed out, when the person did not just click "Sign out" here. */
+let notice: string | undefined;
+export const signedOutNotice = (): string | undefined => notice;
+
+const endedNotice = 'Your session expired — sign in again.';
+const otherTabNotice = 'You signed out in another tab — sign in again to continue.';
+
+function persist(session: Session | undefined, change: SessionChange): void {
+  switch (change) {
+    case 'signedIn':
+    case 'refreshed':
+      localStorage.removeItem(endingKey);
+      localStorage.setItem(storageKey, JSON.stringify(session));
+      notice = undefined;
+      return;
+    case 'signedOut':
+    case 'ended':
+      // The reason first: the other tabs read it when the removal reaches them.
+      localStorage.setItem(endingKey, change);
+      localStorage.removeItem(storageKey);
+      notice = change === 'ended' ? endedNotice : undefined;
+      return;
+    case 'adopted':
+      notice = session ? undefined : localStorage.getItem(endingKey) === 'ended' ? endedNotice : otherTabNotice;
+  }
+}
+
 export const api = new ApiClient({
-  session: loadSession(),
-  onSession(session) {
-    if (session) localStorage.setItem(storageKey, JSON.stringify(session));
-    else localStorage.removeItem(storageKey);
+  session: storedSession(),
+  shared: {
+    read: storedSession,
+    // Web Locks exist only in secure contexts (https, localhost); elsewhere reading the store before
+    // refreshing still catches every rotation that finished before this tab's turn.
+    exclusive: async (work) => (window.isSecureContext ? await navigator.locks.request(lockName, work) : work()),
+  },
+  onSession(session, change) {
+    persist(session, change);
     listeners.forEach((listener) => listener(session));
   },
+});
+
+window.addEventListener('storage', (event) => {
+  // `key` is null when the whole storage was cleared.
+  if (event.key !== storageKey && event.key !== null) return;
+  const session = storedSession();
+  if (session?.accessToken !== api.session?.accessToken) api.adopt(session);
 });
 
 export function useSession(): Session | undefined {

@@ -1,63 +1,85 @@
-import type { ApiError } from '@pocdojo/sdk/api-client';
-import { useState } from 'preact/hooks';
+import type { ApiError, ApiResult, TeamChoice } from '@pocdojo/sdk/api-client';
+import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { navigate } from '../router.ts';
 import { onTabKey } from '../tab-keys.ts';
-import { api } from '../session.ts';
+import { api, signedOutNotice, useSession } from '../session.ts';
+import { welcomeNewTeam } from '../team-welcome.tsx';
 
 /**
- * Sign in to a team (tenant slug + email + password), or create a new team whose first member
- * becomes its admin and facilitator. An invitation link carries the tenant and the page to open next.
+ * Sign in from the email address (nobody has to know a team's slug), or create a new team whose first
+ * member becomes its admin and facilitator. Signing in takes steps: the email, then the way that
+ * address signs in (a password today), then — when the password opens several teams — the team.
+ * An invitation link names its team (`tenant`), which is then chosen without asking; `next` is the
+ * page to return to.
  */
+type Step =
+  | { name: 'email' }
+  | { name: 'password'; email: string }
+  | { name: 'team'; email: string; password: string; teams: TeamChoice[] };
+
 export function SignInPage({ tenant, next }: { tenant: string | undefined; next: string | undefined }) {
-  const [mode, setMode] = useState<'signin' | 'signup'>(tenant ? 'signin' : 'signup');
+  const session = useSession();
+  const [mode, setMode] = useState<'signin' | 'signup'>('signin');
+  const [step, setStep] = useState<Step>({ name: 'email' });
+  const [email, setEmail] = useState('');
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
+  const [notice] = useState(signedOutNotice);
 
-  async function submit(event: SubmitEvent) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const text = (name: string) => String(form.get(name) ?? '').trim();
+  // Signed in here or in another tab: carry on to where the person was going. (Effects run after the
+  // next paint, so a sign-up's answer has been noted, for the welcome, by then.)
+  useEffect(() => {
+    if (session) navigate(next ?? '/pocs');
+  }, [session]);
+
+  async function submit<T>(call: () => Promise<ApiResult<T>>, then: (value: T) => void): Promise<void> {
     setBusy(true);
-    const result =
-      mode === 'signin'
-        ? await api.login({
-            tenant: text('tenant'),
-            email: text('email'),
-            password: String(form.get('password') ?? ''),
-          })
-        : await api.signup({
-            tenantName: text('tenantName'),
-            email: text('email'),
-            password: String(form.get('password') ?? ''),
-            displayName: text('displayName') || undefined,
-          });
+    const result = await call();
     setBusy(false);
     if (!result.ok) return setError(result.error);
     setError(undefined);
-    navigate(next ?? '/pocs');
+    then(result.value);
   }
 
-  const fieldError = (name: string) => error?.fields[name];
+  function login(credentials: { email: string; password: string; tenant?: string }): Promise<void> {
+    return submit(
+      () => api.login(credentials),
+      (outcome) => {
+        if (outcome.kind === 'signedIn') return;
+        const invited = outcome.teams.find((team) => team.slug === tenant?.toLowerCase());
+        if (invited) return void login({ ...credentials, tenant: invited.slug });
+        setStep({ name: 'team', email: credentials.email, password: credentials.password, teams: outcome.teams });
+      },
+    );
+  }
+
+  const switchMode = (value: 'signin' | 'signup') => (setMode(value), setError(undefined));
+  const restart = () => (setStep({ name: 'email' }), setError(undefined));
   const message =
     error &&
     (error.code === 'unauthorized'
-      ? 'Wrong team, email or password.'
-      : Object.keys(error.fields).length
-        ? 'Please correct the fields below.'
-        : error.message);
+      ? 'Email or password is wrong.'
+      : error.code === 'rate_limited'
+        ? 'Too many attempts: wait a few minutes, then try again.'
+        : Object.keys(error.fields).length
+          ? 'Please correct the fields below.'
+          : error.message);
 
   return (
     <main id="main" class="auth">
       <section class="card auth-card">
         <h1 class="brand-title">POC Dojo</h1>
+        {notice && (
+          <p class="auth-notice" role="status">
+            {notice}
+          </p>
+        )}
         <div
           class="tabs"
           role="tablist"
           aria-label="Account"
-          onKeyDown={(event) =>
-            onTabKey(event, ['signin', 'signup'] as const, mode, (value) => (setMode(value), setError(undefined)))
-          }
+          onKeyDown={(event) => onTabKey(event, ['signin', 'signup'] as const, mode, switchMode)}
         >
           {(['signin', 'signup'] as const).map((value) => (
             <button
@@ -66,50 +88,178 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
               aria-selected={mode === value}
               tabIndex={mode === value ? 0 : -1}
               class={mode === value ? 'tab active' : 'tab'}
-              onClick={() => (setMode(value), setError(undefined))}
+              onClick={() => switchMode(value)}
             >
               {value === 'signin' ? 'Sign in' : 'Create a team'}
             </button>
           ))}
         </div>
-        <form onSubmit={(event) => void submit(event)} noValidate={false}>
-          {mode === 'signin' ? (
-            <Field
-              label="Team (slug)"
-              name="tenant"
-              required
-              autoComplete="organization"
-              defaultValue={tenant}
-              error={fieldError('tenant')}
-            />
-          ) : (
-            <>
-              <Field
-                label="Team name"
-                name="tenantName"
-                required
-                autoComplete="organization"
-                error={fieldError('tenantName')}
-              />
-              <Field label="Your name" name="displayName" autoComplete="name" error={fieldError('displayName')} />
-            </>
-          )}
-          <Field label="Email" name="email" type="email" required autoComplete="email" error={fieldError('email')} />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            required
-            minLength={mode === 'signup' ? 8 : undefined}
-            autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
-            error={fieldError('password')}
+        {mode === 'signup' ? (
+          <SignUpForm
+            busy={busy}
+            error={error}
+            message={message}
+            onSubmit={(input) =>
+              void submit(
+                () => api.signup(input),
+                ({ slugSuffixed }) => welcomeNewTeam(slugSuffixed),
+              )
+            }
           />
-          <FormError message={message} />
-          <button type="submit" class="primary" disabled={busy}>
-            {mode === 'signin' ? 'Sign in' : 'Create team'}
-          </button>
-        </form>
+        ) : step.name === 'email' ? (
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              const typed = String(new FormData(event.currentTarget).get('email') ?? '').trim();
+              setEmail(typed);
+              void submit(
+                () => api.signInMethods(typed),
+                () => setStep({ name: 'password', email: typed }),
+              );
+            }}
+          >
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              required
+              autoComplete="username"
+              defaultValue={email}
+              error={error?.fields.email}
+            />
+            <FormError message={message} />
+            <button type="submit" class="primary" disabled={busy}>
+              Continue
+            </button>
+          </form>
+        ) : step.name === 'password' ? (
+          <PasswordStep
+            email={step.email}
+            busy={busy}
+            error={error}
+            message={message}
+            onRestart={restart}
+            onSubmit={(password) => void login({ email: step.email, password })}
+          />
+        ) : (
+          <div>
+            <h2 id="team-choice-title">Choose a team</h2>
+            <p class="muted">This password opens several teams of {step.email}.</p>
+            <ul class="team-choice" aria-labelledby="team-choice-title">
+              {step.teams.map((team) => (
+                <li key={team.slug}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() => void login({ email: step.email, password: step.password, tenant: team.slug })}
+                  >
+                    <span class="team-name">{team.name}</span> <span class="muted">{team.slug}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <FormError message={message} />
+            <button type="button" class="link-button" onClick={restart}>
+              Use another email
+            </button>
+          </div>
+        )}
       </section>
     </main>
+  );
+}
+
+function PasswordStep(props: {
+  email: string;
+  busy: boolean;
+  error: ApiError | undefined;
+  message: string | undefined;
+  onRestart: () => void;
+  onSubmit: (password: string) => void;
+}) {
+  // The email was the last step's question: the person now types the password, where the focus waits.
+  useEffect(() => document.getElementById('field-password')?.focus(), []);
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSubmit(String(new FormData(event.currentTarget).get('password') ?? ''));
+      }}
+    >
+      {/* Read-only but in the form, so that password managers know which account this is. */}
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        readOnly
+        value={props.email}
+        autoComplete="username"
+        error={props.error?.fields.email}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        required
+        autoComplete="current-password"
+        error={props.error?.fields.password}
+      />
+      <FormError message={props.message} />
+      <div class="button-row">
+        <button type="submit" class="primary" disabled={props.busy}>
+          Sign in
+        </button>
+        <button type="button" class="link-button" onClick={props.onRestart}>
+          Use another email
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SignUpForm(props: {
+  busy: boolean;
+  error: ApiError | undefined;
+  message: string | undefined;
+  onSubmit: (input: { tenantName: string; email: string; password: string; displayName?: string }) => void;
+}) {
+  const fieldError = (name: string) => props.error?.fields[name];
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        const text = (name: string) => String(form.get(name) ?? '').trim();
+        props.onSubmit({
+          tenantName: text('tenantName'),
+          email: text('email'),
+          password: String(form.get('password') ?? ''),
+          displayName: text('displayName') || undefined,
+        });
+      }}
+    >
+      <Field
+        label="Team name"
+        name="tenantName"
+        required
+        autoComplete="organization"
+        error={fieldError('tenantName')}
+      />
+      <Field label="Your name" name="displayName" autoComplete="name" error={fieldError('displayName')} />
+      <Field label="Email" name="email" type="email" required autoComplete="email" error={fieldError('email')} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        required
+        minLength={8}
+        autoComplete="new-password"
+        error={fieldError('password')}
+      />
+      <FormError message={props.message} />
+      <button type="submit" class="primary" disabled={props.busy}>
+        Create team
+      </button>
+    </form>
   );
 }

@@ -5,7 +5,7 @@ import { api, useSession } from '../session.ts';
 
 const assignable: User['roles'] = ['admin', 'facilitator', 'participant', 'observer'];
 
-/** Admins add people to their team; everyone signs in with the team's slug. */
+/** Admins add people to their team; everyone signs in with their email address. */
 export function UsersPage() {
   const session = useSession();
   const [users, setUsers] = useState<User[]>([]);
@@ -39,7 +39,8 @@ export function UsersPage() {
     <section class="page">
       <h1>Team members</h1>
       <p class="muted">
-        People sign in with the team slug <code>{session?.tenant.slug}</code>.
+        People sign in with their email address. The team’s address, which invitation links carry, is{' '}
+        <code>{session?.tenant.slug}</code>.
       </p>
       <FormError message={error?.message} />
       <table class="table">
