@@ -14,4 +14,4 @@ RUN npm ci --omit=dev --ignore-scripts=false
 COPY . .
 ENV HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 EXPOSE 8080
-CMD ["npx", "tsx", "server/src/main.ts"]
+CMD ["npx", "tsx", "all-in-one/src/main.ts"]

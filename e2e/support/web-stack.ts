@@ -1,5 +1,5 @@
 /**
- * The product as `npm start` runs it, for browser tests: the all-in-one process (`server/src/main.ts`)
+ * The product as `npm start` runs it, for browser tests: the all-in-one process (`all-in-one/src/main.ts`)
  * serving the web app, the REST API, the collaboration WebSocket and voice signaling on one port, on a
  * private database of the test Postgres server. The web app must be built first (`npm run build:web`):
  * the server reads `clients/web/dist` once, when it starts.

@@ -29,8 +29,8 @@ export const isOurs = (kind: ServerKind): kind is 'ours' | 'ours-postgres' =>
 export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const entryPoints: Record<ServerKind, string> = {
-  ours: join(repositoryRoot, 'server/src/main.ts'),
-  'ours-postgres': join(repositoryRoot, 'server/src/main.ts'),
+  ours: join(repositoryRoot, 'all-in-one/src/main.ts'),
+  'ours-postgres': join(repositoryRoot, 'all-in-one/src/main.ts'),
   hocuspocus: join(repositoryRoot, 'load-tests/bench/peers/hocuspocus-server.ts'),
   'y-websocket': join(repositoryRoot, 'load-tests/bench/peers/y-websocket-server.ts'),
   relay: join(repositoryRoot, 'load-tests/bench/peers/relay-server.ts'),

@@ -29,7 +29,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'cluster' });
 const nodes: ChildProcess[] = [];
 for (let i = 0; i < options.nodes; i++) {
   const port = options.basePort + i;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'all-in-one/src/main.ts'], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), NODE_ID: `node-${i + 1}` },
     stdio: ['ignore', 'inherit', 'inherit'],

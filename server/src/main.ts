@@ -1,13 +1,12 @@
 /**
- * The all-in-one process: the WebSocket tier (/collab), the REST API (/api/v1, /.well-known), voice
- * (/media) and the web app (/) on one port, on embedded defaults unless DATABASE_URL, REDIS_URL… say
- * otherwise. Each part can also run as its own process (npm run api, npm run media, npm run cluster).
+ * The collaboration tier as its own process (`npm run collab`): `/collab` plus `/healthz`, `/readyz` and
+ * `/metrics` on PORT, nothing of the API, voice or web app. Scaled deployments run N of these behind a
+ * balancer, sharing DATABASE_URL and REDIS_URL; tokens are checked against AUTH_JWKS_URL (the API's key
+ * set) or the signing key in a DATA_DIR shared with the API. SIGTERM/SIGINT drain: clients are asked to
+ * reconnect elsewhere (1012) and everything pending is committed before the process exits.
  */
-import { fileURLToPath } from 'node:url';
 import { App, us_listen_socket_close, us_socket_local_port, type us_listen_socket } from 'uWebSockets.js';
 import { z } from 'zod';
-import { apiConfigSection, buildApi, serveApiOnSharedPort } from '@pocdojo/api';
-import { createVoiceService, mediaSettingsShape } from '@pocdojo/media';
 import {
   createIdentity,
   createLogger,
@@ -18,30 +17,24 @@ import {
   routeConsoleTo,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
-import { DojoVoiceBridge } from './dojo/voice-bridge.ts';
 import { collabConfigSchema } from './config.ts';
 import { watchDatabase } from './database-watch.ts';
 import { attachOperationalRoutes } from './http-routes.ts';
 import { Readiness } from './readiness.ts';
-import { attachWebApp } from './web-app.ts';
 
-const allInOneConfigSchema = collabConfigSchema
-  .extend(apiConfigSection.shape)
-  .extend(mediaSettingsShape)
-  .extend({
-    WEB_ROOT: z
-      .string()
-      .min(1)
-      .default(fileURLToPath(new URL('../../clients/web/dist', import.meta.url))),
-  });
+const config = readConfigOrExit(
+  collabConfigSchema.extend({
+    DATABASE_URL: z.url({
+      error: 'a separate collaboration node needs the shared database (npm start runs everything on the embedded one)',
+    }),
+  }),
+);
 
-const config = readConfigOrExit(allInOneConfigSchema);
-
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-collab' });
 routeConsoleTo(logger);
 process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
-const registry = createMetricsRegistry({ service: 'pocdojo' });
+const registry = createMetricsRegistry({ service: 'collab' });
 const readiness = new Readiness();
 readiness.require('database', 'not yet reachable');
 readiness.require('migrations', 'not yet applied');
@@ -51,38 +44,14 @@ const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const app = App();
 const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
-// Who is muted lives in each dojo's control document; the bridge keeps voice following it.
-const voiceBridge = new DojoVoiceBridge(collab.hocuspocus, logger.child({ component: 'voice-bridge' }));
-const voice = await createVoiceService({
-  config,
-  verifier: identity.verifier,
-  logger: logger.child({ component: 'voice' }),
-  registry,
-  policy: voiceBridge,
-});
-voiceBridge.connect(voice);
-voice.attach(app, '/media');
 attachOperationalRoutes(app, { readiness, registry });
-const api = await buildApi({
-  config,
-  database,
-  identity,
-  logger: logger.child({ component: 'api' }),
-  metrics: registry,
-});
-serveApiOnSharedPort(app, api, { bodyLimit: config.API_BODY_LIMIT });
-await attachWebApp(app, config.WEB_ROOT, logger.child({ component: 'web' }));
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
   app.listen(config.HOST, config.PORT, (socket) =>
     socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT}`)),
   );
 });
-const port = us_socket_local_port(listenSocket);
-logger.info(
-  { host: config.HOST, port, nodeId: collab.nodeId, embeddedDatabase: database.embedded, voice: voice.status() },
-  'listening',
-);
+logger.info({ host: config.HOST, port: us_socket_local_port(listenSocket), nodeId: collab.nodeId }, 'listening');
 
 const stopWatching = watchDatabase({
   database,
@@ -103,10 +72,7 @@ async function shutdown(signal: string): Promise<void> {
   }, config.SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   us_listen_socket_close(listenSocket);
-  await voice.close();
-  await voiceBridge.close();
   await collab.drain();
-  await api.close();
   stopWatching();
   await database.close();
   logger.info('stopped');

@@ -18,7 +18,7 @@ export interface ServerProcessOptions {
 }
 
 /**
- * The real server as a separate process (`server/src/main.ts` under tsx), on a port the OS picks.
+ * The real server as a separate process (the all-in-one `all-in-one/src/main.ts` under tsx), on a port the OS picks.
  * Tests stop it with SIGTERM, kill it with SIGKILL, and start it again on the same data.
  */
 export class ServerProcess {
@@ -82,7 +82,7 @@ export class ServerProcess {
       ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
       ...this.options.env,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'all-in-one/src/main.ts'], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
