@@ -346,7 +346,7 @@ export class VoiceRoom {
   private transportOf(peer: VoicePeer, transportId: string): types.WebRtcTransport {
     this.assertMember(peer);
     const transport = peer.transports.get(transportId);
-    if (!transport) throw new DomainError('not_found', `no transport ${transportId} for this peer`);
+    if (!transport) throw new DomainError('not_found', 'no such transport for this peer');
     return transport;
   }
 

@@ -72,7 +72,7 @@ export function VoicePanel({
     }
     if (!token.ok || !tenantId) {
       setJoining(false);
-      return setError(token.ok ? 'Unknown tenant' : token.error.message);
+      return setError(token.ok ? 'This dojo has no voice room.' : token.error.message);
     }
     // mediasoup-client loads only when someone joins voice.
     const { VoiceClient } = await import('@pocdojo/sdk/voice-client');

@@ -115,7 +115,8 @@ export function PocDetailPage({ id }: { id: string }) {
           <ul class="dojo-list">
             {dojos.map((dojo) => (
               <li>
-                <a href={`#/dojos/${dojo.id}`}>{dojo.title ?? dojo.id}</a> <span class="muted">{dojo.format}</span>
+                <a href={`#/dojos/${dojo.id}`}>{dojo.title ?? 'Untitled dojo'}</a>{' '}
+                <span class="muted">{dojo.format}</span>
               </li>
             ))}
           </ul>
