@@ -185,7 +185,9 @@ export class VoiceRoom {
         this.producers.delete(producer.id);
         if (peer.producer === producer) peer.producer = undefined;
       });
-      if (this.mutedUsers.has(peer.identity.userId)) await producer.pause();
+      // Muted by a facilitator, or by themselves before producing (rejoining muted after a reload):
+      // the producer starts paused, so not one packet reaches the others.
+      if (this.mutedUsers.has(peer.identity.userId) || peer.selfPaused) await producer.pause();
       for (const router of this.routers.values()) {
         if (router !== peer.router) await peer.router.pipeToRouter({ producerId: producer.id, router });
       }
