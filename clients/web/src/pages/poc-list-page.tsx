@@ -78,27 +78,12 @@ export function PocListPage({ search }: { search: PocSearch }) {
         )}
       </div>
       {!mayCreate && <p class="muted">As an observer you can read every POC; adding one needs the participant role.</p>}
-      {emptyTeam ? (
-        <div class="card empty-state">
-          <h2>Your team has no POCs yet</h2>
-          {mayCreate ? (
+      {form}
+      <div class="search-layout">
+        <aside class="facets" aria-label="Filters">
+          {/* A team without POCs has nothing to filter by. */}
+          {!emptyTeam && (
             <>
-              <p>Register the first proof of concept, then open a dojo on it to code it together.</p>
-              {form || (
-                <button type="button" class="primary" onClick={() => setCreating(true)}>
-                  Create the first POC
-                </button>
-              )}
-            </>
-          ) : (
-            <p class="muted">When your teammates register POCs, you will find them here.</p>
-          )}
-        </div>
-      ) : (
-        <>
-          {form}
-          <div class="search-layout">
-            <aside class="facets" aria-label="Filters">
               <h2>Language</h2>
               <ul>
                 {languageFacets.map(([name, count]) => (
@@ -133,61 +118,79 @@ export function PocListPage({ search }: { search: PocSearch }) {
                   </li>
                 ))}
               </ul>
-            </aside>
-            <div class="results">
-              <label for="poc-search" class="visually-hidden">
-                Search POCs
-              </label>
-              <input
-                id="poc-search"
-                type="search"
-                class="search"
-                placeholder="Search by name or description…"
-                value={search.q}
-                onInput={(event) => change({ q: event.currentTarget.value })}
-                autoComplete="off"
-              />
-              <FormError message={error?.message} />
-              <p class="muted" aria-live="polite">
-                {result ? `${result.items.length} result${result.items.length === 1 ? '' : 's'}` : 'Searching…'}
-              </p>
-              <ul class="poc-list">
-                {result?.items.map((hit) => (
-                  <li>
-                    <a class="poc-item card" href={`#/pocs/${hit.id}`}>
-                      <strong>
-                        <Highlighted text={hit.name} highlights={hit.highlights} field="name" />
-                      </strong>
-                      <span class="badge">{hit.language}</span>
-                      <span class="tags">
-                        {hit.tags.map((tag) => (
-                          <span class="tag">{tag}</span>
-                        ))}
-                      </span>
-                      {hasHighlight(hit.highlights, 'description') && (
-                        <span class="snippet">
-                          <Highlighted text="" highlights={hit.highlights} field="description" />
-                        </span>
-                      )}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-              {result && result.items.length === 0 && (
-                <div class="empty">
-                  <p>No POC matches. Try fewer words or another filter.</p>
-                  <button
-                    type="button"
-                    onClick={() => replacePath(pocSearchPath({ q: '', language: undefined, tags: [] }))}
-                  >
-                    Clear the search
-                  </button>
-                </div>
+            </>
+          )}
+        </aside>
+        <div class="results">
+          <label for="poc-search" class="visually-hidden">
+            Search POCs
+          </label>
+          <input
+            id="poc-search"
+            type="search"
+            class="search"
+            placeholder="Search by name or description…"
+            value={search.q}
+            onInput={(event) => change({ q: event.currentTarget.value })}
+            autoComplete="off"
+          />
+          <FormError message={error?.message} />
+          {emptyTeam ? (
+            <div class="card empty-state">
+              <h2>Your team has no POCs yet</h2>
+              {mayCreate ? (
+                <>
+                  <p>Register the first proof of concept, then open a dojo on it to code it together.</p>
+                  {!creating && (
+                    <button type="button" class="primary" onClick={() => setCreating(true)}>
+                      Create the first POC
+                    </button>
+                  )}
+                </>
+              ) : (
+                <p class="muted">When your teammates register POCs, you will find them here.</p>
               )}
             </div>
-          </div>
-        </>
-      )}
+          ) : (
+            <p class="muted" aria-live="polite">
+              {result ? `${result.items.length} result${result.items.length === 1 ? '' : 's'}` : 'Searching…'}
+            </p>
+          )}
+          <ul class="poc-list">
+            {result?.items.map((hit) => (
+              <li>
+                <a class="poc-item card" href={`#/pocs/${hit.id}`}>
+                  <strong>
+                    <Highlighted text={hit.name} highlights={hit.highlights} field="name" />
+                  </strong>
+                  <span class="badge">{hit.language}</span>
+                  <span class="tags">
+                    {hit.tags.map((tag) => (
+                      <span class="tag">{tag}</span>
+                    ))}
+                  </span>
+                  {hasHighlight(hit.highlights, 'description') && (
+                    <span class="snippet">
+                      <Highlighted text="" highlights={hit.highlights} field="description" />
+                    </span>
+                  )}
+                </a>
+              </li>
+            ))}
+          </ul>
+          {result && result.items.length === 0 && !emptyTeam && (
+            <div class="empty">
+              <p>No POC matches. Try fewer words or another filter.</p>
+              <button
+                type="button"
+                onClick={() => replacePath(pocSearchPath({ q: '', language: undefined, tags: [] }))}
+              >
+                Clear the search
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
     </section>
   );
 }
