@@ -35,7 +35,10 @@ export class FakeOpenSearch {
   /** When set, every bulk item for these ids fails with 503. */
   readonly failingIds = new Set<string>();
   /** Canned answer for _search (the fake does not evaluate queries). */
-  searchAnswer: unknown = { hits: { hits: [] }, aggregations: { languages: { buckets: [] }, tags: { buckets: [] } } };
+  searchAnswer: unknown = {
+    hits: { hits: [] },
+    aggregations: { languages: { buckets: [] }, tags: { values: { buckets: [] } } },
+  };
 
   /** The Connection class to give `createOpenSearchGateway`. */
   connection(): typeof Connection {

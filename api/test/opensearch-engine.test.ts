@@ -54,27 +54,39 @@ describe('OpenSearch query builder', () => {
     expect(text).toContain('"name.exact":{"value":"kubernets op"');
   });
 
-  it('turns language and tags into exact filters', () => {
+  it('turns tags into exact filters of the query and the language into a filter of the hits only', () => {
     const body = buildSearchBody('t_a', query({ language: 'Go', tags: 'K8s, web' })) as {
       query: { bool: { filter: unknown[]; must: unknown[] } };
+      post_filter: unknown;
     };
     expect(body.query.bool.filter).toEqual([
       { term: { tenant_id: 't_a' } },
-      { term: { 'language.folded': 'go' } },
       { term: { tags: 'k8s' } },
       { term: { tags: 'web' } },
     ]);
+    expect(body.post_filter).toEqual({ term: { 'language.folded': 'go' } });
     expect(body.query.bool.must).toEqual([]);
+  });
+
+  it('counts languages without the language filter, and tags with it', () => {
+    // Aggregations run on the query, before the post_filter: every language of the matches is counted.
+    const filtered = buildSearchBody('t_a', query({ q: 'kube', language: 'Go' }));
+    expect(filtered.aggs).toEqual({
+      languages: { terms: { field: 'language', size: 30 } },
+      tags: {
+        filter: { term: { 'language.folded': 'go' } },
+        aggs: { values: { terms: { field: 'tags', size: 30 } } },
+      },
+    });
+    const unfiltered = buildSearchBody('t_a', query({ q: 'kube' }));
+    expect(unfiltered).not.toHaveProperty('post_filter');
+    expect(unfiltered.aggs).toMatchObject({ tags: { filter: { match_all: {} } } });
   });
 
   it('lists newest first without highlights when there is no text', () => {
     const body = buildSearchBody('t_a', query({ language: 'Go' }));
     expect(body.sort).toEqual([{ created_at: 'desc' }]);
     expect(body).not.toHaveProperty('highlight');
-    expect(body.aggs).toEqual({
-      languages: { terms: { field: 'language', size: 30 } },
-      tags: { terms: { field: 'tags', size: 30 } },
-    });
   });
 
   it('maps hits, facets and escaped highlights onto the API’s result shape', () => {
@@ -92,7 +104,7 @@ describe('OpenSearch query builder', () => {
         },
         aggregations: {
           languages: { buckets: [{ key: 'Go', doc_count: 3 }] },
-          tags: { buckets: [{ key: 'k8s', doc_count: 2 }] },
+          tags: { doc_count: 3, values: { buckets: [{ key: 'k8s', doc_count: 2 }] } },
         },
       },
       4.2,
@@ -241,7 +253,7 @@ describe('outbox drain and reindex against a fake OpenSearch transport', () => {
     const engine = createOpenSearchSearch(gateway, index);
     fake.searchAnswer = {
       hits: { hits: [{ _id: 'p_x', _score: 1, _source: { name: 'K8s operator', language: 'Go', tags: ['k8s'] } }] },
-      aggregations: { languages: { buckets: [{ key: 'Go', doc_count: 1 }] }, tags: { buckets: [] } },
+      aggregations: { languages: { buckets: [{ key: 'Go', doc_count: 1 }] }, tags: { values: { buckets: [] } } },
     };
     const result = await engine.search(owner.tenant.id, query({ q: 'k8s' }));
     expect(result.items.map((i) => i.name)).toEqual(['K8s operator']);

@@ -114,6 +114,21 @@ describe('POC search on Postgres', () => {
     expect(result.facets.tags).toEqual({ k8s: 2, operator: 1, web: 1, parser: 1 });
   });
 
+  it('keeps counting the other languages when one language is chosen', async () => {
+    const result = await search('q=kube&language=go');
+    expect(names(result)).toEqual(['Kubernetes operator']);
+    expect(result.facets.languages).toEqual({ Go: 1, TypeScript: 1, Rust: 1 });
+    // Tags count what the chosen language finds: they narrow the list further.
+    expect(result.facets.tags).toEqual({ k8s: 1, operator: 1 });
+  });
+
+  it('counts languages within the chosen tags', async () => {
+    const result = await search('tags=k8s&language=Go');
+    expect(names(result)).toEqual(['Kubernetes operator']);
+    expect(result.facets.languages).toEqual({ Go: 1, TypeScript: 1 });
+    expect(result.facets.tags).toEqual({ k8s: 1, operator: 1 });
+  });
+
   it('highlights matched words with <mark> in escaped text', async () => {
     const result = await search('q=kubernetes');
     const operator = result.items.find((hit) => hit.name === 'Kubernetes operator');

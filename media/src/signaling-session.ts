@@ -193,8 +193,7 @@ export class SignalingSession implements PeerConnection {
     if (!roomId) throw new DomainError('invalid', 'room must be "<tenant>/<dojo>"');
     if (roomId.tenantId !== claims.tid) throw new DomainError('forbidden', 'this voice room belongs to another tenant');
     if (claims.dojo === undefined) throw new DomainError('forbidden', 'voice needs a join token for this dojo');
-    if (claims.dojo !== roomId.dojoId)
-      throw new DomainError('forbidden', `the join token is for dojo ${claims.dojo}, not ${roomId.dojoId}`);
+    if (claims.dojo !== roomId.dojoId) throw new DomainError('forbidden', 'this join token is for another dojo');
 
     const identity = { userId: claims.sub, name: claims.name, role: dojoRole(claims) };
     const muted = await this.context.policy.isMuted(roomId, identity.userId);

@@ -22,6 +22,7 @@
  *   startConsuming {rtpCapabilities} the server then sends `newConsumer` for every other producer, now and later.
  *   produce {transportId, kind:"audio", rtpParameters} → {producerId}   (refused for listeners)
  *   pauseProducer / resumeProducer  self-mute; resume is refused while a facilitator has muted the user.
+ *                                   Sent before produce, pauseProducer makes the producer start paused.
  *   restartIce {transportId}        → {iceParameters} after a network change.
  *   leave                           closes everything of this peer; the socket stays open.
  *

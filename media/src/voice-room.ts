@@ -185,7 +185,9 @@ export class VoiceRoom {
         this.producers.delete(producer.id);
         if (peer.producer === producer) peer.producer = undefined;
       });
-      if (this.mutedUsers.has(peer.identity.userId)) await producer.pause();
+      // Muted by a facilitator, or by themselves before producing (rejoining muted after a reload):
+      // the producer starts paused, so not one packet reaches the others.
+      if (this.mutedUsers.has(peer.identity.userId) || peer.selfPaused) await producer.pause();
       for (const router of this.routers.values()) {
         if (router !== peer.router) await peer.router.pipeToRouter({ producerId: producer.id, router });
       }
@@ -346,7 +348,7 @@ export class VoiceRoom {
   private transportOf(peer: VoicePeer, transportId: string): types.WebRtcTransport {
     this.assertMember(peer);
     const transport = peer.transports.get(transportId);
-    if (!transport) throw new DomainError('not_found', `no transport ${transportId} for this peer`);
+    if (!transport) throw new DomainError('not_found', 'no such transport for this peer');
     return transport;
   }
 

@@ -178,6 +178,22 @@ describe('a flood of requests', () => {
   });
 });
 
+describe('joining muted', () => {
+  it('starts the producer paused when the peer muted itself before producing, until it unmutes', async () => {
+    const listener = await joinDojo('lena', 'participant', 'd5');
+    await listener.startReceiving();
+    const rejoined = await joinDojo('remy', 'participant', 'd5');
+    await rejoined.request(methods.pauseProducer, {});
+    await rejoined.startSending();
+    expect(await listener.waitForEvent(events.newConsumer)).toMatchObject({ userId: 'remy', producerPaused: true });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(listener.packetsFromUser('remy')).toBe(0);
+
+    await rejoined.request(methods.resumeProducer, {});
+    await hears(listener, 'remy');
+  });
+});
+
 describe('observers', () => {
   it('listen only: producing is refused until a facilitator lets them speak', async () => {
     const olive = await joinDojo('olive', 'observer', 'd3');

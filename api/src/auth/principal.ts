@@ -1,4 +1,5 @@
 import { DomainError, TokenError, type Role, type TokenVerifier } from '@pocdojo/shared';
+import { mayChangeRecords, mayManageMembers } from '@pocdojo/shared/contract/permissions';
 import type { FastifyRequest } from 'fastify';
 
 /** Who is calling: the verified claims of the access token, in the API's terms. */
@@ -39,13 +40,17 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export function requireRole(principal: Principal, ...allowed: Role[]): void {
-  if (!principal.roles.some((role) => allowed.includes(role))) {
-    throw new DomainError('forbidden', `requires one of the roles: ${allowed.join(', ')}`);
+/** Observers read only: every change needs another role. */
+export function requireWriter(principal: Principal): void {
+  if (!mayChangeRecords(principal.roles)) {
+    throw new DomainError(
+      'forbidden',
+      'observers can read but not change anything; an admin can make you a participant',
+    );
   }
 }
 
-/** Observers read only: every change needs another role. */
-export function requireWriter(principal: Principal): void {
-  requireRole(principal, 'admin', 'facilitator', 'participant');
+export function requireAdmin(principal: Principal): void {
+  if (!mayManageMembers(principal.roles))
+    throw new DomainError('forbidden', "only the team's admins manage its members");
 }

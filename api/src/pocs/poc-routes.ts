@@ -1,4 +1,5 @@
 import { DomainError } from '@pocdojo/shared';
+import { mayChangePoc } from '@pocdojo/shared/contract/permissions';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { authenticate, principalOf, requireWriter, type Principal } from '../auth/principal.ts';
@@ -20,7 +21,7 @@ const security = [{ bearer: [] }];
 /** Owners and admins change a POC; anyone in the tenant reads it. Existence is checked first (404). */
 async function requireOwnerOrAdmin(trx: TenantTransaction, principal: Principal, id: string): Promise<void> {
   const poc = await getPoc(trx, principal.tenantId, id);
-  if (poc.ownerId !== principal.userId && !principal.roles.includes('admin')) {
+  if (!mayChangePoc(principal, poc)) {
     throw new DomainError('forbidden', 'only the owner or an admin may change this POC');
   }
 }

@@ -36,7 +36,7 @@ async function resolveScope(
   const target = userId ?? (isAdmin ? null : principal.userId);
   if (target === null) return { scope: { tenantId: principal.tenantId, year, userId: null }, subject: 'whole tenant' };
   const user = await trx.selectFrom('users').select(['id', 'display_name']).where('id', '=', target).executeTakeFirst();
-  if (!user) throw new DomainError('not_found', `no user ${target}`);
+  if (!user) throw new DomainError('not_found', 'this person is not a member of your team');
   if (target !== principal.userId && !isAdmin)
     throw new DomainError('forbidden', "only admins can see someone else's report");
   return { scope: { tenantId: principal.tenantId, year, userId: target }, subject: user.display_name };

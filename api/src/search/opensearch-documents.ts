@@ -97,12 +97,16 @@ export function bulkDeleteLines(
   ];
 }
 
-/** The search body: prefix and fuzzy matching on name/tags/description, filters, facets, highlights. */
+/**
+ * The search body: prefix and fuzzy matching on name/tags/description, filters, facets, highlights.
+ * The language filter is a post_filter: the hits honour it, the aggregations run before it, so the
+ * language counts still show the other languages; the tag counts apply it in a filter aggregation.
+ */
 export function buildSearchBody(tenantId: string, query: SearchQuery): Record<string, unknown> {
   const text = queryWords(query.q).join(' ');
   const filter: Record<string, unknown>[] = [{ term: { tenant_id: tenantId } }];
-  if (query.language) filter.push({ term: { 'language.folded': query.language.toLowerCase() } });
   for (const tag of query.tags) filter.push({ term: { tags: tag } });
+  const language = query.language ? { term: { 'language.folded': query.language.toLowerCase() } } : undefined;
   const must = text
     ? [
         {
@@ -137,10 +141,14 @@ export function buildSearchBody(tenantId: string, query: SearchQuery): Record<st
     track_total_hits: false,
     _source: ['name', 'language', 'tags'],
     query: { bool: { filter, must } },
+    ...(language && { post_filter: language }),
     sort: text ? ['_score', { created_at: 'desc' }] : [{ created_at: 'desc' }],
     aggs: {
       languages: { terms: { field: 'language', size: facetSize } },
-      tags: { terms: { field: 'tags', size: facetSize } },
+      tags: {
+        filter: language ?? { match_all: {} },
+        aggs: { values: { terms: { field: 'tags', size: facetSize } } },
+      },
     },
     ...(text && {
       highlight: {
@@ -171,7 +179,7 @@ export const searchResponseSchema = z.object({
       }),
     ),
   }),
-  aggregations: z.object({ languages: bucketsSchema, tags: bucketsSchema }).optional(),
+  aggregations: z.object({ languages: bucketsSchema, tags: z.object({ values: bucketsSchema }) }).optional(),
 });
 
 const counts = (buckets: { key: string; doc_count: number }[] | undefined) =>
@@ -199,7 +207,7 @@ export function parseSearchResponse(body: unknown, tookMs: number): SearchResult
     }),
     facets: {
       languages: counts(response.aggregations?.languages.buckets),
-      tags: counts(response.aggregations?.tags.buckets),
+      tags: counts(response.aggregations?.tags.values.buckets),
     },
     tookMs,
   };

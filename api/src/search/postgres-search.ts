@@ -16,7 +16,9 @@ import { facetSize, queryWords, type SearchEngine, type SearchQuery, type Search
  * - Both matches run through their GIN indexes in `pocdojo_search_candidates`; the rest of the
  *   query (scores, filters, facets) works on those candidates under row-level security.
  * - Score: weighted ts_rank + word similarity + a bonus for an exact name match.
- * - Facets count languages and tags over every match; highlights come from ts_headline on the page only.
+ * - Facets count over every match, not only the page. The language counts leave the language filter
+ *   out, so with one language chosen the others still show how many they would find; the tag counts
+ *   apply every filter. Highlights come from ts_headline on the page only.
  * One statement, one round trip, inside a tenant transaction (row-level security applies).
  */
 const weights = '{0.1, 0.2, 0.4, 1.0}';
@@ -70,10 +72,13 @@ export function createPostgresSearch(db: Kysely<Database>): SearchEngine {
         // 0.5 rather than pg_trgm's 0.6: one dropped letter in a short word (`oprator`) scores ~0.55.
         await sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${typoThreshold}, true)`.execute(trx);
         const { rows } = await sql<unknown>`
-          WITH matched AS MATERIALIZED (
+          WITH any_language AS MATERIALIZED (
             SELECT id, name, description, language, tags, created_at, (${score})::float8 AS score
             FROM pocs
-            WHERE tenant_id = ${tenantId} ${textMatch} ${languageMatch} ${tagsMatch}
+            WHERE tenant_id = ${tenantId} ${textMatch} ${tagsMatch}
+          ),
+          matched AS MATERIALIZED (
+            SELECT * FROM any_language WHERE true ${languageMatch}
           ),
           page AS (
             SELECT * FROM matched ORDER BY score DESC, created_at DESC, id DESC LIMIT ${query.limit}
@@ -85,7 +90,7 @@ export function createPostgresSearch(db: Kysely<Database>): SearchEngine {
                 CASE WHEN description IS NULL THEN NULL ELSE ${highlight('description', descriptionHeadline)} END AS description_marked
               FROM page) h) AS items,
             (SELECT coalesce(json_object_agg(language, n), '{}'::json) FROM (
-              SELECT language, count(*) AS n FROM matched GROUP BY language ORDER BY n DESC, language LIMIT ${facetSize}) l) AS languages,
+              SELECT language, count(*) AS n FROM any_language GROUP BY language ORDER BY n DESC, language LIMIT ${facetSize}) l) AS languages,
             (SELECT coalesce(json_object_agg(tag, n), '{}'::json) FROM (
               SELECT tag, count(*) AS n FROM matched, unnest(tags) AS tag GROUP BY tag ORDER BY n DESC, tag LIMIT ${facetSize}) t) AS tags
         `.execute(trx);

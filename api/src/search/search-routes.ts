@@ -22,7 +22,7 @@ export const searchRoutes: ApiPlugin = async (app, { context }) => {
         tags: ['search'],
         summary: 'Search POCs by name and description (prefix, typo tolerant), filter by language and tags',
         description:
-          'An empty `q` with filters lists every match newest first. `tags=a,b` requires all of them. Facets count every match.',
+          'An empty `q` with filters lists every match newest first. `tags=a,b` requires all of them. Facets count every match: the language counts leave the language filter out (the other languages stay choosable), the tag counts apply every filter.',
         security: [{ bearer: [] }],
         querystring: searchQuerySchema,
         response: { 200: searchResultSchema, ...problemResponses(400, 401, 429) },

@@ -36,7 +36,8 @@ export function objectKey(location: ObjectLocation): string {
   const tenant = tenantIdSchema.safeParse(location.tenantId);
   const segments = location.path.split('/');
   if (!tenant.success || segments.length > 8 || !segments.every((s) => pathSegment.test(s) && !s.includes('..'))) {
-    throw new DomainError('invalid', `invalid object location ${location.tenantId}/${location.path}`);
+    // Locations are made of ids: they stay out of a message that can reach a person.
+    throw new DomainError('invalid', 'invalid object location');
   }
   return `${location.tenantId}/${location.path}`;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { displayNameSchema, emailSchema, passwordSchema, rolesSchema } from '../auth/auth-schemas.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { authenticate, principalOf, requireRole } from '../auth/principal.ts';
+import { authenticate, principalOf, requireAdmin } from '../auth/principal.ts';
 import { problemResponses } from '../problem-details.ts';
 import { withTenant } from '../tenancy/tenant-transaction.ts';
 import { insertUser, listUsers, publicUser } from './users.ts';
@@ -36,7 +36,7 @@ export const userRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      requireRole(principal, 'admin');
+      requireAdmin(principal);
       const passwordHash = await hashPassword(request.body.password);
       const user = await withTenant(database.db, principal.tenantId, (trx) =>
         insertUser(trx, { tenantId: principal.tenantId, ...request.body, passwordHash }),
@@ -57,7 +57,7 @@ export const userRoutes: ApiPlugin = async (app, { context }) => {
     },
     async (request) => {
       const principal = principalOf(request);
-      requireRole(principal, 'admin');
+      requireAdmin(principal);
       const users = await withTenant(database.db, principal.tenantId, (trx) => listUsers(trx, principal.tenantId));
       return { items: users.map((user) => ({ ...publicUser(user), createdAt: user.createdAt })) };
     },

@@ -43,12 +43,20 @@ export type VideoRequestOutcome =
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 
-async function requireUser(trx: TenantTransaction, principal: Principal, userId: string): Promise<void> {
-  const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-  if (!user) throw new DomainError('not_found', `no user ${userId}`);
+/** The person whose video it is; the name is for messages (ids never reach a person). */
+async function requireUser(trx: TenantTransaction, principal: Principal, userId: string): Promise<{ name: string }> {
+  const user = await trx.selectFrom('users').select('display_name').where('id', '=', userId).executeTakeFirst();
+  if (!user) throw new DomainError('not_found', 'this person is not a member of your team');
   if (userId !== principal.userId && !principal.roles.includes('admin')) {
     throw new DomainError('forbidden', "only admins can ask for someone else's video");
   }
+  return { name: user.display_name };
+}
+
+/** "You have no POCs in 2026 yet" to oneself, "Bob has no POCs in 2019" about someone else. */
+function noPocsMessage(principal: Principal, userId: string, name: string, year: number): string {
+  const yet = year >= new Date().getUTCFullYear() ? ' yet' : '';
+  return userId === principal.userId ? `You have no POCs in ${year}${yet}` : `${name} has no POCs in ${year}${yet}`;
 }
 
 /** A video is visible to its person, whoever asked for it, and the tenant's admins; to others it does not exist. */
@@ -59,7 +67,7 @@ export async function visibleVideo(trx: TenantTransaction, principal: Principal,
     (video.user_id === principal.userId ||
       video.requested_by === principal.userId ||
       principal.roles.includes('admin'));
-  if (!video || !allowed) throw new DomainError('not_found', `no video ${id}`);
+  if (!video || !allowed) throw new DomainError('not_found', 'this video does not exist (or is not yours to see)');
   return video;
 }
 
@@ -73,16 +81,21 @@ export async function requestVideo(
   let outcome: VideoRequestOutcome;
   try {
     outcome = await withTenant(deps.database.db, tenantId, async (trx) => {
-      await requireUser(trx, principal, userId);
+      const person = await requireUser(trx, principal, userId);
       const existing = await findCurrentVideo(trx, userId, request.year);
       // A failed render is not worth returning again: asking anew is asking for another try.
       if (existing && !request.force && existing.status !== 'failed') return { kind: 'existing', video: existing };
       // Forcing while a render is still queued or running would only pile up work on the workers.
       if (existing && (existing.status === 'queued' || existing.status === 'rendering')) {
-        throw new DomainError('conflict', `a render of ${request.year} is already ${existing.status}: ${existing.id}`);
+        throw new DomainError(
+          'conflict',
+          `the ${request.year} video is ${existing.status === 'queued' ? 'waiting for a renderer' : 'rendering'} already; wait for it to finish`,
+        );
       }
       const pocCount = await countPocsInYear(trx, userId, request.year);
-      if (pocCount === 0) return { kind: 'nothing_to_render', detail: `user ${userId} has no POCs in ${request.year}` };
+      if (pocCount === 0) {
+        return { kind: 'nothing_to_render', detail: noPocsMessage(principal, userId, person.name, request.year) };
+      }
       if (existing) await supersede(trx, existing.id);
       const video = await insertVideo(trx, {
         id: newVideoId(),

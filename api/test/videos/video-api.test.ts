@@ -304,6 +304,10 @@ describe('forcing a render while one is still queued', () => {
       body: { year: 2026, force: true },
     });
     expect(forced.status).toBe(409);
-    expect(forced.body).toMatchObject({ code: 'conflict', detail: expect.stringContaining(first.body.id) });
+    expect(forced.body).toMatchObject({
+      code: 'conflict',
+      detail: expect.stringMatching(/^the 2026 video is .+ already/),
+    });
+    expect((forced.body as { detail: string }).detail).not.toContain(first.body.id);
   });
 });

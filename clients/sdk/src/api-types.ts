@@ -1654,7 +1654,7 @@ export interface paths {
     };
     /**
      * Search POCs by name and description (prefix, typo tolerant), filter by language and tags
-     * @description An empty `q` with filters lists every match newest first. `tags=a,b` requires all of them. Facets count every match.
+     * @description An empty `q` with filters lists every match newest first. `tags=a,b` requires all of them. Facets count every match: the language counts leave the language filter out (the other languages stay choosable), the tag counts apply every filter.
      */
     get: {
       parameters: {

@@ -78,6 +78,11 @@ export interface VoiceJoinOptions {
   dojoId: string;
   /** The microphone track to send; omitted for listeners. */
   microphone?: MediaStreamTrack;
+  /**
+   * Join with the microphone switched off, as someone who had muted before a reload: the server holds
+   * the producer paused from its creation, so not one packet reaches the others.
+   */
+  muted?: boolean;
   WebSocketPolyfill?: typeof WebSocket;
 }
 
@@ -149,8 +154,16 @@ export class VoiceClient {
     const consuming = await client.request('startConsuming', { rtpCapabilities: device.rtpCapabilities }, z.unknown());
     if (!consuming.ok) return failure(consuming.error);
     if (options.microphone && joined.value.canProduce) {
+      if (options.muted) {
+        const paused = await client.request('pauseProducer', {}, z.unknown());
+        if (!paused.ok) return failure(paused.error);
+      }
       const sending = await client.startSending(options.microphone);
       if (!sending.ok) return failure(sending.error);
+      if (options.muted) {
+        client.producer?.pause();
+        client.state.selfMuted = true;
+      }
     }
     client.changed();
     return { ok: true, value: client };
@@ -290,7 +303,8 @@ export class VoiceClient {
       if (!entry || !parsed.success) return;
       entry.consumer.close();
       this.consumers.delete(parsed.data.consumerId);
-      this.state.tracks.delete(entry.userId);
+      // Someone who reloaded may be back with a new consumer before the old one closes: keep theirs.
+      if (this.state.tracks.get(entry.userId) === entry.consumer.track) this.state.tracks.delete(entry.userId);
     } else if (name === 'speaking') {
       const parsed = speakingSchema.safeParse(data);
       if (parsed.success) this.state.speaking = parsed.data.speakers.map((speaker) => speaker.userId);

@@ -33,7 +33,7 @@ export function App() {
 function page(route: Exclude<Route, { name: 'signin' }>) {
   switch (route.name) {
     case 'pocs':
-      return <PocListPage />;
+      return <PocListPage search={route.search} />;
     case 'poc':
       return <PocDetailPage id={route.id} />;
     case 'dojo':

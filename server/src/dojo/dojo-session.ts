@@ -161,8 +161,12 @@ function resumeTurn(state: ControlState, now: number): Transition {
   });
 }
 
+// Refusals are read by people: they name others by their display name, never by their user id.
+const notHere = (): Transition => fail('not_found', 'that person is not in this dojo');
+const nameIn = (state: ControlState, userId: string): string => state.participants[userId]?.name ?? 'that person';
+
 function knownPerson(state: ControlState, userId: string): Transition | null {
-  return state.participants[userId] ? null : fail('not_found', `no participant ${userId} in this dojo`);
+  return state.participants[userId] ? null : notHere();
 }
 
 /**
@@ -269,9 +273,9 @@ export function applyCommand(
       const order = command.args.order;
       if (new Set(order).size !== order.length) return fail('invalid', 'the rotation names someone twice');
       const unknown = order.find((id) => !state.participants[id]);
-      if (unknown !== undefined) return fail('not_found', `no participant ${unknown} in this dojo`);
+      if (unknown !== undefined) return notHere();
       const watcher = order.find((id) => state.participants[id]?.role === 'observer');
-      if (watcher !== undefined) return fail('invalid', `${watcher} is an observer and cannot drive`);
+      if (watcher !== undefined) return fail('invalid', `${nameIn(state, watcher)} is an observer and cannot drive`);
       return done(repair(state, order));
     }
     case 'randomizeRotation': {
@@ -311,7 +315,7 @@ export function applyCommand(
       let role: DojoRole = command.args.role;
       if (command.name === 'revokeRole') {
         if (person.role !== command.args.role) {
-          return fail('conflict', `${command.args.userId} is ${person.role}, not ${command.args.role}`);
+          return fail('conflict', `${person.name} is ${person.role}, not ${command.args.role}`);
         }
         if (person.role === 'observer') return fail('invalid', 'observer is the lowest role');
         role = person.role === 'facilitator' ? 'participant' : 'observer';
@@ -366,7 +370,9 @@ export function applyCommand(
       if (state.handover !== 'manual') return fail('forbidden', 'the handover rule is the timer');
       if (state.phase !== 'running') return fail('conflict', `cannot hand over while ${state.phase}`);
       const to = command.args.to;
-      if (to !== undefined && !state.rotation.includes(to)) return fail('not_found', `${to} is not in the rotation`);
+      if (to !== undefined && !state.rotation.includes(to)) {
+        return fail('not_found', `${nameIn(state, to)} is not in the rotation`);
+      }
       return endTurn(state, 'handover', now, to);
     }
   }

@@ -124,6 +124,29 @@ describe('the dojo session state machine', () => {
     expect(state).toMatchObject({ rotation: ['cyd', 'ann'], driverId: 'ann', navigatorId: 'cyd' });
   });
 
+  it('names people in its refusals, never by their user id', () => {
+    expect(run(lobby(), fay, 'setRotation', { order: ['ann', 'zed'] })).toMatchObject({
+      message: 'that person is not in this dojo',
+    });
+    const watching = ok(run(lobby(), fay, 'grantRole', { userId: 'bob', role: 'observer' })).state;
+    expect(run(watching, fay, 'setRotation', { order: ['ann', 'bob'] })).toMatchObject({
+      code: 'invalid',
+      message: 'Bob is an observer and cannot drive',
+    });
+    expect(run(lobby(), fay, 'revokeRole', { userId: 'cyd', role: 'facilitator' })).toMatchObject({
+      code: 'conflict',
+      message: 'Cyd is participant, not facilitator',
+    });
+    expect(run(lobby(), fay, 'grantRole', { userId: 'zed', role: 'participant' })).toMatchObject({
+      message: 'that person is not in this dojo',
+    });
+    const manual = ok(run(started({ rotation: ['ann', 'bob'] }), fay, 'setHandoverRule', { rule: 'manual' })).state;
+    expect(run(manual, ann, 'handover', { to: 'cyd' })).toMatchObject({
+      code: 'not_found',
+      message: 'Cyd is not in the rotation',
+    });
+  });
+
   it('randomizes the rotation with the random source it is given', () => {
     const state = ok(run(started(), fay, 'randomizeRotation', {})).state;
     expect(state.rotation).toEqual(['bob', 'cyd', 'ann']);

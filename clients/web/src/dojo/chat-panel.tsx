@@ -19,10 +19,22 @@ export function ChatPanel({
   const [error, setError] = useState<string | undefined>();
   const [sending, setSending] = useState(false);
   const list = useRef<HTMLOListElement>(null);
+  // Someone reading back up the history is not pulled down by a new message.
+  const following = useRef(true);
 
+  // The list scrolls itself: scrollIntoView would also scroll the page, and on a phone push the
+  // dojo's header off the screen as soon as the chat has a history.
+  const toLatest = () => {
+    const element = list.current;
+    if (element && following.current) element.scrollTop = element.scrollHeight;
+  };
+  useEffect(toLatest, [messages.length]);
+  // Shown again after another tab, or squeezed by a phone's keyboard: the latest message stays in view.
   useEffect(() => {
-    list.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
-  }, [messages.length]);
+    const observer = new ResizeObserver(toLatest);
+    if (list.current) observer.observe(list.current);
+    return () => observer.disconnect();
+  }, []);
 
   async function send(event: SubmitEvent) {
     event.preventDefault();
@@ -39,7 +51,16 @@ export function ChatPanel({
 
   return (
     <section class="chat" aria-label="Chat">
-      <ol class="messages" ref={list} aria-live="polite" aria-relevant="additions">
+      <ol
+        class="messages"
+        ref={list}
+        aria-live="polite"
+        aria-relevant="additions"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          following.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+        }}
+      >
         {messages.map((message) => (
           <li class={message.authorId === connection.self.userId ? 'message own' : 'message'}>
             <span class="author">{message.authorName}</span>

@@ -30,11 +30,14 @@ const editorTheme = EditorView.theme({
   '.cm-ySelectionInfo': { opacity: '1', top: '-1.25em', fontSize: '11px', padding: '1px 4px', borderRadius: '3px' },
 });
 
+const lineWrapping = (wrap: boolean) => (wrap ? EditorView.lineWrapping : []);
+
 export function CodeEditor({
   connection,
   path,
   language,
   readOnly,
+  wrapLines,
   scroll,
   onCursorLine,
 }: {
@@ -42,6 +45,8 @@ export function CodeEditor({
   path: string;
   language: string | undefined;
   readOnly: boolean;
+  /** On a phone long lines wrap: scrolling sideways with a thumb hides the start of every line. */
+  wrapLines: boolean;
   scroll: ScrollRequest | undefined;
   /** The line of this user's cursor: the facilitator summons everyone there. */
   onCursorLine: (line: number) => void;
@@ -50,6 +55,7 @@ export function CodeEditor({
   const view = useRef<EditorView>();
   const editable = useRef(new Compartment());
   const grammar = useRef(new Compartment());
+  const wrapping = useRef(new Compartment());
 
   useEffect(() => {
     const text = codeFiles(connection.docs.code).get(path);
@@ -64,6 +70,7 @@ export function CodeEditor({
           basicSetup,
           editorTheme,
           grammar.current.of([]),
+          wrapping.current.of(lineWrapping(wrapLines)),
           editable.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
           EditorView.contentAttributes.of({ 'aria-label': `Code editor: ${path}` }),
           yCollab(text, connection.awareness, { undoManager }),
@@ -99,6 +106,10 @@ export function CodeEditor({
       effects: editable.current.reconfigure([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
     });
   }, [readOnly]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: wrapping.current.reconfigure(lineWrapping(wrapLines)) });
+  }, [wrapLines]);
 
   useEffect(() => {
     const editor = view.current;

@@ -1,7 +1,8 @@
 /**
  * The dojo room: file tree, the shared editor, the turn bar (timer, driver and navigator, connection
  * state, follow mode) and a side panel with chat, people, voice, the facilitator's controls and the
- * review of past turns.
+ * review of past turns. On a phone the code is one more tab: one panel fills the screen at a time and
+ * the tab bar sits at the bottom, under the thumb.
  */
 import type { Dojo } from '@pocdojo/sdk/api-client';
 import { codeFiles, mayEdit, remainingTurnMs } from '@pocdojo/sdk/dojo-documents';
@@ -19,10 +20,11 @@ import { FacilitatorPanel } from './facilitator-panel.tsx';
 import { addFile, FileTree } from './file-tree.tsx';
 import { formatClock, nameOf } from './people.ts';
 import { ReviewPanel } from './review-panel.tsx';
+import { useNarrowScreen } from './narrow-screen.ts';
 import { type DojoView, useDojo } from './use-dojo.ts';
 import { VoicePanel } from './voice-panel.tsx';
 
-type Tab = 'chat' | 'people' | 'voice' | 'facilitator' | 'review';
+type Tab = 'code' | 'chat' | 'people' | 'voice' | 'facilitator' | 'review';
 
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
@@ -61,8 +63,15 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   // revoke roles during the session and the control document has the last word.
   const role = effectiveRole(control, userId, { role: join.role, observing: join.observing });
   const now = useNow();
+  const narrow = useNarrowScreen();
   const [selected, setSelected] = useState<string | undefined>();
-  const [tab, setTab] = useState<Tab>('chat');
+  const [tab, setTab] = useState<Tab>(narrow ? 'code' : 'chat');
+  // Side by side with the editor, the side panel never shows the code: it falls back to the chat.
+  const sideTab = tab === 'code' ? 'chat' : tab;
+  // A window narrowed to a phone's width (or a tablet turned upright) opens on the code.
+  useEffect(() => {
+    if (narrow) setTab('code');
+  }, [narrow]);
   const [follow, setFollow] = useState(role === 'observer');
   const [scroll, setScroll] = useState<ScrollRequest | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
@@ -127,6 +136,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
     [connection],
   );
   const tabs: { id: Tab; label: string }[] = [
+    ...(narrow ? [{ id: 'code' as const, label: 'Code' }] : []),
     { id: 'chat', label: 'Chat' },
     { id: 'people', label: `People (${view.peers.length + 1})` },
     { id: 'voice', label: 'Voice' },
@@ -153,26 +163,28 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
           <span>
             Navigator: <strong>{nameOf(view, control.navigatorId)}</strong>
           </span>
-          <span class="muted">You: {role}</span>
         </div>
         <div class="connection">
           <ConnectionBadge view={view} />
-          <label class="toggle">
-            <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />{' '}
-            Follow driver
-          </label>
-          <button
-            type="button"
-            class="small"
-            onClick={() =>
-              void copyInvite(
-                `${location.origin}${location.pathname}#/dojos/${dojoId}?tenant=${session?.tenant.slug ?? ''}`,
-              )
-            }
-            title="Copy an invitation link for people of your team"
-          >
-            {copied ? 'Link copied' : 'Copy invite link'}
-          </button>
+          <div class="dojo-tools">
+            <span class="muted">You: {role}</span>
+            <label class="toggle">
+              <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.currentTarget.checked)} />{' '}
+              Follow driver
+            </label>
+            <button
+              type="button"
+              class="small"
+              onClick={() =>
+                void copyInvite(
+                  `${location.origin}${location.pathname}#/dojos/${dojoId}?tenant=${session?.tenant.slug ?? ''}`,
+                )
+              }
+              title="Copy an invitation link for people of your team"
+            >
+              {copied ? 'Link copied' : 'Copy invite link'}
+            </button>
+          </div>
         </div>
       </header>
       {notice && (
@@ -195,85 +207,79 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
         </p>
       )}
       <div class="dojo-body">
-        <FileTree connection={connection} files={view.files} selected={file} canEdit={canEdit} onSelect={setSelected} />
-        <section class="editor-area" aria-label="Editor">
-          {file ? (
-            <>
-              <div class="editor-head">
-                <span class="file-path">{file}</span>
-                {!canEdit && (
-                  <span class="badge readonly">
-                    {ended
-                      ? 'Read only: the dojo has ended'
-                      : role === 'observer'
-                        ? 'Read only (observer)'
-                        : 'Read only: editing is locked to the driver'}
-                  </span>
-                )}
-                <Avatars view={view} file={file} />
-              </div>
-              <CodeEditor
-                key={file}
-                connection={connection}
-                path={file}
-                language={view.languages[file]}
-                readOnly={!canEdit}
-                scroll={scroll}
-                onCursorLine={setCursorLine}
-              />
-            </>
-          ) : (
-            <p class="empty">{view.synced ? 'No files yet.' : 'Loading the code…'}</p>
-          )}
-        </section>
-        <aside class="side">
-          <div
-            class="tabs"
-            role="tablist"
-            aria-label="Dojo panels"
-            onKeyDown={(event) =>
-              onTabKey(
-                event,
-                tabs.map((entry) => entry.id),
-                tab,
-                setTab,
-              )
-            }
-          >
-            {tabs.map((entry) => (
-              <button
-                type="button"
-                role="tab"
-                id={`tab-${entry.id}`}
-                aria-selected={tab === entry.id}
-                aria-controls={`panel-${entry.id}`}
-                tabIndex={tab === entry.id ? 0 : -1}
-                class={tab === entry.id ? 'tab active' : 'tab'}
-                onClick={() => setTab(entry.id)}
-              >
-                {entry.label}
-              </button>
-            ))}
-          </div>
+        <div
+          class="code-pane"
+          role={narrow ? 'tabpanel' : undefined}
+          id={narrow ? 'panel-code' : undefined}
+          aria-labelledby={narrow ? 'tab-code' : undefined}
+          hidden={narrow && tab !== 'code'}
+        >
+          <FileTree
+            connection={connection}
+            files={view.files}
+            selected={file}
+            canEdit={canEdit}
+            onSelect={setSelected}
+          />
+          <section class="editor-area" aria-label="Editor">
+            {file ? (
+              <>
+                <div class="editor-head">
+                  <span class="file-path">{file}</span>
+                  {!canEdit && (
+                    <span class="badge readonly">
+                      {ended
+                        ? 'Read only: the dojo has ended'
+                        : role === 'observer'
+                          ? 'Read only (observer)'
+                          : 'Read only: editing is locked to the driver'}
+                    </span>
+                  )}
+                  <Avatars view={view} file={file} />
+                </div>
+                <CodeEditor
+                  key={file}
+                  connection={connection}
+                  path={file}
+                  language={view.languages[file]}
+                  readOnly={!canEdit}
+                  wrapLines={narrow}
+                  scroll={scroll}
+                  onCursorLine={setCursorLine}
+                />
+              </>
+            ) : (
+              <p class="empty">{view.synced ? 'No files yet.' : 'Loading the code…'}</p>
+            )}
+          </section>
+        </div>
+        <aside class="side" hidden={narrow && tab === 'code'}>
+          {!narrow && <PanelTabs tabs={tabs} selected={sideTab} onSelect={setTab} />}
           {/* Voice stays mounted while other tabs are shown: switching tabs must not hang up. */}
-          <div class="tab-panel" role="tabpanel" id="panel-voice" aria-labelledby="tab-voice" hidden={tab !== 'voice'}>
+          <div
+            class="tab-panel"
+            role="tabpanel"
+            id="panel-voice"
+            aria-labelledby="tab-voice"
+            hidden={sideTab !== 'voice'}
+          >
             <VoicePanel dojoId={dojoId} view={view} isFacilitator={isFacilitator} />
           </div>
           <div
             class="tab-panel"
             role="tabpanel"
-            id={`panel-${tab}`}
-            aria-labelledby={`tab-${tab}`}
-            hidden={tab === 'voice'}
+            id={`panel-${sideTab}`}
+            aria-labelledby={`tab-${sideTab}`}
+            hidden={sideTab === 'voice'}
           >
-            {tab === 'chat' && (
+            {sideTab === 'chat' && (
               <ChatPanel connection={connection} messages={view.chat} muted={control.muted.includes(userId)} />
             )}
-            {tab === 'people' && <PeoplePanel view={view} />}
-            {tab === 'facilitator' && isFacilitator && (
+            {sideTab === 'people' && <PeoplePanel view={view} />}
+            {sideTab === 'facilitator' && isFacilitator && (
               <FacilitatorPanel view={view} currentFile={file} currentLine={cursorLine} />
             )}
-            {tab === 'review' && (
+            {sideTab === 'review' && (
               <ReviewPanel
                 dojoId={dojoId}
                 turnCount={control.turn}
@@ -283,7 +289,52 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             )}
           </div>
         </aside>
+        {narrow && <PanelTabs tabs={tabs} selected={tab} onSelect={setTab} bar />}
       </div>
+    </div>
+  );
+}
+
+/** The panels' tablist: above the side panel, or on a phone the tab bar at the bottom of the room. */
+function PanelTabs({
+  tabs,
+  selected,
+  onSelect,
+  bar = false,
+}: {
+  tabs: { id: Tab; label: string }[];
+  selected: Tab;
+  onSelect: (tab: Tab) => void;
+  bar?: boolean;
+}) {
+  return (
+    <div
+      class={bar ? 'tabbar' : 'tabs'}
+      role="tablist"
+      aria-label="Dojo panels"
+      onKeyDown={(event) =>
+        onTabKey(
+          event,
+          tabs.map((entry) => entry.id),
+          selected,
+          onSelect,
+        )
+      }
+    >
+      {tabs.map((entry) => (
+        <button
+          type="button"
+          role="tab"
+          id={`tab-${entry.id}`}
+          aria-selected={selected === entry.id}
+          aria-controls={`panel-${entry.id}`}
+          tabIndex={selected === entry.id ? 0 : -1}
+          class={selected === entry.id ? 'tab active' : 'tab'}
+          onClick={() => onSelect(entry.id)}
+        >
+          {entry.label}
+        </button>
+      ))}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who speaks and
- * whether a facilitator muted you. Where the server has no voice worker, joining says so.
+ * whether a facilitator muted you. Where the server has no voice worker, joining says so. Someone who
+ * was in the call is back in it after a reload, muted as they were.
  */
 import { parseDocumentName } from '@pocdojo/shared/tenant';
 import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
@@ -8,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { nameOf } from './people.ts';
 import { collaborationUrl, type DojoView } from './use-dojo.ts';
+import { forgetVoice, rememberedVoice, rememberVoice } from './voice-rejoin.ts';
 
 export function VoicePanel({
   dojoId,
@@ -22,6 +24,9 @@ export function VoicePanel({
   const [state, setState] = useState<VoiceState | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [joining, setJoining] = useState(false);
+  // The browser refused to play the others without a click on the page (autoplay policy).
+  const [soundBlocked, setSoundBlocked] = useState(false);
+  const panel = useRef<HTMLElement>(null);
   // Whom this facilitator force-muted in voice (the server pauses their producer until unmuted).
   const [forceMuted, setForceMuted] = useState<Set<string>>(new Set());
 
@@ -38,6 +43,19 @@ export function VoicePanel({
   }
 
   useEffect(() => () => client?.close(), [client]);
+
+  // Back in the call after a reload, with the microphone as it was.
+  useEffect(() => {
+    const remembered = rememberedVoice(dojoId);
+    if (remembered) void join(remembered.muted);
+  }, []);
+
+  // Remembered while in the call, with the mute switch; a facilitator's removal forgets it.
+  useEffect(() => {
+    if (!state) return;
+    if (state.closed?.code === 'forbidden') forgetVoice(dojoId);
+    else if (!state.closed) rememberVoice(dojoId, state.selfMuted);
+  }, [state?.selfMuted, state?.closed]);
 
   // Who we actually hear: their received byte count grew since the last look (every 2 s).
   const [receiving, setReceiving] = useState<Set<string>>(new Set());
@@ -57,7 +75,7 @@ export function VoicePanel({
     return () => clearInterval(timer);
   }, [client]);
 
-  async function join() {
+  async function join(muted = false) {
     setJoining(true);
     setError(undefined);
     const tenantId = parseDocumentName(view.join.documents.code)?.tenantId;
@@ -70,10 +88,14 @@ export function VoicePanel({
         setError(`No microphone (${failure instanceof Error ? failure.name : 'unknown error'}): you will listen only.`);
       }
     }
-    if (!token.ok || !tenantId) {
+    // A failed (re)join is not retried on the next reload, and leaves the microphone closed.
+    const fail = (message: string) => {
+      microphone?.stop();
+      forgetVoice(dojoId);
       setJoining(false);
-      return setError(token.ok ? 'Unknown tenant' : token.error.message);
-    }
+      setError(message);
+    };
+    if (!token.ok || !tenantId) return fail(token.ok ? 'This dojo has no voice room.' : token.error.message);
     // mediasoup-client loads only when someone joins voice.
     const { VoiceClient } = await import('@pocdojo/sdk/voice-client');
     const joined = await VoiceClient.join({
@@ -82,20 +104,22 @@ export function VoicePanel({
       tenantId,
       dojoId,
       microphone,
+      muted,
     });
-    setJoining(false);
     if (!joined.ok)
-      return setError(
+      return fail(
         joined.error.code === 'unavailable'
           ? `Voice is unavailable on this server (${joined.error.message}).`
           : joined.error.message,
       );
+    setJoining(false);
     joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
   }
 
   function leave() {
+    forgetVoice(dojoId);
     client?.close();
     setClient(undefined);
     setState(undefined);
@@ -105,7 +129,7 @@ export function VoicePanel({
     return (
       <section aria-label="Voice">
         <p class="muted">Talk with the others while you code.</p>
-        <button type="button" class="primary" onClick={() => void join()} disabled={joining}>
+        <button type="button" class="primary" onClick={() => void join(false)} disabled={joining}>
           {joining ? 'Connecting…' : 'Join voice'}
         </button>
         {error && (
@@ -116,8 +140,21 @@ export function VoicePanel({
       </section>
     );
 
+  function playSound() {
+    setSoundBlocked(false);
+    panel.current?.querySelectorAll('audio').forEach((audio) => void audio.play().catch(() => setSoundBlocked(true)));
+  }
+
   return (
-    <section aria-label="Voice">
+    <section aria-label="Voice" ref={panel}>
+      {soundBlocked && (
+        <p class="notice" role="status">
+          Your browser waits for a click before playing the others.{' '}
+          <button type="button" class="small" onClick={playSound}>
+            Turn on sound
+          </button>
+        </p>
+      )}
       {state.closed && (
         <p class="field-error" role="alert">
           {state.closed.message}
@@ -157,7 +194,7 @@ export function VoicePanel({
                 {forceMuted.has(userId) ? `Unmute ${nameOf(view, userId)}` : `Mute ${nameOf(view, userId)}`}
               </button>
             )}
-            <RemoteAudio track={state.tracks.get(userId)} />
+            <RemoteAudio track={state.tracks.get(userId)} onBlocked={() => setSoundBlocked(true)} />
           </li>
         ))}
       </ul>
@@ -166,10 +203,14 @@ export function VoicePanel({
   );
 }
 
-function RemoteAudio({ track }: { track: MediaStreamTrack | undefined }) {
+function RemoteAudio({ track, onBlocked }: { track: MediaStreamTrack | undefined; onBlocked: () => void }) {
   const element = useRef<HTMLAudioElement>(null);
   useEffect(() => {
-    if (element.current && track) element.current.srcObject = new MediaStream([track]);
+    const audio = element.current;
+    if (!audio || !track) return;
+    audio.srcObject = new MediaStream([track]);
+    // Rejoined by a reload, before any click: the browser may refuse to play sound until one.
+    audio.play().catch(onBlocked);
   }, [track]);
   return <audio ref={element} autoPlay />;
 }

@@ -1,6 +1,7 @@
 /**
- * Search highlights arrive as text with `<mark>` around the matches. They are split into text nodes
- * and <mark> elements here, never injected as HTML, so a POC name cannot smuggle markup in.
+ * Search highlights arrive as HTML-escaped text with `<mark>` around the matches. They are split into
+ * text nodes and <mark> elements here, never injected as HTML, so a POC name cannot smuggle markup in;
+ * the escapes are undone in the text nodes, which Preact escapes again.
  */
 export function Highlighted({ text, highlights, field }: { text: string; highlights: unknown; field: string }) {
   const marked = markedText(highlights, field);
@@ -10,10 +11,15 @@ export function Highlighted({ text, highlights, field }: { text: string; highlig
     <>
       {parts.map((part) => {
         const match = /^<mark>(.*)<\/mark>$/.exec(part);
-        return match ? <mark>{match[1]}</mark> : part;
+        return match ? <mark>{unescaped(match[1] ?? '')}</mark> : unescaped(part);
       })}
     </>
   );
+}
+
+/** Whether the search found words in this field (the API only highlights matched fields). */
+export function hasHighlight(highlights: unknown, field: string): boolean {
+  return markedText(highlights, field) !== undefined;
 }
 
 function markedText(highlights: unknown, field: string): string | undefined {
@@ -22,3 +28,9 @@ function markedText(highlights: unknown, field: string): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' && first.includes('<mark>') ? first : undefined;
 }
+
+// The five escapes of the API's highlight.ts, and nothing else.
+const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+const unescaped = (html: string): string =>
+  html.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => entities[entity] ?? entity);

@@ -1,9 +1,10 @@
 import type { ApiError, Dojo, DojoFormat, Poc } from '@pocdojo/sdk/api-client';
 import { dojoFormats } from '@pocdojo/shared/contract/dojos';
+import { mayChangePoc, mayChangeRecords } from '@pocdojo/shared/contract/permissions';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { navigate } from '../router.ts';
-import { api } from '../session.ts';
+import { api, useSession } from '../session.ts';
 import { PocForm } from './poc-form.tsx';
 
 /** The tenant's dojos opened on one POC, newest first (the list API pages by 100 and has no POC filter). */
@@ -21,6 +22,7 @@ async function dojosOf(pocId: string): Promise<Dojo[]> {
 }
 
 export function PocDetailPage({ id }: { id: string }) {
+  const session = useSession();
   const [poc, setPoc] = useState<Poc | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [editing, setEditing] = useState(false);
@@ -46,6 +48,9 @@ export function PocDetailPage({ id }: { id: string }) {
         <p class="muted">Loading…</p>
       </section>
     );
+
+  const roles = session?.user.roles ?? [];
+  const mayChange = mayChangePoc({ userId: session?.user.id ?? '', roles }, poc);
 
   async function remove() {
     if (!poc || !confirm(`Delete “${poc.name}”? This cannot be undone.`)) return;
@@ -81,14 +86,16 @@ export function PocDetailPage({ id }: { id: string }) {
         <article class="card">
           <div class="page-head">
             <h1>{poc.name}</h1>
-            <div class="actions">
-              <button type="button" onClick={() => setEditing(true)}>
-                Edit
-              </button>
-              <button type="button" class="danger" onClick={() => void remove()}>
-                Delete
-              </button>
-            </div>
+            {mayChange && (
+              <div class="actions">
+                <button type="button" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+                <button type="button" class="danger" onClick={() => void remove()}>
+                  Delete
+                </button>
+              </div>
+            )}
           </div>
           <p>
             <span class="badge">{poc.language}</span> <span class="badge status">{poc.status}</span>{' '}
@@ -104,7 +111,10 @@ export function PocDetailPage({ id }: { id: string }) {
               </a>
             </p>
           )}
-          <p class="muted">Updated {new Date(poc.updatedAt).toLocaleString()}</p>
+          <p class="muted">
+            Updated {new Date(poc.updatedAt).toLocaleString()}
+            {!mayChange && ' · Only its owner or an admin can change it.'}
+          </p>
         </article>
       )}
       <section class="card">
@@ -115,12 +125,17 @@ export function PocDetailPage({ id }: { id: string }) {
           <ul class="dojo-list">
             {dojos.map((dojo) => (
               <li>
-                <a href={`#/dojos/${dojo.id}`}>{dojo.title ?? dojo.id}</a> <span class="muted">{dojo.format}</span>
+                <a href={`#/dojos/${dojo.id}`}>{dojo.title ?? 'Untitled dojo'}</a>{' '}
+                <span class="muted">{dojo.format}</span>
               </li>
             ))}
           </ul>
         )}
-        <StartDojoForm poc={poc} />
+        {mayChangeRecords(roles) ? (
+          <StartDojoForm poc={poc} />
+        ) : (
+          <p class="muted">As an observer you can join this POC's dojos; opening one needs the participant role.</p>
+        )}
       </section>
     </section>
   );

@@ -1,4 +1,5 @@
 import type { ApiError, User } from '@pocdojo/sdk/api-client';
+import { mayManageMembers } from '@pocdojo/shared/contract/permissions';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { api, useSession } from '../session.ts';
@@ -7,6 +8,18 @@ const assignable: User['roles'] = ['admin', 'facilitator', 'participant', 'obser
 
 /** Admins add people to their team; everyone signs in with their email address. */
 export function UsersPage() {
+  const session = useSession();
+  if (!mayManageMembers(session?.user.roles ?? []))
+    return (
+      <section class="page">
+        <h1>Team members</h1>
+        <p>Only the team's admins see and add its members. Ask one of them to add someone or change a role.</p>
+      </section>
+    );
+  return <TeamMembers />;
+}
+
+function TeamMembers() {
   const session = useSession();
   const [users, setUsers] = useState<User[]>([]);
   const [error, setError] = useState<ApiError | undefined>();
