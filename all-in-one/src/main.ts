@@ -15,15 +15,10 @@ import {
   migrateToLatest,
   openDatabase,
   readConfigOrExit,
+  Readiness,
   routeConsoleTo,
 } from '@pocdojo/shared';
-import {
-  attachOperationalRoutes,
-  collabConfigSchema,
-  createCollabTier,
-  Readiness,
-  watchDatabase,
-} from '@pocdojo/server';
+import { attachOperationalRoutes, collabConfigSchema, createCollabTier, watchDatabase } from '@pocdojo/server';
 import { DojoVoiceBridge } from './dojo-voice-bridge.ts';
 import { attachWebApp } from './web-app.ts';
 

@@ -17,7 +17,7 @@ import {
 import { CollabEndpoint } from './collab-endpoint.ts';
 import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
-import type { Readiness } from './readiness.ts';
+import type { Readiness } from '@pocdojo/shared';
 import { DojoRules } from './dojo/dojo-rules.ts';
 import { RoomBroadcast } from './room-broadcast.ts';
 import { AwarenessIntake } from './awareness-intake.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Logger } from '@pocdojo/shared';
-import type { Readiness } from './readiness.ts';
+import type { Readiness } from '@pocdojo/shared';
 
 /**
  * Keeps the `database` and `migrations` readiness conditions current: migrations are retried until they

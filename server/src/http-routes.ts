@@ -1,6 +1,6 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Registry } from '@pocdojo/shared';
-import type { Readiness } from './readiness.ts';
+import type { Readiness } from '@pocdojo/shared';
 
 /** Probes and metrics every POC Dojo process answers on its uWS app. */
 export function attachOperationalRoutes(app: TemplatedApp, deps: { readiness: Readiness; registry: Registry }): void {

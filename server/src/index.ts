@@ -2,4 +2,3 @@ export { createCollabTier, type CollabTier } from './collab-tier.ts';
 export { collabConfigSchema, type CollabConfig } from './config.ts';
 export { watchDatabase } from './database-watch.ts';
 export { attachOperationalRoutes } from './http-routes.ts';
-export { Readiness } from './readiness.ts';

@@ -14,13 +14,13 @@ import {
   migrateToLatest,
   openDatabase,
   readConfigOrExit,
+  Readiness,
   routeConsoleTo,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
 import { collabConfigSchema } from './config.ts';
 import { watchDatabase } from './database-watch.ts';
 import { attachOperationalRoutes } from './http-routes.ts';
-import { Readiness } from './readiness.ts';
 
 const config = readConfigOrExit(
   collabConfigSchema.extend({

@@ -2,6 +2,8 @@ export * from './errors.ts';
 export * from './config.ts';
 export * from './logging.ts';
 export * from './metrics.ts';
+export * from './readiness.ts';
+export * from './operations-server.ts';
 export * from './tenant.ts';
 export * from './contract/nul-characters.ts';
 export * from './auth/claims.ts';

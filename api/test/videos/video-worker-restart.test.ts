@@ -49,7 +49,7 @@ describe('a worker process killed in the middle of a render', () => {
       (await call<Video>(api.app, 'GET', `/api/v1/videos/${queued.body.id}`, { token: admin.accessToken })).body;
 
     worker = spawn(process.execPath, ['--import', 'tsx', workerMain], {
-      env: { PATH: process.env.PATH ?? '', ...api.env, VIDEO_WORKER: 'inline' },
+      env: { PATH: process.env.PATH ?? '', ...api.env, VIDEO_WORKER: 'inline', PORT: '0' },
       stdio: 'ignore',
     });
     const midway = await eventually(async () => {

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from '@pocdojo/shared';
+import { Gauge, type Registry } from './metrics.ts';
 
 /**
  * Named readiness conditions; `/readyz` is 200 only when all hold. Each component owns its own
