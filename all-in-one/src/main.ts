@@ -1,13 +1,22 @@
 /**
  * The all-in-one process: the WebSocket tier (/collab), the REST API (/api/v1, /.well-known), voice
  * (/media) and the web app (/) on one port, on embedded defaults unless DATABASE_URL, REDIS_URL… say
- * otherwise. Each part can also run as its own process (npm run api, npm run media, npm run cluster).
+ * otherwise. Each part can also run as its own process (npm run collab, npm run api, npm run media,
+ * npm run worker, npm run runner); test runs happen in this process unless RUN_WORKER=off.
  */
 import { fileURLToPath } from 'node:url';
 import { App, us_listen_socket_close, us_socket_local_port, type us_listen_socket } from 'uWebSockets.js';
 import { z } from 'zod';
 import { apiConfigSection, buildApi, serveApiOnSharedPort } from '@pocdojo/api';
 import { createVoiceService, mediaSettingsShape } from '@pocdojo/media';
+import {
+  createRunner,
+  RunMetrics,
+  runnerSettingsShape,
+  runServiceSettingsShape,
+  RunWorker,
+  runWorkerSwitchShape,
+} from '@pocdojo/runner';
 import {
   createIdentity,
   createLogger,
@@ -17,14 +26,18 @@ import {
   readConfigOrExit,
   Readiness,
   routeConsoleTo,
+  watchDatabase,
 } from '@pocdojo/shared';
-import { attachOperationalRoutes, collabConfigSchema, createCollabTier, watchDatabase } from '@pocdojo/server';
+import { attachOperationalRoutes, collabConfigSchema, createCollabTier } from '@pocdojo/server';
 import { DojoVoiceBridge } from './dojo-voice-bridge.ts';
 import { attachWebApp } from './web-app.ts';
 
 const allInOneConfigSchema = collabConfigSchema
   .extend(apiConfigSection.shape)
   .extend(mediaSettingsShape)
+  .extend(runnerSettingsShape)
+  .extend(runServiceSettingsShape)
+  .extend(runWorkerSwitchShape)
   .extend({
     WEB_ROOT: z
       .string()
@@ -81,14 +94,27 @@ logger.info(
   'listening',
 );
 
+let runWorker: RunWorker | undefined;
+let shuttingDown = false;
 const stopWatching = watchDatabase({
   database,
   readiness,
   logger,
-  migrate: () => migrateToLatest(database.db, logger),
+  migrate: async () => {
+    await migrateToLatest(database.db, logger);
+    // The run worker needs the runs tables; it starts once they exist.
+    if (config.RUN_WORKER === 'inline' && !runWorker && !shuttingDown) {
+      runWorker = await RunWorker.start({
+        database,
+        runner: createRunner(config),
+        settings: config,
+        logger,
+        metrics: new RunMetrics(registry),
+      });
+    }
+  },
 });
 
-let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
@@ -102,6 +128,8 @@ async function shutdown(signal: string): Promise<void> {
   us_listen_socket_close(listenSocket);
   await voice.close();
   await voiceBridge.close();
+  // Running tests get part of the deadline to finish; the rest are handed back for a retry after restart.
+  await runWorker?.stop(Math.min(config.RUNNER_DRAIN_SECONDS * 1000, config.SHUTDOWN_DEADLINE_MS / 2));
   await collab.drain();
   await api.close();
   stopWatching();

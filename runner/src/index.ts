@@ -14,3 +14,10 @@ export type { Availability, Mount, Sandbox, SandboxJob, SandboxOutcome } from '.
 export { BubblewrapSandbox, debianBwrap, type BubblewrapOptions } from './sandbox/bubblewrap-sandbox.ts';
 export type { StartPoint } from './start-point.ts';
 export { startPoints } from '../start-points/index.ts';
+export { RunWorker, runJobName, runJobSchema, type RunWorkerOptions } from './service/run-worker.ts';
+export { RunMetrics } from './service/run-metrics.ts';
+export {
+  runServiceSettingsShape,
+  runWorkerSwitchShape,
+  type RunServiceSettings,
+} from './service/run-service-config.ts';

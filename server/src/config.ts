@@ -19,6 +19,19 @@ export const collabConfigSchema = baseConfigSchema.extend({
    * in transaction mode that does not track them (PgBouncer before 1.21, or without max_prepared_statements).
    */
   DATABASE_PREPARED_STATEMENTS: flag(true),
+  /** Auto-run: how long the code must rest after a change before a run starts by itself. */
+  RUN_AUTO_DEBOUNCE_MS: z.coerce.number().int().min(200).max(60_000).default(1500),
+  /** While a dojo has runs queued or running, how often its room reads their state (lost notifications). */
+  RUN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** The most code a run may carry, as the runners' RUNNER_SUBMITTED_KIB (refused here, before queueing). */
+  RUNNER_SUBMITTED_KIB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16 * 1024)
+    .default(512),
+  /** How long a runner's published languages count after its last beat. */
+  RUNNER_STALE_SECONDS: positiveInt(15),
 });
 
 export type CollabConfig = z.infer<typeof collabConfigSchema>;

@@ -1,4 +1,3 @@
 export { createCollabTier, type CollabTier } from './collab-tier.ts';
 export { collabConfigSchema, type CollabConfig } from './config.ts';
-export { watchDatabase } from './database-watch.ts';
 export { attachOperationalRoutes } from './http-routes.ts';

@@ -16,10 +16,10 @@ import {
   readConfigOrExit,
   Readiness,
   routeConsoleTo,
+  watchDatabase,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
 import { collabConfigSchema } from './config.ts';
-import { watchDatabase } from './database-watch.ts';
 import { attachOperationalRoutes } from './http-routes.ts';
 
 const config = readConfigOrExit(

@@ -4,6 +4,7 @@ export * from './logging.ts';
 export * from './metrics.ts';
 export * from './readiness.ts';
 export * from './operations-server.ts';
+export * from './database-watch.ts';
 export * from './tenant.ts';
 export * from './contract/nul-characters.ts';
 export * from './auth/claims.ts';

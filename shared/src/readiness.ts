@@ -4,8 +4,10 @@ import { Gauge, type Registry } from './metrics.ts';
  * Named readiness conditions; `/readyz` is 200 only when all hold. Each component owns its own
  * condition (database reachable, migrations applied, Redis connected…) and flips it as things change.
  */
+type Condition = string | true | (() => string | true);
+
 export class Readiness {
-  private readonly conditions = new Map<string, string | true>();
+  private readonly conditions = new Map<string, Condition>();
 
   /** Declares a condition, initially not met, with the reason shown while it is not. */
   require(name: string, reason: string): void {
@@ -16,12 +18,21 @@ export class Readiness {
     this.conditions.set(name, state);
   }
 
+  /** A condition read when asked, from a component that knows its own state (true, or why not). */
+  track(name: string, check: () => true | string): void {
+    this.conditions.set(name, check);
+  }
+
   get ready(): boolean {
-    return [...this.conditions.values()].every((state) => state === true);
+    return [...this.states().values()].every((state) => state === true);
   }
 
   report(): Record<string, string> {
-    return Object.fromEntries([...this.conditions].map(([name, state]) => [name, state === true ? 'ok' : state]));
+    return Object.fromEntries([...this.states()].map(([name, state]) => [name, state === true ? 'ok' : state]));
+  }
+
+  private states(): Map<string, string | true> {
+    return new Map([...this.conditions].map(([name, state]) => [name, typeof state === 'function' ? state() : state]));
   }
 
   /**
@@ -29,7 +40,7 @@ export class Readiness {
    * that is not ready, so nothing else shows it, and the alert can name the condition that fails.
    */
   registerMetric(registry: Registry): void {
-    const conditions = this.conditions;
+    const states = () => this.states();
     new Gauge({
       name: 'pocdojo_readiness_check',
       help: 'Readiness conditions of this node (the /readyz checks): 1 met, 0 not',
@@ -37,7 +48,7 @@ export class Readiness {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [check, state] of conditions) this.set({ check }, state === true ? 1 : 0);
+        for (const [check, state] of states()) this.set({ check }, state === true ? 1 : 0);
       },
     });
   }

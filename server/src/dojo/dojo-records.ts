@@ -116,6 +116,17 @@ export class DojoRecords {
     return { format: format.data, turnSeconds: row.turn_minutes === null ? null : row.turn_minutes * 60 };
   }
 
+  /** The dojo's language as the API stored it (free text), when the API created the dojo. */
+  async dojoLanguage(key: DojoKey): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('dojos')
+      .select('language')
+      .where('tenant_id', '=', key.tenantId)
+      .where('id', '=', key.dojoId)
+      .executeTakeFirst();
+    return row?.language;
+  }
+
   /** The session summary at end, linked to the dojo's POC when the dojo was opened on one. */
   async recordSession(key: DojoKey, format: string, summary: Record<string, unknown>): Promise<void> {
     const dojo = await this.db

@@ -14,6 +14,7 @@ import { presenceSchema } from '@pocdojo/shared/contract/presence';
 import { ChatLog } from './chat-log.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
+import { inFlight, type DojoRuns, type RunRequester } from './dojo-runs.ts';
 import { actorOf, deadline, register, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
 import { TurnTimer } from './turn-timer.ts';
 
@@ -27,6 +28,7 @@ export interface RoomDeps {
   instance: Hocuspocus;
   records: DojoRecords;
   leases: DojoLeases;
+  runs: DojoRuns;
   logger: Logger;
   names: Record<DojoDocumentPart, string>;
   key: DojoKey;
@@ -36,6 +38,8 @@ export interface RoomDeps {
  * One dojo as this node sees it while it has clients in it: server-side (direct) connections to the
  * three documents so the server can write them, the turn timer when this node holds the dojo's lease,
  * and the enforcement of removals that any node decided (read from the `control` document).
+ * The lease holder also keeps the test runs shown in `control` in step with the runs table (polling
+ * while any is queued or running) and starts auto-runs when the code rests after a change.
  */
 export class DojoRoom {
   clients = 0;
@@ -45,6 +49,9 @@ export class DojoRoom {
   private closed = false;
   private readonly timer = new TurnTimer(() => void this.onDeadline());
   private leaseLoop: NodeJS.Timeout | undefined;
+  private runPoll: NodeJS.Timeout | undefined;
+  private autoRunTimer: NodeJS.Timeout | undefined;
+  private readonly onCodeUpdate = () => this.codeChanged();
   private cached: ControlState | undefined;
   private readonly onStateChange = () => {
     this.cached = undefined;
@@ -67,7 +74,12 @@ export class DojoRoom {
     ]);
     this.documents = { code, chat, control };
     controlState(this.doc('control')).observe(this.onStateChange);
+    this.doc('code').on('update', this.onCodeUpdate);
     await this.adoptDojoSettings();
+    // Runs that finished while nobody was in the room show their lights at once.
+    await this.syncRuns().catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo runs not read');
+    });
     void this.renewLease();
     this.leaseLoop = setInterval(() => void this.renewLease(), Math.max(200, this.deps.leases.ttlMs / 3));
     return this.documents;
@@ -189,7 +201,68 @@ export class DojoRoom {
       case 'ended':
         await this.recordSession(state);
         return;
+      case 'run':
+        if (!actor) return;
+        await this.requestRun(actor, state, false);
+        return;
     }
+  }
+
+  /** Queues a run of `code` as it is now (refusals are thrown as DomainError) and shows it at once. */
+  private async requestRun(by: RunRequester, state: ControlState, auto: boolean): Promise<void> {
+    await this.deps.runs.request(this.deps.key, this.doc('code'), by, { turn: state.turn, auto });
+    await this.syncRuns();
+  }
+
+  /** Writes the latest runs into `control` when they differ from what it shows. Call inside `serialized`. */
+  private async syncRuns(): Promise<void> {
+    const runs = await this.deps.runs.recent(this.deps.key);
+    if (this.closed) return;
+    const base = this.state();
+    if (JSON.stringify(base.runs) === JSON.stringify(runs)) return;
+    await this.writeState(base, { ...base, runs });
+  }
+
+  /**
+   * While this node holds the lease and a run is queued or running, reads the runs every RUN_POLL_MS:
+   * the runners write results to the table, not to the document.
+   */
+  private pollRuns(): void {
+    const wanted = this.leader && !this.closed && inFlight(this.state().runs);
+    if (!wanted) {
+      clearInterval(this.runPoll);
+      this.runPoll = undefined;
+      return;
+    }
+    this.runPoll ??= setInterval(() => {
+      void this.serialized(() => this.syncRuns()).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo runs not refreshed');
+      });
+    }, this.deps.runs.settings.pollMs);
+  }
+
+  /** Auto-run: each change to the code restarts the wait; the lease holder runs when the code rests. */
+  private codeChanged(): void {
+    if (!this.leader || this.closed || !this.state().autoRun) return;
+    clearTimeout(this.autoRunTimer);
+    this.autoRunTimer = setTimeout(() => void this.autoRun(), this.deps.runs.settings.autoRunDebounceMs);
+  }
+
+  private async autoRun(): Promise<void> {
+    await this.serialized(async () => {
+      const state = this.state();
+      if (!this.leader || this.closed || !state.autoRun || state.phase === 'ended') return;
+      // On the driver's behalf: the change that started it is theirs.
+      const driver = state.driverId;
+      const by = driver
+        ? { userId: driver, name: state.participants[driver]?.name ?? driver }
+        : { userId: 'auto-run', name: 'Auto-run' };
+      try {
+        await this.requestRun(by, state, true);
+      } catch (error) {
+        this.deps.logger.info({ err: error, dojo: this.deps.key.dojoId }, 'auto-run not started');
+      }
+    });
   }
 
   /** The `code` document as plain files, for snapshots. */
@@ -293,8 +366,9 @@ export class DojoRoom {
     this.closeRemoved(state.removed, 'facilitator');
     const due = deadline(state);
     if (this.leader) this.timer.schedule(due);
-    // A deadline appeared (start, resume, a break) or went away: take or give up the lease now.
-    if ((due !== null) !== this.leader) void this.renewLease();
+    this.pollRuns();
+    // A deadline, auto-run or a run in flight appeared or went away: take or give up the lease now.
+    if (wantsLease(state) !== this.leader) void this.renewLease();
   }
 
   private unregistered(connection: Connection, state: ControlState): boolean {
@@ -309,7 +383,7 @@ export class DojoRoom {
   private async renewLease(): Promise<void> {
     if (this.closed) return;
     const key = `${this.deps.key.tenantId}/${this.deps.key.dojoId}`;
-    const wanted = deadline(this.state()) !== null;
+    const wanted = wantsLease(this.state());
     let held = false;
     try {
       if (wanted) held = await this.deps.leases.acquire(key);
@@ -322,6 +396,7 @@ export class DojoRoom {
     this.leader = held;
     if (held) this.timer.schedule(deadline(this.state()));
     else this.timer.cancel();
+    this.pollRuns();
   }
 
   private async onDeadline(): Promise<void> {
@@ -359,9 +434,12 @@ export class DojoRoom {
     this.closed = true;
     this.timer.cancel();
     clearInterval(this.leaseLoop);
+    clearInterval(this.runPoll);
+    clearTimeout(this.autoRunTimer);
     const documents = await this.ready.catch(() => undefined);
     if (!documents) return;
     controlState(documents.control.document ?? new Y.Doc()).unobserve(this.onStateChange);
+    documents.code.document?.off('update', this.onCodeUpdate);
     if (this.leader) {
       await this.deps.leases.release(`${this.deps.key.tenantId}/${this.deps.key.dojoId}`).catch((error: unknown) => {
         this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo lease not released; it expires');
@@ -372,4 +450,12 @@ export class DojoRoom {
       Object.values(documents).map((connection) => connection.disconnect({ unloadImmediately: false })),
     );
   }
+}
+
+/**
+ * A dojo needs its lease holder while something is counting down, while auto-run is on (someone must
+ * start the runs) and while a run is in flight (someone must show its result).
+ */
+function wantsLease(state: ControlState): boolean {
+  return deadline(state) !== null || state.autoRun || inFlight(state.runs);
 }

@@ -11,6 +11,7 @@ import type {
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import {
+  isDomainError,
   nulMessage,
   parseDocumentName,
   type Claims,
@@ -31,6 +32,7 @@ import { ChatLog } from './chat-log.ts';
 import { DojoLeases } from './dojo-lease.ts';
 import { DojoRecords, type DojoKey } from './dojo-records.ts';
 import { DojoRoom } from './dojo-room.ts';
+import { DojoRuns, type RunSettings } from './dojo-runs.ts';
 import { effectiveRole, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import { actorOf, applyCommand } from './dojo-session.ts';
 import { carriesNul, changes, revertOf, updateOf } from './edit-guard.ts';
@@ -64,6 +66,7 @@ export interface DojoRulesOptions {
   logger: Logger;
   /** How long a node's timer lease lasts without renewal (default 10 s). */
   leaseTtlMs?: number;
+  runs: RunSettings;
 }
 
 /**
@@ -75,7 +78,9 @@ export interface DojoRulesOptions {
  *   who also gets `editRejected`;
  * - presence identity fields come from the token;
  * - commands (stateless messages on `control`) are validated, answered, and applied as transitions of
- *   the session state machine; the turn timer runs on the one node holding the dojo's lease.
+ *   the session state machine; the turn timer runs on the one node holding the dojo's lease;
+ * - `run` captures the code and queues a test run; the lease holder keeps the `control` document's run
+ *   list in step with the runs table and starts auto-runs.
  */
 export class DojoRules implements Extension {
   extensionName = 'dojo-rules';
@@ -87,9 +92,11 @@ export class DojoRules implements Extension {
   private readonly records: DojoRecords;
   private readonly leases: DojoLeases;
   private readonly chat = new ChatLog();
+  private readonly runs: DojoRuns;
 
   constructor(private readonly options: DojoRulesOptions) {
     this.records = new DojoRecords(options.database.db, options.nodeId);
+    this.runs = new DojoRuns(options.database.db, this.records, options.runs);
     this.leases = new DojoLeases(options.database.db, options.nodeId, options.leaseTtlMs ?? 10_000);
   }
 
@@ -205,6 +212,11 @@ export class DojoRules implements Extension {
       });
       reply(encodeReply(answer));
     } catch (error) {
+      // A refusal found while carrying the command out (a run the dojo cannot have): the person reads it.
+      if (isDomainError(error) && error.code !== 'unauthorized') {
+        reply(encodeReply(errorReply(command.id, error.code, error.message)));
+        return;
+      }
       this.options.logger.error({ err: error, dojo: dojo.dojoId, command: command.name }, 'dojo command failed');
       reply(encodeReply(errorReply(command.id, 'unavailable', 'the command could not be applied; retry')));
     }
@@ -224,6 +236,7 @@ export class DojoRules implements Extension {
       instance: this.instance,
       records: this.records,
       leases: this.leases,
+      runs: this.runs,
       logger: this.options.logger,
       names: { code: name('code'), chat: name('chat'), control: name('control') },
       key: { tenantId: dojo.tenantId, dojoId: dojo.dojoId },

@@ -14,7 +14,7 @@
 import type { Claims } from '@pocdojo/shared';
 import { effectiveRole, tokenRole, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { Command, ReplyErrorCode } from '@pocdojo/shared/contract/dojo-protocol';
-import { remainingTurnMs, type ControlState, type Participant } from '@pocdojo/shared/contract/dojo-documents';
+import { mayRun, remainingTurnMs, type ControlState, type Participant } from '@pocdojo/shared/contract/dojo-documents';
 
 export interface Actor {
   userId: string;
@@ -35,7 +35,9 @@ export type Effect =
   | { type: 'summon'; path: string; line: number }
   | { type: 'remove'; userId: string }
   | { type: 'ended' }
-  | { type: 'reopened' };
+  | { type: 'reopened' }
+  /** Run the tests on `code` as it is now, for the actor (the room captures the files and requests it). */
+  | { type: 'run' };
 
 export type TurnEndReason = 'rotation' | 'handover' | 'end';
 
@@ -65,6 +67,8 @@ const facilitatorCommands = new Set<Command['name']>([
   'mute',
   'unmute',
   'summon',
+  'setRunPolicy',
+  'setAutoRun',
 ]);
 
 export function actorOf(claims: Pick<Claims, 'sub' | 'name' | 'roles' | 'observing'>, state: ControlState): Actor {
@@ -349,6 +353,20 @@ export function applyCommand(
       return done({ ...state, muted: state.muted.filter((id) => id !== command.args.userId) });
     case 'summon':
       return done(state, [{ type: 'summon', path: command.args.path, line: command.args.line }]);
+    case 'setRunPolicy':
+      return done({ ...state, runPolicy: command.args.policy });
+    case 'setAutoRun':
+      return done({ ...state, autoRun: command.args.on });
+    case 'run':
+      if (!mayRun(state, actor.userId, actor.role)) {
+        return fail(
+          'forbidden',
+          actor.role === 'observer'
+            ? 'observers cannot run the tests'
+            : 'only the driver and facilitators may run the tests; ask the facilitator to allow everyone',
+        );
+      }
+      return done(state, [{ type: 'run' }]);
     case 'chat':
       if (state.muted.includes(actor.userId)) return fail('forbidden', 'you are muted in this dojo');
       return done(state, [{ type: 'chat', text: command.args.text }]);

@@ -261,6 +261,61 @@ describe('the dojo session state machine', () => {
   });
 });
 
+describe('test runs in the session', () => {
+  const bob: Actor = { userId: 'bob', name: 'Bob', role: 'participant' };
+  const olga: Actor = { userId: 'olga', name: 'Olga', role: 'observer' };
+
+  it('lets the driver and facilitators run, and asks the room to run the code as it is', () => {
+    const state = started();
+    expect(state.driverId).toBe('ann');
+    expect(ok(run(state, ann, 'run', {}))).toEqual({ ok: true, state, effects: [{ type: 'run' }] });
+    expect(ok(run(state, fay, 'run', {})).effects).toEqual([{ type: 'run' }]);
+  });
+
+  it('refuses anyone else under the default policy with a sentence that says who may', () => {
+    expect(run(started(), bob, 'run', {})).toEqual({
+      ok: false,
+      code: 'forbidden',
+      message: 'only the driver and facilitators may run the tests; ask the facilitator to allow everyone',
+    });
+    expect(run(started(), olga, 'run', {})).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('lets every participant run once a facilitator allows everyone, but never observers', () => {
+    const everyone = ok(run(started(), fay, 'setRunPolicy', { policy: 'everyone' })).state;
+    expect(everyone.runPolicy).toBe('everyone');
+    expect(ok(run(everyone, bob, 'run', {})).effects).toEqual([{ type: 'run' }]);
+    expect(run(everyone, olga, 'run', {})).toMatchObject({ ok: false, code: 'forbidden' });
+    const back = ok(run(everyone, fay, 'setRunPolicy', { policy: 'driver' })).state;
+    expect(run(back, bob, 'run', {})).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('lets anyone run in the lobby, where nobody drives yet', () => {
+    expect(ok(run(lobby(), bob, 'run', {})).effects).toEqual([{ type: 'run' }]);
+  });
+
+  it('turns auto-run on and off, for facilitators only', () => {
+    expect(lobby().autoRun).toBe(false);
+    const on = ok(run(lobby(), fay, 'setAutoRun', { on: true })).state;
+    expect(on.autoRun).toBe(true);
+    expect(ok(run(on, fay, 'setAutoRun', { on: false })).state.autoRun).toBe(false);
+    expect(run(lobby(), ann, 'setAutoRun', { on: true })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(run(lobby(), ann, 'setRunPolicy', { policy: 'everyone' })).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('refuses runs once the dojo has ended: its code cannot change', () => {
+    const ended = ok(run(started(), fay, 'end', {})).state;
+    expect(run(ended, fay, 'run', {})).toMatchObject({ ok: false, code: 'conflict' });
+  });
+
+  it('rejects a policy that does not exist before it reaches the state machine', () => {
+    const decoded = decodeCommand(
+      JSON.stringify({ v: 1, type: 'command', id: 'c1', name: 'setRunPolicy', args: { policy: 'all' } }),
+    );
+    expect(decoded).toMatchObject({ ok: false, id: 'c1' });
+  });
+});
+
 describe('the role a connection acts with', () => {
   const seated = lobby({
     participants: {

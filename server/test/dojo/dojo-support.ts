@@ -111,7 +111,7 @@ export async function turnRows(databaseUrl: string, dojoId: string) {
 /** Creates the tenant and the dojo rows the API would have created (the server reads format and turn length). */
 export async function createDojoRow(
   databaseUrl: string,
-  dojo: { tenantId: string; dojoId: string; format: string; turnMinutes: number },
+  dojo: { tenantId: string; dojoId: string; format: string; turnMinutes: number; language?: string },
 ): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -121,8 +121,8 @@ export async function createDojoRow(
     ]);
     await client.query(
       `INSERT INTO dojos (id, tenant_id, title, format, language, turn_minutes, created_by)
-       VALUES ($1, $2, 'Dojo', $3, 'typescript', $4, 'fac')`,
-      [dojo.dojoId, dojo.tenantId, dojo.format, dojo.turnMinutes],
+       VALUES ($1, $2, 'Dojo', $3, $5, $4, 'fac')`,
+      [dojo.dojoId, dojo.tenantId, dojo.format, dojo.turnMinutes, dojo.language ?? 'typescript'],
     );
   } finally {
     await client.end();

@@ -10,6 +10,7 @@
  * Readers validate what they read: a document is data from the network like any other.
  */
 import { dojoFormats } from './dojos.ts';
+import { controlRunsKept, dojoRunSchema, runPolicies } from './runs.ts';
 import type * as Y from 'yjs';
 import { z } from 'zod';
 
@@ -66,6 +67,11 @@ export const controlStateSchema = z.object({
   driveRequests: z.array(z.string()).catch([]),
   /** Users removed by a facilitator: every node closes their connections. */
   removed: z.array(z.string()).catch([]),
+  /** Who may run the tests besides facilitators. */
+  runPolicy: z.enum(runPolicies).catch('driver'),
+  autoRun: z.boolean().catch(false),
+  /** The latest runs, oldest first (at most `controlRunsKept`): queued, running and finished. */
+  runs: z.array(dojoRunSchema).max(controlRunsKept).catch([]),
 });
 export type ControlState = z.infer<typeof controlStateSchema>;
 
@@ -88,6 +94,17 @@ export function remainingTurnMs(state: ControlState, now: number): number | null
   if (state.phase === 'break') return state.breakEndsAt === null ? null : Math.max(0, state.breakEndsAt - now);
   if (state.phase !== 'running' || state.turnStartedAt === null) return null;
   return Math.max(0, state.turnStartedAt + state.turnSeconds * 1000 - now);
+}
+
+/**
+ * Who may start a test run right now: nobody once the dojo has ended (its code cannot change); otherwise
+ * facilitators, the driver (anyone while nobody drives) or, when a facilitator allowed everyone, every
+ * participant; never observers.
+ */
+export function mayRun(state: ControlState, userId: string, role: 'facilitator' | 'participant' | 'observer'): boolean {
+  if (state.phase === 'ended' || role === 'observer') return false;
+  if (role === 'facilitator') return true;
+  return state.runPolicy === 'everyone' || state.driverId === userId || state.driverId === null;
 }
 
 /**

@@ -16,6 +16,7 @@
  * the reply: it arrives through the `control` or `chat` document like every other change.
  */
 import { nulMessage, nulPaths } from './nul-characters.ts';
+import { runPolicies } from './runs.ts';
 import { z } from 'zod';
 
 export const protocolVersion = 1;
@@ -60,6 +61,13 @@ export const commandArgsSchemas = {
   mute: z.strictObject({ userId }),
   unmute: z.strictObject({ userId }),
   summon: z.strictObject({ path: z.string().min(1).max(512), line: z.number().int().min(1).max(1_000_000) }),
+  // Facilitator: test runs.
+  /** Who may run the tests besides the facilitator: the driver (default) or every participant. */
+  setRunPolicy: z.strictObject({ policy: z.enum(runPolicies) }),
+  /** Runs start by themselves when the driver stops typing for a moment. */
+  setAutoRun: z.strictObject({ on: z.boolean() }),
+  // Whom the run policy allows: run the tests on the code as it is now.
+  run: empty,
   // Everyone.
   chat: z.strictObject({ text: z.string().trim().min(1).max(2000) }),
   raiseHand: z.strictObject({ raised: z.boolean() }),

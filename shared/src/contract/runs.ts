@@ -81,3 +81,44 @@ export const runFilePathSchema = z
 
 export const runFilesSchema = z.record(runFilePathSchema, z.string());
 export type RunFiles = z.infer<typeof runFilesSchema>;
+
+/** Who may start a run in a dojo besides its facilitators. */
+export const runPolicies = ['driver', 'everyone'] as const;
+export type RunPolicy = (typeof runPolicies)[number];
+
+/**
+ * A run's life: queued (waiting for a runner; a newer request of the same dojo replaces it), running,
+ * then done (with a result) or failed (no result: the runner could not run it, e.g. the language is
+ * unavailable here). `replaced` runs never ran.
+ */
+export const runStatuses = ['queued', 'running', 'done', 'failed', 'replaced'] as const;
+export const runStatusSchema = z.enum(runStatuses);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/**
+ * A run as the room sees it in the `control` document: enough to draw the light and its label. The
+ * output, the files it ran and the diff from the previous run come from the REST API by `id`.
+ */
+export const dojoRunSchema = z.object({
+  id: z.string().min(1).max(64),
+  status: runStatusSchema,
+  /** 1 for the next run a runner takes; set while queued. */
+  position: z.number().int().min(1).nullable().default(null),
+  /** The turn the code was captured in (0 before the first turn). */
+  turn: z.number().int().min(0),
+  requestedBy: z.string().min(1).max(128),
+  requestedByName: z.string().max(200),
+  /** True when auto-run started it. */
+  auto: z.boolean().default(false),
+  requestedAt: z.number(),
+  finishedAt: z.number().nullable().default(null),
+  light: lightSchema.nullable().default(null),
+  passed: z.number().int().min(0).nullable().default(null),
+  failed: z.number().int().min(0).nullable().default(null),
+  /** The result's sentence ("2 of 5 tests failed"), or why a run failed. */
+  message: z.string().max(500).nullable().default(null),
+});
+export type DojoRun = z.infer<typeof dojoRunSchema>;
+
+/** How many runs the `control` document keeps (newest last); older ones are read through the API. */
+export const controlRunsKept = 50;

@@ -21,6 +21,8 @@ export interface Database {
   dojo_turns: DojoTurnsTable;
   dojo_sessions: DojoSessionsTable;
   dojo_leases: DojoLeasesTable;
+  dojo_runs: DojoRunsTable;
+  runner_heartbeats: RunnerHeartbeatsTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -212,4 +214,48 @@ export interface DojoLeasesTable {
   dojo_key: string;
   node_id: string;
   expires_at: Date;
+}
+
+/**
+ * A test run of a dojo: the exact code it ran (`files`, path → text) and the `code` document's Yjs state
+ * vector at the request; queued (admitted once handed to the `run` job queue), running, then done with a
+ * result or failed with the reason; replaced when a newer request of the same dojo came while it waited.
+ */
+export interface DojoRunsTable {
+  id: string;
+  tenant_id: string;
+  dojo_id: string;
+  language: string;
+  turn: number;
+  requested_by: string;
+  requested_by_name: string;
+  auto: Generated<boolean>;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'replaced';
+  files: ColumnType<Record<string, string>, string, string>;
+  state_vector: Uint8Array;
+  requested_at: Generated<Date>;
+  admitted_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  runner_id: string | null;
+  light: 'green' | 'red' | 'amber' | null;
+  passed: number | null;
+  failed: number | null;
+  failing: ColumnType<string[] | null, string | null, string | null>;
+  output: string | null;
+  output_truncated: boolean | null;
+  message: string | null;
+  duration_ms: number | null;
+  limit_hit: string | null;
+}
+
+/** A live runner process and what it can run (`languages`: the contract's Language list). */
+export interface RunnerHeartbeatsTable {
+  runner_id: string;
+  languages: ColumnType<
+    Array<{ id: string; name: string; testFramework: string; available: boolean; reason?: string }>,
+    string,
+    string
+  >;
+  beat_at: Generated<Date>;
 }

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import type { DatabaseHandle } from '../database/open-database.ts';
+import type { Database } from '../database/schema.ts';
 import type { Logger } from '../logging.ts';
 
 /**
@@ -94,21 +95,54 @@ export class JobQueue {
     else await this.boss.createQueue(name, settings);
   }
 
-  async send(name: string, data: object): Promise<string> {
-    const id = await this.boss.send(name, data);
+  /**
+   * Queues a job. With `within` (a Kysely transaction) the job row is written in that transaction, so
+   * the job exists exactly when the caller's own change commits.
+   */
+  async send(name: string, data: object, within?: Pick<Kysely<Database>, 'executeQuery'>): Promise<string> {
+    const db = within && {
+      executeSql: (text: string, values: unknown[] = []) => within.executeQuery(CompiledQuery.raw(text, values)),
+    };
+    const id = await this.boss.send(name, data, db ? { db } : {});
     if (!id) throw new Error(`job queue ${name} refused the job`);
     return id;
   }
 
-  /** Runs `handler` for each job of `name`, one at a time in this process; data is validated first. */
-  async work<S extends z.ZodType<object>>(name: string, dataSchema: S, handler: JobHandler<z.infer<S>>): Promise<void> {
-    await this.boss.work<object>(
-      name,
-      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
-      async (jobs) => {
-        for (const job of jobs) await this.runOne(name, job, dataSchema, handler);
-      },
-    );
+  /**
+   * Runs `handler` for each job of `name`, `concurrency` at a time in this process (default one); data is
+   * validated first.
+   */
+  async work<S extends z.ZodType<object>>(
+    name: string,
+    dataSchema: S,
+    handler: JobHandler<z.infer<S>>,
+    options: { concurrency?: number } = {},
+  ): Promise<void> {
+    // pg-boss 10 has no local concurrency: each worker fetches and runs one job at a time.
+    for (let worker = 0; worker < (options.concurrency ?? 1); worker++) {
+      await this.boss.work<object>(
+        name,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
+        async (jobs) => {
+          for (const job of jobs) await this.runOne(name, job, dataSchema, handler);
+        },
+      );
+    }
+  }
+
+  /** How many jobs this process is running now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Stops taking jobs of `name` and waits up to `graceMs` for the running ones to finish, so a deploy
+   * does not throw away work that is nearly done; `stop` then aborts whatever still runs.
+   */
+  async drain(name: string, graceMs: number): Promise<void> {
+    await this.boss.offWork(name);
+    const deadline = Date.now() + graceMs;
+    while (this.running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
   private async runOne<S extends z.ZodType<object>>(

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { DatabaseHandle, Logger } from '@pocdojo/shared';
-import type { Readiness } from '@pocdojo/shared';
+import type { DatabaseHandle } from './database/open-database.ts';
+import type { Logger } from './logging.ts';
+import type { Readiness } from './readiness.ts';
 
 /**
  * Keeps the `database` and `migrations` readiness conditions current: migrations are retried until they

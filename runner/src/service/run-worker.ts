@@ -1,0 +1,187 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { isDomainError, JobQueue, type DatabaseHandle, type Logger } from '@pocdojo/shared';
+import { languageIdSchema, languageNames, runFilesSchema } from '@pocdojo/shared/contract/runs';
+import { RunQueue, type RunRow } from '@pocdojo/shared/runs/run-queue';
+import { publishLanguages, withdrawRunner } from '@pocdojo/shared/runs/runner-availability';
+import type { Runner } from '../runner.ts';
+import type { RunMetrics } from './run-metrics.ts';
+import type { RunServiceSettings } from './run-service-config.ts';
+
+export const runJobName = 'run';
+export const runJobSchema = z.object({ runId: z.string().min(1).max(64) });
+
+export interface RunWorkerOptions {
+  database: DatabaseHandle;
+  runner: Runner;
+  settings: RunServiceSettings;
+  logger: Logger;
+  metrics?: RunMetrics;
+}
+
+/**
+ * The run service in one process: takes `run` jobs (RUNNER_CONCURRENCY at a time), runs each queued run
+ * with the Runner and stores its result, admits queued runs into the job queue (shared/src/runs/
+ * run-queue.ts has the fairness rule), and publishes the languages this runner can run.
+ *
+ * A run is taken only while its row still waits (a replaced run is skipped). A run this process cannot
+ * run (its language unavailable here, files it refuses) fails with the runner's sentence. Shutting down
+ * drains: no new jobs, running ones get `RUNNER_DRAIN_SECONDS`, then the rest are aborted and handed
+ * back, and the job queue retries them on another runner (or this one after a restart).
+ */
+export class RunWorker {
+  readonly runnerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly runs: RunQueue;
+  private readonly log: Logger;
+  private admitTimer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private published = false;
+  private stopping = false;
+
+  private constructor(
+    private readonly options: RunWorkerOptions,
+    private readonly jobs: JobQueue,
+  ) {
+    this.runs = new RunQueue(options.database.db, options.settings.RUNS_PER_TENANT);
+    this.log = options.logger;
+  }
+
+  static async start(options: RunWorkerOptions): Promise<RunWorker> {
+    const logger = options.logger.child({ component: 'run-worker' });
+    const jobs = await JobQueue.start({
+      database: options.database,
+      logger,
+      heartbeatSeconds: options.settings.RUNNER_HEARTBEAT_SECONDS,
+      pollingIntervalSeconds: 0.5,
+    });
+    const worker = new RunWorker({ ...options, logger }, jobs);
+    try {
+      await jobs.define(runJobName, {
+        retryLimit: options.settings.RUNNER_RETRY_LIMIT,
+        retryDelaySeconds: 1,
+        // A run lasts seconds (wall limit ≤ 60 s); the cache of a new toolchain may take minutes once.
+        expireInSeconds: 900,
+      });
+      await jobs.work(runJobName, runJobSchema, (job) => worker.take(job.data.runId, job.signal, job.lastAttempt), {
+        concurrency: options.settings.RUNNER_CONCURRENCY,
+      });
+    } catch (error) {
+      await jobs.stop();
+      throw error;
+    }
+    worker.admitTimer = setInterval(() => void worker.admit(), options.settings.RUNNER_ADMIT_INTERVAL_MS);
+    worker.beatTimer = setInterval(() => void worker.beat(), options.settings.RUNNER_HEARTBEAT_SECONDS * 1000);
+    void worker.beat();
+    logger.info(
+      { runner: worker.runnerId, concurrency: options.settings.RUNNER_CONCURRENCY },
+      'run worker taking runs',
+    );
+    return worker;
+  }
+
+  /** True once this runner told the others which languages it can run (the first probe builds caches). */
+  get ready(): boolean {
+    return this.published && !this.stopping;
+  }
+
+  /** Hands waiting runs to the job queue while their tenants are under the limit. */
+  async admit(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const admitted = await this.runs.admit((trx, runId) => this.jobs.send(runJobName, { runId }, trx));
+      if (admitted.length > 0) this.log.debug({ runs: admitted }, 'runs admitted');
+    } catch (error) {
+      this.log.warn({ err: error }, 'run admission failed; retrying');
+    }
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await publishLanguages(this.options.database.db, this.runnerId, await this.options.runner.languages());
+      this.published = true;
+    } catch (error) {
+      this.log.warn({ err: error }, 'languages not published');
+    }
+  }
+
+  private async take(runId: string, signal: AbortSignal, lastAttempt: boolean): Promise<void> {
+    const row = await this.runs.start(runId, this.runnerId);
+    if (!row) return;
+    const log = this.log.child({ run: runId, dojo: row.dojo_id, tenant: row.tenant_id });
+    this.options.metrics?.queueWait.observe(
+      Math.max(0, ((row.started_at?.getTime() ?? Date.now()) - row.requested_at.getTime()) / 1000),
+    );
+    try {
+      await this.execute(row, signal, log);
+    } catch (error) {
+      if (signal.aborted) {
+        await this.runs.handBack(runId);
+        log.info('run aborted by shutdown; handed back for a retry');
+      } else if (lastAttempt) {
+        await this.runs.fail(runId, 'the runner failed to run it; run the tests again');
+        this.options.metrics?.finished.inc({ outcome: 'failed' });
+      } else {
+        await this.runs.handBack(runId);
+      }
+      throw error;
+    } finally {
+      // The place this run held is free: the tenant's next run goes in now rather than at the next tick.
+      await this.admit();
+    }
+  }
+
+  private async execute(row: RunRow, signal: AbortSignal, log: Logger): Promise<void> {
+    const language = languageIdSchema.safeParse(row.language);
+    const files = runFilesSchema.safeParse(row.files);
+    if (!language.success || !files.success) {
+      await this.runs.fail(row.id, `this runner cannot run ${row.language} code`);
+      this.options.metrics?.finished.inc({ outcome: 'failed' });
+      return;
+    }
+    let started;
+    try {
+      started = await this.options.runner.start({ language: language.data, files: files.data });
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      // Refused before any sandbox: unavailable here, or files it does not take. Retrying cannot help.
+      const message =
+        error.code === 'unavailable' || error.code === 'not_found'
+          ? `${languageNames[language.data]} is not available on this server`
+          : error.message;
+      await this.runs.fail(row.id, message);
+      this.options.metrics?.finished.inc({ outcome: 'failed' });
+      log.info({ reason: error.message }, 'run refused');
+      return;
+    }
+    const run = started;
+    const cancel = () => run.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const result = await run.result;
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('run aborted');
+      await this.runs.finish(row.id, result);
+      this.options.metrics?.finished.inc({ outcome: result.light });
+      this.options.metrics?.duration.observe({ language: language.data }, result.durationMs / 1000);
+      log.info({ light: result.light, passed: result.passed, failed: result.failed }, 'run finished');
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /**
+   * Stops taking runs and waits up to `graceMs` for the running ones; whatever still runs then is
+   * aborted and handed back.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.admitTimer);
+    clearInterval(this.beatTimer);
+    await withdrawRunner(this.options.database.db, this.runnerId).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'runner heartbeat not withdrawn; it goes stale');
+    });
+    await this.jobs.drain(runJobName, graceMs);
+    await this.jobs.stop();
+  }
+}

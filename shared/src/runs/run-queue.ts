@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { DojoRun, RunFiles, RunResult } from '../contract/runs.ts';
+import type { Database, DojoRunsTable } from '../database/schema.ts';
+
+/**
+ * Test runs from request to result, as rows of `dojo_runs`: used by the collaboration tier and the API
+ * (requests, the room's list, positions) and by the runners (admission, start, result). Trusted
+ * infrastructure like the update log: it works as the database owner with explicit tenant filters,
+ * because admission and positions look across tenants.
+ *
+ * Requests: a dojo has at most one queued run; a new request replaces the one still waiting (the group
+ * wants the code as it is now, not as it was a second ago).
+ *
+ * Fairness: the runners share one `run` job queue, but a queued run enters it (is admitted) only while
+ * its tenant has fewer than `perTenant` runs admitted or running, oldest first. A tenant's storm of
+ * requests therefore holds at most `perTenant` places of the shared queue, and another tenant's single
+ * run is admitted behind at most `perTenant` runs of each tenant. When a run finishes (or fails), its
+ * tenant's next queued run is admitted.
+ *
+ * Position (1 = the next run a runner takes): for an admitted run, 1 + the admitted runs not yet started
+ * that were admitted before it; for a run still waiting for admission, 1 + every admitted run not yet
+ * started + its tenant's runs that waited longer. An estimate: runs of other tenants admitted later may
+ * still go first while its tenant is at its limit.
+ *
+ * Every change of a run's status notifies `dojo_runs` (payload "tenant/dojo") in the same transaction,
+ * so the room holding the dojo can refresh its list at once.
+ */
+export const runNotifyChannel = 'dojo_runs';
+
+export type RunRow = Selectable<DojoRunsTable>;
+
+export interface RunRequestInput {
+  tenantId: string;
+  dojoId: string;
+  language: string;
+  turn: number;
+  requestedBy: string;
+  requestedByName: string;
+  auto: boolean;
+  files: RunFiles;
+  stateVector: Uint8Array;
+}
+
+/** Writes the `run` job of an admitted run inside the admission's transaction. */
+export type AdmitJob = (trx: Transaction<Database>, runId: string) => Promise<unknown>;
+
+/** Which admission may run at a time: one, across every process, so two never overfill a tenant. */
+const admissionLock = 0x72756e73; // "runs"
+
+export function newRunId(): string {
+  return `r_${randomBytes(12).toString('base64url')}`;
+}
+
+const notify = (trx: Kysely<Database>, tenantId: string, dojoId: string) =>
+  sql`SELECT pg_notify(${runNotifyChannel}, ${`${tenantId}/${dojoId}`})`.execute(trx);
+
+export class RunQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Runs a tenant may have admitted or running at once. */
+    private readonly perTenant: number,
+  ) {}
+
+  /** Queues a run of the dojo's code; the dojo's run still queued, if any, is replaced. */
+  async request(input: RunRequestInput): Promise<{ id: string; replaced: string[] }> {
+    const id = newRunId();
+    return this.db.transaction().execute(async (trx) => {
+      // Two requests of the same dojo at once: one replaces the other instead of one failing on the index.
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`dojo_runs/${input.tenantId}/${input.dojoId}`}))`.execute(trx);
+      const replaced = await trx
+        .updateTable('dojo_runs')
+        .set({ status: 'replaced', finished_at: sql<Date>`clock_timestamp()` })
+        .where('tenant_id', '=', input.tenantId)
+        .where('dojo_id', '=', input.dojoId)
+        .where('status', '=', 'queued')
+        .returning('id')
+        .execute();
+      await trx
+        .insertInto('dojo_runs')
+        .values({
+          id,
+          tenant_id: input.tenantId,
+          dojo_id: input.dojoId,
+          language: input.language,
+          turn: input.turn,
+          requested_by: input.requestedBy,
+          requested_by_name: input.requestedByName,
+          auto: input.auto,
+          status: 'queued',
+          files: JSON.stringify(input.files),
+          state_vector: input.stateVector,
+        })
+        .execute();
+      await notify(trx, input.tenantId, input.dojoId);
+      return { id, replaced: replaced.map((row) => row.id) };
+    });
+  }
+
+  /**
+   * Hands queued runs to the job queue while their tenants are under the limit, oldest first; returns
+   * the runs admitted. Safe to call from every runner at any time.
+   */
+  async admit(admitJob: AdmitJob): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${admissionLock})`.execute(trx);
+      const chosen = await sql<{ id: string; tenant_id: string; dojo_id: string }>`
+        WITH busy AS (
+          SELECT tenant_id, count(*)::int AS taken FROM dojo_runs
+          WHERE status = 'running' OR (status = 'queued' AND admitted_at IS NOT NULL)
+          GROUP BY tenant_id
+        ), waiting AS (
+          SELECT id, tenant_id, dojo_id, requested_at,
+                 row_number() OVER (PARTITION BY tenant_id ORDER BY requested_at, id) AS rank
+          FROM dojo_runs WHERE status = 'queued' AND admitted_at IS NULL
+        )
+        SELECT w.id, w.tenant_id, w.dojo_id FROM waiting w LEFT JOIN busy b USING (tenant_id)
+        WHERE w.rank <= ${this.perTenant} - coalesce(b.taken, 0)
+        ORDER BY w.requested_at, w.id`.execute(trx);
+      for (const run of chosen.rows) {
+        // One statement each: clock_timestamp() then orders them as the job queue will take them.
+        await trx
+          .updateTable('dojo_runs')
+          .set({ admitted_at: sql<Date>`clock_timestamp()` })
+          .where('id', '=', run.id)
+          .execute();
+        await admitJob(trx, run.id);
+        await notify(trx, run.tenant_id, run.dojo_id);
+      }
+      return chosen.rows.map((run) => run.id);
+    });
+  }
+
+  /**
+   * A runner takes the run: undefined when it no longer waits (replaced while queued). A run already
+   * `running` is taken again: its job came back because the runner that had it died.
+   */
+  async start(runId: string, runnerId: string): Promise<RunRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('dojo_runs')
+        .set({ status: 'running', started_at: sql<Date>`clock_timestamp()`, runner_id: runnerId })
+        .where('id', '=', runId)
+        .where('status', 'in', ['queued', 'running'])
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await notify(trx, row.tenant_id, row.dojo_id);
+      return row;
+    });
+  }
+
+  async finish(runId: string, result: RunResult): Promise<void> {
+    await this.settle(runId, {
+      status: 'done',
+      light: result.light,
+      passed: result.passed,
+      failed: result.failed,
+      failing: JSON.stringify(result.failing),
+      output: result.output,
+      output_truncated: result.outputTruncated,
+      message: result.message,
+      duration_ms: result.durationMs,
+      limit_hit: result.limitHit ?? null,
+    });
+  }
+
+  /** No result: `message` says why, in words a person reads. */
+  async fail(runId: string, message: string): Promise<void> {
+    await this.settle(runId, { status: 'failed', message });
+  }
+
+  /**
+   * A run aborted before its result (its runner is shutting down): back to queued, still admitted, so
+   * the job's retry runs it; replaced instead when the dojo asked for a newer run meanwhile.
+   */
+  async handBack(runId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('dojo_runs')
+        .set({
+          status: sql<'queued' | 'replaced'>`CASE WHEN EXISTS (
+            SELECT 1 FROM dojo_runs other WHERE other.tenant_id = dojo_runs.tenant_id
+            AND other.dojo_id = dojo_runs.dojo_id AND other.status = 'queued') THEN 'replaced' ELSE 'queued' END`,
+          started_at: null,
+          runner_id: null,
+        })
+        .where('id', '=', runId)
+        .where('status', '=', 'running')
+        .returning(['tenant_id', 'dojo_id'])
+        .executeTakeFirst();
+      if (row) await notify(trx, row.tenant_id, row.dojo_id);
+    });
+  }
+
+  private async settle(runId: string, values: Updateable<DojoRunsTable>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('dojo_runs')
+        .set({ ...values, finished_at: sql<Date>`clock_timestamp()` })
+        .where('id', '=', runId)
+        .where('status', 'in', ['queued', 'running'])
+        .returning(['tenant_id', 'dojo_id'])
+        .executeTakeFirst();
+      if (row) await notify(trx, row.tenant_id, row.dojo_id);
+    });
+  }
+
+  async find(tenantId: string, runId: string): Promise<RunRow | undefined> {
+    return this.db
+      .selectFrom('dojo_runs')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', runId)
+      .executeTakeFirst();
+  }
+
+  /** The positions of the dojo's queued runs (see the header for the definition). */
+  async positions(tenantId: string, dojoId: string): Promise<Map<string, number>> {
+    const rows = await sql<{ id: string; position: number }>`
+      SELECT r.id, (1 + CASE WHEN r.admitted_at IS NOT NULL THEN (
+          SELECT count(*) FROM dojo_runs a WHERE a.status = 'queued' AND a.admitted_at IS NOT NULL
+          AND (a.admitted_at, a.id) < (r.admitted_at, r.id))
+        ELSE (
+          SELECT count(*) FROM dojo_runs a WHERE a.status = 'queued' AND a.admitted_at IS NOT NULL)
+          + (SELECT count(*) FROM dojo_runs w WHERE w.tenant_id = r.tenant_id AND w.status = 'queued'
+             AND w.admitted_at IS NULL AND (w.requested_at, w.id) < (r.requested_at, r.id))
+        END)::int AS position
+      FROM dojo_runs r
+      WHERE r.tenant_id = ${tenantId} AND r.dojo_id = ${dojoId} AND r.status = 'queued'`.execute(this.db);
+    return new Map(rows.rows.map((row) => [row.id, row.position]));
+  }
+
+  /** The dojo's latest `limit` runs as the room shows them, oldest first, queued ones with positions. */
+  async recent(tenantId: string, dojoId: string, limit: number): Promise<DojoRun[]> {
+    const rows = await this.db
+      .selectFrom('dojo_runs')
+      .select([
+        'id',
+        'status',
+        'turn',
+        'requested_by',
+        'requested_by_name',
+        'auto',
+        'requested_at',
+        'finished_at',
+        'light',
+        'passed',
+        'failed',
+        'message',
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('dojo_id', '=', dojoId)
+      .orderBy('requested_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    const positions = rows.some((row) => row.status === 'queued')
+      ? await this.positions(tenantId, dojoId)
+      : new Map<string, number>();
+    return rows.reverse().map((row) => ({
+      id: row.id,
+      status: row.status,
+      position: positions.get(row.id) ?? null,
+      turn: row.turn,
+      requestedBy: row.requested_by,
+      requestedByName: row.requested_by_name,
+      auto: row.auto,
+      requestedAt: row.requested_at.getTime(),
+      finishedAt: row.finished_at?.getTime() ?? null,
+      light: row.light,
+      passed: row.passed,
+      failed: row.failed,
+      message: row.message === null ? null : row.message.slice(0, 500),
+    }));
+  }
+}
