@@ -3,6 +3,7 @@
  * of the page. Components read the session through `useSession` and re-render when it changes.
  */
 import { ApiClient, type Session, sessionSchema } from '@pocdojo/sdk/api-client';
+import { RunsClient } from '@pocdojo/sdk/runs-client';
 import { useEffect, useState } from 'preact/hooks';
 
 const storageKey = 'pocdojo.session';
@@ -36,3 +37,6 @@ export function useSession(): Session | undefined {
   }, []);
   return session;
 }
+
+/** Test runs and the languages that can run here, through the same client (and session). */
+export const runs = new RunsClient(api);
