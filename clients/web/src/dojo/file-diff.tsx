@@ -22,7 +22,8 @@ export function FileDiffs({ before, after }: { before: Files; after: Files }) {
             <summary>
               {path} {changed ? '' : <span class="muted">(unchanged)</span>}
             </summary>
-            <pre>
+            {/* Focusable so that keyboard users can scroll a long diff. */}
+            <pre tabIndex={0}>
               {parts.map((part) => (
                 <span class={part.added ? 'added' : part.removed ? 'removed' : 'same'}>
                   {part.value

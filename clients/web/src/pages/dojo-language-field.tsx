@@ -43,28 +43,34 @@ export function DojoLanguageField({
   const choices = languageById(value) ? languages : [{ id: value, label: value }, ...languages];
   const chosen = runHint(offered, value);
   return (
-    <div class="field">
-      <label for="field-dojo-language">Language</label>
-      <select
-        id="field-dojo-language"
-        value={value}
-        aria-describedby={chosen ? 'field-dojo-language-hint' : undefined}
-        onChange={(event) => onChange(event.currentTarget.value)}
-      >
-        {choices.map((language) => {
-          const hint = runHint(offered, language.id);
-          return (
-            <option key={language.id} value={language.id}>
-              {hint ? `${language.label} — ${hint.short}` : language.label}
-            </option>
-          );
-        })}
-      </select>
+    <>
+      <div class="field">
+        <label for="field-dojo-language">Language</label>
+        <select
+          id="field-dojo-language"
+          value={value}
+          aria-describedby={chosen ? 'field-dojo-language-hint' : undefined}
+          onChange={(event) => onChange(event.currentTarget.value)}
+        >
+          {choices.map((language) => {
+            const hint = runHint(offered, language.id);
+            return (
+              <option key={language.id} value={language.id}>
+                {hint ? `${language.label} — ${hint.short}` : language.label}
+              </option>
+            );
+          })}
+        </select>
+      </div>
+      {/* After the field, on a line of its own below the form's row (see .language-hint). */}
       {chosen && (
-        <p id="field-dojo-language-hint" class={chosen.short === 'runs tests' ? 'hint runs' : 'hint'}>
+        <p id="field-dojo-language-hint" class={chosen.short === 'runs tests' ? 'language-hint runs' : 'language-hint'}>
+          <span class={chosen.short === 'runs tests' ? 'light light-green' : 'light light-none'} aria-hidden="true">
+            {chosen.short === 'runs tests' ? '✓' : '–'}
+          </span>{' '}
           {chosen.full}
         </p>
       )}
-    </div>
+    </>
   );
 }
