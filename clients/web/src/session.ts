@@ -7,6 +7,7 @@
  * re-render when it changes.
  */
 import { ApiClient, type Session, type SessionChange, sessionSchema } from '@pocdojo/sdk/api-client';
+import { RunsClient } from '@pocdojo/sdk/runs-client';
 import { useEffect, useState } from 'preact/hooks';
 
 const storageKey = 'pocdojo.session';
@@ -83,3 +84,6 @@ export function useSession(): Session | undefined {
   }, []);
   return session;
 }
+
+/** Test runs and the languages that can run here, through the same client (and session). */
+export const runs = new RunsClient(api);

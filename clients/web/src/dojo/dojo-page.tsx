@@ -1,18 +1,19 @@
 /**
- * The dojo room: file tree, the shared editor, the turn bar (timer, driver and navigator, connection
- * state, follow mode) and a side panel with chat, people, voice, the facilitator's controls and the
- * review of past turns. On a phone the code is one more tab: one panel fills the screen at a time and
- * the tab bar sits at the bottom, under the thumb.
+ * The dojo room: file tree, the shared editor with its test-run bar, the turn bar (timer, driver and
+ * navigator, connection state, follow mode) and a side panel with chat, people, voice, the facilitator's
+ * controls and the review of past turns. On a phone the code is one more tab: one panel fills the
+ * screen at a time and the tab bar sits at the bottom, under the thumb.
  */
 import type { Dojo } from '@pocdojo/sdk/api-client';
 import { codeFiles, mayEdit, remainingTurnMs } from '@pocdojo/sdk/dojo-documents';
 import type { DojoEvent } from '@pocdojo/sdk/dojo-protocol';
 import { effectiveRole } from '@pocdojo/sdk/dojo-roles';
+import type { DojoRun } from '@pocdojo/sdk/runs-client';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { FormError } from '../form-field.tsx';
 import { languageById } from '../languages.ts';
 import { onTabKey } from '../tab-keys.ts';
-import { api, useSession } from '../session.ts';
+import { api, runs, useSession } from '../session.ts';
 import { ChatPanel } from './chat-panel.tsx';
 import { CodeEditor, type ScrollRequest } from './code-editor.tsx';
 import { CommandButton } from './command-button.tsx';
@@ -21,6 +22,8 @@ import { addFile, FileTree } from './file-tree.tsx';
 import { formatClock, nameOf } from './people.ts';
 import { ReviewPanel } from './review-panel.tsx';
 import { useNarrowScreen } from './narrow-screen.ts';
+import { RunBar } from './run-bar.tsx';
+import { RunDetailDialog } from './run-detail.tsx';
 import { type DojoView, useDojo } from './use-dojo.ts';
 import { VoicePanel } from './voice-panel.tsx';
 
@@ -78,6 +81,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const seq = useRef(0);
   const [cursorLine, setCursorLine] = useState(1);
   const [copied, setCopied] = useState(false);
+  const [openRun, setOpenRun] = useState<DojoRun | undefined>();
 
   // The clipboard needs a secure context; elsewhere the link is shown to copy by hand.
   async function copyInvite(link: string) {
@@ -96,12 +100,18 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
   const driver = view.peers.find((peer) => peer.userId === control.driverId);
   const file = selected && view.files.includes(selected) ? selected : view.files[0];
 
-  // The facilitator seeds an empty dojo with one file in the dojo's language, once synced.
+  // The facilitator seeds an empty dojo once synced: with the language's starter kata where this server
+  // runs tests (its tests fail until the group solves it), else with one file in the dojo's language.
   const seeded = useRef(false);
   useEffect(() => {
     if (!view.synced || seeded.current || !isFacilitator || !canEdit || view.files.length > 0 || !dojo) return;
     seeded.current = true;
-    addFile(connection, `main.${languageById(dojo.language)?.extension ?? 'txt'}`);
+    const language = languageById(dojo.language);
+    void (language ? runs.kata(language.id) : Promise.resolve(undefined)).then((kata) => {
+      if (codeFiles(connection.docs.code).size > 0) return;
+      if (kata?.ok) for (const [path, text] of Object.entries(kata.value.files)) addFile(connection, path, text);
+      else addFile(connection, `main.${language?.extension ?? 'txt'}`);
+    });
   }, [view.synced, view.files.length, dojo, canEdit]);
 
   // Follow mode: open the driver's file and keep their first visible line in view.
@@ -222,6 +232,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             onSelect={setSelected}
           />
           <section class="editor-area" aria-label="Editor">
+            <RunBar view={view} role={role} now={now} onOpen={setOpenRun} />
             {file ? (
               <>
                 <div class="editor-head">
@@ -277,20 +288,37 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             )}
             {sideTab === 'people' && <PeoplePanel view={view} />}
             {sideTab === 'facilitator' && isFacilitator && (
-              <FacilitatorPanel view={view} currentFile={file} currentLine={cursorLine} />
+              <FacilitatorPanel
+                view={view}
+                currentFile={file}
+                currentLine={cursorLine}
+                now={now}
+                onOpenRun={setOpenRun}
+              />
             )}
             {sideTab === 'review' && (
               <ReviewPanel
                 dojoId={dojoId}
                 turnCount={control.turn}
                 liveFiles={liveFiles}
+                liveRuns={control.runs}
+                now={now}
                 nameOf={(userId) => nameOf(view, userId)}
+                onOpenRun={setOpenRun}
               />
             )}
           </div>
         </aside>
         {narrow && <PanelTabs tabs={tabs} selected={tab} onSelect={setTab} bar />}
       </div>
+      {openRun && (
+        <RunDetailDialog
+          dojoId={dojoId}
+          run={control.runs.find((run) => run.id === openRun.id) ?? openRun}
+          now={now}
+          onClose={() => setOpenRun(undefined)}
+        />
+      )}
     </div>
   );
 }

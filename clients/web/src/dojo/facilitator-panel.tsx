@@ -2,20 +2,27 @@
  * The facilitator's controls. Every button is a dojo command; the server checks the sender's role
  * and answers, and the resulting state comes back through the `control` document.
  */
+import type { DojoRun, RunPolicy } from '@pocdojo/sdk/runs-client';
 import { useState } from 'preact/hooks';
 import { ConfirmDialog } from '../confirm-dialog.tsx';
-import { CommandButton } from './command-button.tsx';
+import { CommandButton, CommandError, useCommand } from './command-button.tsx';
 import { nameOf } from './people.ts';
+import { LightStrip } from './run-light.tsx';
+import { stripRuns } from './run-lights.ts';
 import type { DojoView } from './use-dojo.ts';
 
 export function FacilitatorPanel({
   view,
   currentFile,
   currentLine,
+  now,
+  onOpenRun,
 }: {
   view: DojoView;
   currentFile: string | undefined;
   currentLine: number;
+  now: number;
+  onOpenRun: (run: DojoRun) => void;
 }) {
   const { connection, control } = view;
   const [minutes, setMinutes] = useState(String(Math.max(1, Math.round(control.turnSeconds / 60))));
@@ -148,6 +155,7 @@ export function FacilitatorPanel({
           Summon everyone here
         </CommandButton>
       </div>
+      <RunSettings view={view} now={now} onOpenRun={onOpenRun} />
       <h2>People</h2>
       {control.rotation.length > 0 && (
         <p class="muted">Rotation: {control.rotation.map((userId) => nameOf(view, userId)).join(' → ')}</p>
@@ -211,5 +219,47 @@ export function FacilitatorPanel({
       </ul>
       {people.length === 0 && <p class="muted">Nobody has joined through the session yet.</p>}
     </section>
+  );
+}
+
+/** Who may run the tests, auto-run, and the room's lights over time. */
+function RunSettings({ view, now, onOpenRun }: { view: DojoView; now: number; onOpenRun: (run: DojoRun) => void }) {
+  const { connection, control } = view;
+  const policyCommand = useCommand((policy: RunPolicy) => connection.send('setRunPolicy', { policy }));
+  const autoRunCommand = useCommand((on: boolean) => connection.send('setAutoRun', { on }));
+  const runs = stripRuns(control.runs);
+  return (
+    <>
+      <h2>Test runs</h2>
+      <div class="field-row">
+        <div class="field">
+          <label for="run-policy">Who may run tests</label>
+          <select
+            id="run-policy"
+            value={control.runPolicy}
+            onChange={(event) => void policyCommand.send(event.currentTarget.value as RunPolicy)}
+          >
+            <option value="driver">Driver</option>
+            <option value="everyone">Everyone</option>
+          </select>
+          <CommandError error={policyCommand.error} />
+        </div>
+      </div>
+      <label class="toggle">
+        <input
+          type="checkbox"
+          checked={control.autoRun}
+          onChange={(event) => void autoRunCommand.send(event.currentTarget.checked)}
+        />{' '}
+        Auto-run when the driver pauses
+      </label>
+      <CommandError error={autoRunCommand.error} />
+      <h3 class="strip-heading">Lights over time</h3>
+      {runs.length === 0 ? (
+        <p class="muted">No test run yet.</p>
+      ) : (
+        <LightStrip runs={runs} now={now} label="Test runs over time, oldest first" onOpen={onOpenRun} />
+      )}
+    </>
   );
 }

@@ -1,27 +1,37 @@
 /**
  * Review of past turns: the server stores a snapshot of `code` at the end of every turn; pick two
  * points (a turn's end, or now) and see, file by file, what changed between them — the way
- * cyber-dojo's review shows a solution evolving. Also downloads the dojo's export.
+ * cyber-dojo's review shows a solution evolving — with each turn's test runs as a strip of traffic
+ * lights, each opening its run. Also downloads the dojo's export.
  */
 import type { ApiError, TurnSnapshot } from '@pocdojo/sdk/api-client';
-import { diffLines } from 'diff';
+import type { DojoRun } from '@pocdojo/sdk/runs-client';
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../session.ts';
-
-type Files = Record<string, string>;
+import { api, runs } from '../session.ts';
+import { FileDiffs, type Files } from './file-diff.tsx';
+import { LightStrip } from './run-light.tsx';
+import { runsByTurn, stripRuns } from './run-lights.ts';
 
 export function ReviewPanel({
   dojoId,
   turnCount,
   liveFiles,
+  liveRuns,
+  now,
   nameOf,
+  onOpenRun,
 }: {
   dojoId: string;
   /** The control document's turn number: a new snapshot exists whenever it moves. */
   turnCount: number;
   liveFiles: () => Files;
+  /** The control document's runs (the latest ones); older ones come from the API. */
+  liveRuns: DojoRun[];
+  now: number;
   nameOf: (userId: string | null) => string;
+  onOpenRun: (run: DojoRun) => void;
 }) {
+  const [storedRuns, setStoredRuns] = useState<DojoRun[]>([]);
   const [turns, setTurns] = useState<TurnSnapshot[] | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [from, setFrom] = useState<string>('start');
@@ -31,6 +41,12 @@ export function ReviewPanel({
   useEffect(() => {
     void api.dojoHistory(dojoId).then((answer) => (answer.ok ? setTurns(answer.value.items) : setError(answer.error)));
   }, [dojoId, turnCount]);
+
+  // Runs the control document no longer keeps; a server without runs simply has none to add.
+  const finished = liveRuns.filter((run) => run.finishedAt !== null).length;
+  useEffect(() => {
+    void runs.listRuns(dojoId).then((answer) => answer.ok && setStoredRuns(answer.value.items));
+  }, [dojoId, finished]);
 
   useEffect(() => {
     const load = async (which: string): Promise<Files | undefined> => {
@@ -64,10 +80,28 @@ export function ReviewPanel({
       End of turn {turn.turn} ({nameOf(turn.driverId)})
     </option>
   );
-  const paths = files ? [...new Set([...Object.keys(files.before), ...Object.keys(files.after)])].sort() : [];
+  const turnName = (turn: number) => {
+    const driverId = turns.find((snapshot) => snapshot.turn === turn)?.driverId;
+    return turn === 0 ? 'Before the first turn' : driverId ? `Turn ${turn} (${nameOf(driverId)})` : `Turn ${turn}`;
+  };
+  const byTurn = runsByTurn(stripRuns(storedRuns, liveRuns));
 
   return (
     <section class="review" aria-label="Review of past turns">
+      <h2>Test runs</h2>
+      {byTurn.length === 0 ? (
+        <p class="muted">No test run yet.</p>
+      ) : (
+        <ul class="turn-runs">
+          {byTurn.map(({ turn, runs: inTurn }) => (
+            <li>
+              <span class="turn-name">{turnName(turn)}</span>
+              <LightStrip runs={inTurn} now={now} label={`Test runs: ${turnName(turn)}`} onOpen={onOpenRun} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Changes</h2>
       {turns.length === 0 && <p class="muted">No turn has ended yet: a snapshot is stored at every rotation.</p>}
       <div class="field-row">
         <div class="field">
@@ -85,32 +119,7 @@ export function ReviewPanel({
           </select>
         </div>
       </div>
-      {files &&
-        paths.map((path) => {
-          // A last line without a newline would otherwise show as changed when a line is appended.
-          const withNewline = (text: string | undefined) =>
-            text === undefined || text === '' || text.endsWith('\n') ? (text ?? '') : `${text}\n`;
-          const parts = diffLines(withNewline(files.before[path]), withNewline(files.after[path]));
-          const changed = parts.some((part) => part.added || part.removed);
-          return (
-            <details class="diff" open={changed}>
-              <summary>
-                {path} {changed ? '' : <span class="muted">(unchanged)</span>}
-              </summary>
-              <pre>
-                {parts.map((part) => (
-                  <span class={part.added ? 'added' : part.removed ? 'removed' : 'same'}>
-                    {part.value
-                      .replace(/\n$/, '')
-                      .split('\n')
-                      .map((line) => `${part.added ? '+' : part.removed ? '-' : ' '} ${line}\n`)
-                      .join('')}
-                  </span>
-                ))}
-              </pre>
-            </details>
-          );
-        })}
+      {files && <FileDiffs before={files.before} after={files.after} />}
       <button type="button" class="small" onClick={() => void downloadExport()}>
         Download the files (.tar.gz)
       </button>

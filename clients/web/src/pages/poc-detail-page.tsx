@@ -3,8 +3,10 @@ import { dojoFormats } from '@pocdojo/shared/contract/dojos';
 import { mayChangePoc, mayChangeRecords } from '@pocdojo/shared/contract/permissions';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
+import { languageById } from '../languages.ts';
 import { navigate } from '../router.ts';
 import { api, useSession } from '../session.ts';
+import { DojoLanguageField } from './dojo-language-field.tsx';
 import { PocForm } from './poc-form.tsx';
 
 /** The tenant's dojos opened on one POC, newest first (the list API pages by 100 and has no POC filter). */
@@ -151,6 +153,7 @@ const formatLabels: Record<DojoFormat, string> = {
 function StartDojoForm({ poc }: { poc: Poc }) {
   const [error, setError] = useState<ApiError | undefined>();
   const [format, setFormat] = useState<DojoFormat>('randori');
+  const [language, setLanguage] = useState(languageById(poc.language)?.id ?? poc.language);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -160,7 +163,7 @@ function StartDojoForm({ poc }: { poc: Poc }) {
       title: String(form.get('title') ?? '').trim() || `${poc.name} dojo`,
       pocId: poc.id,
       format,
-      language: poc.language,
+      language,
       turnMinutes: Number.isFinite(minutes) && minutes > 0 ? minutes : undefined,
     });
     if (answer.ok) navigate(`/dojos/${answer.value.id}`);
@@ -184,6 +187,7 @@ function StartDojoForm({ poc }: { poc: Poc }) {
           ))}
         </select>
       </div>
+      <DojoLanguageField value={language} onChange={setLanguage} />
       <Field
         label="Turn (minutes)"
         name="turnMinutes"
