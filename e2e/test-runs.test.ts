@@ -58,8 +58,9 @@ describe('test runs with traffic lights in a real browser', () => {
   async function signIn(page: Page, url: string, email: string) {
     await page.goto(url);
     await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   beforeAll(async () => {
@@ -79,7 +80,7 @@ describe('test runs with traffic lights in a real browser', () => {
     const api = new ApiClient({ baseUrl: stack.origin });
     const team = await api.signup({ tenantName: 'Runs Co', email: 'ada@runs.test', password, displayName: 'Ada' });
     if (!team.ok) throw new Error(team.error.message);
-    tenant = team.value.tenant.slug;
+    tenant = team.value.session.tenant.slug;
     for (const [email, displayName] of [
       ['bob@runs.test', 'Bob'],
       ['cy@runs.test', 'Cy'],
