@@ -298,3 +298,32 @@ describe('a run that fills its disk', () => {
     expect(result.output).toContain('No space left on device');
   });
 });
+
+describe('a run that burns every core', () => {
+  it('is amber once a process has used its CPU time, before the wall limit', async () => {
+    const result = await run(
+      'python',
+      {
+        'test_burn.py': py(
+          'import threading',
+          '',
+          'def burn():',
+          '    while True:',
+          '        pass',
+          '',
+          'def test_burn():',
+          '    for _ in range(3):',
+          '        threading.Thread(target=burn, daemon=True).start()',
+          '    burn()',
+        ),
+      },
+      { cpuSeconds: 2, wallSeconds: 30 },
+    );
+    expect(result).toMatchObject({
+      light: 'amber',
+      message: 'stopped: it used more than 2 s of CPU time',
+      limitHit: 'cpu',
+    });
+    expect(result.durationMs).toBeLessThan(30_000);
+  });
+});

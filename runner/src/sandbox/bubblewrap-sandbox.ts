@@ -231,7 +231,7 @@ export class BubblewrapSandbox implements Sandbox {
       '--',
       harnessShell,
       '-c',
-      harnessScript({ ...job, processes: limits.processes }),
+      harnessScript({ ...job, processes: limits.processes, reportBytes: reportCap }),
     );
     return args;
   }
@@ -251,33 +251,29 @@ export class BubblewrapSandbox implements Sandbox {
     };
     const output = new CappedStream(pipe(1), job.limits.outputBytes);
     const diagnostics = new CappedStream(pipe(2), diagnosticsCap);
-    const harness = new CappedStream(pipe(3), reportCap);
+    // The step lines come first, a few dozen bytes; then the report, cut one byte past its cap.
+    const harness = new CappedStream(pipe(3), reportCap + 1024);
     const namespace = new CappedStream(pipe(4), 4096);
 
     let limitHit: SandboxOutcome['limitHit'];
     let cancelled = false;
-    const stop = (why: () => Promise<void> | void) => {
-      void Promise.resolve(why()).finally(() => {
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // Already gone: nothing left to stop.
-          }
-        }
-      });
+    // bubblewrap's group: its death takes the namespace's init (--die-with-parent) and so every process.
+    const kill = () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone: nothing left to stop.
+      }
     };
-    const timer = setTimeout(
-      () =>
-        stop(() => {
-          limitHit = 'time';
-        }),
-      job.limits.wallSeconds * 1000,
-    );
-    const onAbort = () =>
-      stop(() => {
-        cancelled = true;
-      });
+    const timer = setTimeout(() => {
+      limitHit = 'time';
+      kill();
+    }, job.limits.wallSeconds * 1000);
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
     job.signal?.addEventListener('abort', onAbort, { once: true });
     if (job.signal?.aborted) onAbort();
 
@@ -311,7 +307,7 @@ export class BubblewrapSandbox implements Sandbox {
     let report: CappedText | undefined;
     if (steps.reportOffset !== undefined) {
       const text = harness.text(steps.reportOffset);
-      report = { ...text, truncated: harness.bytes > reportCap };
+      report = { ...text, truncated: text.bytes > reportCap };
     }
     const captured = output.text();
     const said = diagnostics.text().text;

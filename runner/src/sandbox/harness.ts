@@ -29,6 +29,8 @@ export interface HarnessSteps {
   report?: string;
   /** The task limit the watcher compares its count with. */
   processes: number;
+  /** Bytes of the report handed back at most, plus one so that the runner sees it was cut. */
+  reportBytes: number;
 }
 
 export function harnessScript(steps: HarnessSteps): string {
@@ -58,7 +60,10 @@ export function harnessScript(steps: HarnessSteps): string {
   lines.push(
     `for dir in ${workDirectory} /tmp; do if [ "$(stat -f -c %a "$dir")" -eq 0 ]; then echo "disk full" >&3; break; fi; done`,
   );
-  if (steps.report !== undefined) lines.push('echo report >&3', `cat ${steps.report} >&3 2>/dev/null`);
+  // head, not cat: the code could have made the report a FIFO or a link to /dev/zero.
+  if (steps.report !== undefined) {
+    lines.push('echo report >&3', `head -c ${steps.reportBytes + 1} ${steps.report} >&3 2>/dev/null`);
+  }
   lines.push('exit 0');
   return lines.join('\n');
 }
