@@ -188,7 +188,7 @@ describe('a run that reads the machine’s secrets', () => {
 describe('two runs at once', () => {
   it('cannot see each other’s files or processes', async () => {
     const secret = `secret${token()}`;
-    // The first run writes its files and waits; the second searches the whole tree while it waits.
+    // The first run writes its files and waits; the second searches the whole tree meanwhile.
     const first = await runner.start({
       language: 'ruby',
       files: {
@@ -209,7 +209,8 @@ describe('two runs at once', () => {
       },
       limits: { wallSeconds: 30 },
     });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // The first run names its process after the secret once its files are written: then the search starts.
+    while (!(await processNames()).includes(secret)) await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await run('python', {
       'test_search.py': py(
         'import os, time',

@@ -6,6 +6,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '@pocdojo/shared';
 import type { RunFiles } from '@pocdojo/shared/contract/runs';
+import { defaultRunLimits } from '../run-limits.ts';
 import { CappedStream } from './capped-stream.ts';
 import { harnessScript, harnessShell, readHarnessFrames, submittedDirectory, workDirectory } from './harness.ts';
 import type { Availability, CappedText, Mount, Sandbox, SandboxJob, SandboxOutcome } from './sandbox.ts';
@@ -86,17 +87,7 @@ export class BubblewrapSandbox implements Sandbox {
         test: 'cat probe.txt',
         env: {},
         mounts: [],
-        limits: {
-          wallSeconds: selfTestSeconds,
-          cpuSeconds: selfTestSeconds,
-          memoryBytes: 256 * 1024 * 1024,
-          processes: 16,
-          outputBytes: 4096,
-          fileBytes: 1024 * 1024,
-          openFiles: 64,
-          diskBytes: 16 * 1024 * 1024,
-          submittedBytes: 1024,
-        },
+        limits: { ...defaultRunLimits, wallSeconds: selfTestSeconds, cpuSeconds: selfTestSeconds },
       });
       if (outcome.testStatus === 0 && outcome.output.text === 'sandbox ready') return { ok: true };
       const said = outcome.output.text.trim().split('\n')[0] ?? '';
