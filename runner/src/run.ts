@@ -22,7 +22,6 @@ export interface RunSpec {
 export class Run {
   readonly id = randomUUID();
   readonly language: LanguageId;
-  readonly startedAt = new Date();
   readonly result: Promise<RunResult>;
   private readonly abort = new AbortController();
 

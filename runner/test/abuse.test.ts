@@ -188,7 +188,7 @@ describe('a run that reads the machine’s secrets', () => {
 describe('two runs at once', () => {
   it('cannot see each other’s files or processes', async () => {
     const secret = `secret${token()}`;
-    // The first run writes its files and waits; the second searches the whole tree while it waits.
+    // The first run writes its files and waits; the second searches the whole tree meanwhile.
     const first = await runner.start({
       language: 'ruby',
       files: {
@@ -209,7 +209,8 @@ describe('two runs at once', () => {
       },
       limits: { wallSeconds: 30 },
     });
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // The first run names its process after the secret once its files are written: then the search starts.
+    while (!(await processNames()).includes(secret)) await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await run('python', {
       'test_search.py': py(
         'import os, time',
@@ -296,5 +297,34 @@ describe('a run that fills its disk', () => {
       limitHit: 'disk',
     });
     expect(result.output).toContain('No space left on device');
+  });
+});
+
+describe('a run that burns every core', () => {
+  it('is amber once a process has used its CPU time, before the wall limit', async () => {
+    const result = await run(
+      'python',
+      {
+        'test_burn.py': py(
+          'import threading',
+          '',
+          'def burn():',
+          '    while True:',
+          '        pass',
+          '',
+          'def test_burn():',
+          '    for _ in range(3):',
+          '        threading.Thread(target=burn, daemon=True).start()',
+          '    burn()',
+        ),
+      },
+      { cpuSeconds: 2, wallSeconds: 30 },
+    );
+    expect(result).toMatchObject({
+      light: 'amber',
+      message: 'stopped: it used more than 2 s of CPU time',
+      limitHit: 'cpu',
+    });
+    expect(result.durationMs).toBeLessThan(30_000);
   });
 });

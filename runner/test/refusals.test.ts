@@ -1,8 +1,11 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Run } from '../src/index.ts';
-import { startTestRunner } from './test-runner.ts';
+import { tmpdir } from 'node:os';
+import { BubblewrapSandbox, debianBwrap, defaultRunLimits, Runner, type Run } from '../src/index.ts';
+import { python } from '../start-points/python/start-point.ts';
+import { javascript } from '../start-points/javascript/start-point.ts';
+import { sharedCacheDir, startTestRunner } from './test-runner.ts';
 
 describe('a machine where bubblewrap is missing', () => {
   const missing = startTestRunner({ RUNNER_BWRAP: '/nonexistent/bwrap' });
@@ -74,5 +77,42 @@ describe('requests the runner refuses before any sandbox starts', () => {
     expect(started).toEqual([]);
     const runs = await readdir(join(workDir, 'runs')).catch(() => []);
     expect(runs).toEqual([]);
+  });
+});
+
+describe('a machine without one language’s toolchain', () => {
+  const workDir = join(tmpdir(), `pocdojo-runner-test-${process.pid}-toolchain`);
+  // Python's start point as it is, on a machine where pytest was never installed.
+  const withoutPytest = {
+    ...python,
+    requires: [{ path: '/nonexistent/dist-packages/pytest', from: 'Debian package python3-pytest' }],
+  };
+  const runner = new Runner({
+    sandbox: new BubblewrapSandbox({ bwrap: debianBwrap, workDir, hostUid: 65534, hostGid: 65534 }),
+    startPoints: [withoutPytest, javascript],
+    limits: { ...defaultRunLimits, wallSeconds: 60 },
+    cacheDir: sharedCacheDir,
+  });
+  afterAll(() => rm(workDir, { recursive: true, force: true }));
+
+  it('lists that language as unavailable with the package to install, and the others as available', async () => {
+    expect(await runner.languages()).toEqual([
+      {
+        id: 'python',
+        name: 'Python 3',
+        testFramework: 'pytest',
+        available: false,
+        reason: 'this server has no /nonexistent/dist-packages/pytest (Debian package python3-pytest)',
+      },
+      { id: 'javascript', name: 'JavaScript', testFramework: 'node:test', available: true },
+    ]);
+  });
+
+  it('refuses its runs as unavailable and still runs the others', async () => {
+    await expect(runner.runTests({ language: 'python', files: await runner.kata('python') })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    const result = await runner.runTests({ language: 'javascript', files: await runner.kata('javascript') });
+    expect(result.light).toBe('red');
   });
 });

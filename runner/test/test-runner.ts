@@ -22,7 +22,14 @@ export const sharedCacheDir = join(tmpdir(), 'pocdojo-runner-test-cache');
 
 export function startTestRunner(env: Record<string, string> = {}): TestRunner {
   const workDir = join(tmpdir(), `pocdojo-runner-test-${randomUUID()}`);
-  const settings = readConfig(z.object(runnerSettingsShape), { RUNNER_WORK_DIR: workDir, ...env });
+  // Runs get the ceiling of time unless a test sets its own: two shared cores can make a slow compile
+  // slower than the default 10 s, and these tests are about lights, not speed (the bench is).
+  const settings = readConfig(z.object(runnerSettingsShape), {
+    RUNNER_WORK_DIR: workDir,
+    RUNNER_WALL_SECONDS: '60',
+    RUNNER_CPU_SECONDS: '60',
+    ...env,
+  });
   const runner = createRunner(settings, { cacheDir: sharedCacheDir });
   return {
     runner,

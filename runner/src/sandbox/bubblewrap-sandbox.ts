@@ -6,6 +6,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DomainError } from '@pocdojo/shared';
 import type { RunFiles } from '@pocdojo/shared/contract/runs';
+import { defaultRunLimits } from '../run-limits.ts';
 import { CappedStream } from './capped-stream.ts';
 import { harnessScript, harnessShell, readHarnessFrames, submittedDirectory, workDirectory } from './harness.ts';
 import type { Availability, CappedText, Mount, Sandbox, SandboxJob, SandboxOutcome } from './sandbox.ts';
@@ -86,17 +87,7 @@ export class BubblewrapSandbox implements Sandbox {
         test: 'cat probe.txt',
         env: {},
         mounts: [],
-        limits: {
-          wallSeconds: selfTestSeconds,
-          cpuSeconds: selfTestSeconds,
-          memoryBytes: 256 * 1024 * 1024,
-          processes: 16,
-          outputBytes: 4096,
-          fileBytes: 1024 * 1024,
-          openFiles: 64,
-          diskBytes: 16 * 1024 * 1024,
-          submittedBytes: 1024,
-        },
+        limits: { ...defaultRunLimits, wallSeconds: selfTestSeconds, cpuSeconds: selfTestSeconds },
       });
       if (outcome.testStatus === 0 && outcome.output.text === 'sandbox ready') return { ok: true };
       const said = outcome.output.text.trim().split('\n')[0] ?? '';
@@ -231,7 +222,7 @@ export class BubblewrapSandbox implements Sandbox {
       '--',
       harnessShell,
       '-c',
-      harnessScript({ ...job, processes: limits.processes }),
+      harnessScript({ ...job, processes: limits.processes, reportBytes: reportCap }),
     );
     return args;
   }
@@ -251,33 +242,29 @@ export class BubblewrapSandbox implements Sandbox {
     };
     const output = new CappedStream(pipe(1), job.limits.outputBytes);
     const diagnostics = new CappedStream(pipe(2), diagnosticsCap);
-    const harness = new CappedStream(pipe(3), reportCap);
+    // The step lines come first, a few dozen bytes; then the report, cut one byte past its cap.
+    const harness = new CappedStream(pipe(3), reportCap + 1024);
     const namespace = new CappedStream(pipe(4), 4096);
 
     let limitHit: SandboxOutcome['limitHit'];
     let cancelled = false;
-    const stop = (why: () => Promise<void> | void) => {
-      void Promise.resolve(why()).finally(() => {
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // Already gone: nothing left to stop.
-          }
-        }
-      });
+    // bubblewrap's group: its death takes the namespace's init (--die-with-parent) and so every process.
+    const kill = () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone: nothing left to stop.
+      }
     };
-    const timer = setTimeout(
-      () =>
-        stop(() => {
-          limitHit = 'time';
-        }),
-      job.limits.wallSeconds * 1000,
-    );
-    const onAbort = () =>
-      stop(() => {
-        cancelled = true;
-      });
+    const timer = setTimeout(() => {
+      limitHit = 'time';
+      kill();
+    }, job.limits.wallSeconds * 1000);
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
     job.signal?.addEventListener('abort', onAbort, { once: true });
     if (job.signal?.aborted) onAbort();
 
@@ -311,7 +298,7 @@ export class BubblewrapSandbox implements Sandbox {
     let report: CappedText | undefined;
     if (steps.reportOffset !== undefined) {
       const text = harness.text(steps.reportOffset);
-      report = { ...text, truncated: harness.bytes > reportCap };
+      report = { ...text, truncated: text.bytes > reportCap };
     }
     const captured = output.text();
     const said = diagnostics.text().text;

@@ -7,7 +7,7 @@
  *   build <exit status>\n          (when there is a build step)
  *   test <exit status>\n           (when the build passed)
  *   processes full\n               (when the sandbox's process table was seen full)
- *   disk full\n                    (when the work directory or /tmp has no space left)
+ *   disk full\n                    (when the work directory, /tmp or /dev/shm is full)
  *   report\n<the report's bytes until the end>
  *
  * The steps run with descriptor 3 closed, so the code under test cannot write frames; it can still write
@@ -29,6 +29,8 @@ export interface HarnessSteps {
   report?: string;
   /** The task limit the watcher compares its count with. */
   processes: number;
+  /** Bytes of the report handed back at most, plus one so that the runner sees it was cut. */
+  reportBytes: number;
 }
 
 export function harnessScript(steps: HarnessSteps): string {
@@ -56,9 +58,12 @@ export function harnessScript(steps: HarnessSteps): string {
   lines.push(`( ${steps.test}\n) 3>&- {tick}>&-`, 'echo "test $?" >&3', 'fi');
   lines.push('kill $watcher 2>/dev/null; wait $watcher 2>/dev/null');
   lines.push(
-    `for dir in ${workDirectory} /tmp; do if [ "$(stat -f -c %a "$dir")" -eq 0 ]; then echo "disk full" >&3; break; fi; done`,
+    `for dir in ${workDirectory} /tmp /dev/shm; do if [ "$(stat -f -c %a "$dir")" -eq 0 ]; then echo "disk full" >&3; break; fi; done`,
   );
-  if (steps.report !== undefined) lines.push('echo report >&3', `cat ${steps.report} >&3 2>/dev/null`);
+  // head, not cat: the code could have made the report a FIFO or a link to /dev/zero.
+  if (steps.report !== undefined) {
+    lines.push('echo report >&3', `head -c ${steps.reportBytes + 1} ${steps.report} >&3 2>/dev/null`);
+  }
   lines.push('exit 0');
   return lines.join('\n');
 }

@@ -11,7 +11,7 @@ function esbuildBinary(): string {
     );
     return join(dirname(packageJson), 'bin', 'esbuild');
   } catch {
-    return `node_modules/@esbuild/${process.platform}-${process.arch}/bin/esbuild`;
+    return `@esbuild/${process.platform}-${process.arch}/bin/esbuild`; // not installed: unavailable, with the reason
   }
 }
 
