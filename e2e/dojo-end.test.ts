@@ -5,7 +5,8 @@
  * back. Screenshots go to test-artifacts/dojo-end/.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '@pocdojo/sdk/api-client';
 import { seriousViolations } from './support/accessibility.ts';
@@ -38,10 +39,7 @@ describe('ending and reopening a dojo in a real browser', () => {
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     ada = await (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
     bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     for (const page of [ada, bob]) page.setDefaultTimeout(15_000);

@@ -8,7 +8,8 @@
  * Screenshots go to test-artifacts/sign-in/.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
@@ -56,10 +57,7 @@ describe('signing in, in a real browser', () => {
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack({ env: { API_ACCESS_TOKEN_TTL: `${accessTokenTtl}s` } });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     tabA = await context.newPage();
     tabA.setDefaultTimeout(15_000);

@@ -7,7 +7,8 @@
  * run. Screenshots go to test-artifacts/test-runs/.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '@pocdojo/sdk/api-client';
 import { seriousViolations } from './support/accessibility.ts';
@@ -68,10 +69,7 @@ describe('test runs with traffic lights in a real browser', () => {
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const page = async () => (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
     [ada, bob, cy] = [await page(), await page(), await page()];
     for (const each of [ada, bob, cy]) each.setDefaultTimeout(15_000);

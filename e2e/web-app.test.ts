@@ -7,7 +7,8 @@
  * reload keeps everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, chromium, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
@@ -50,19 +51,7 @@ describe('the web app in a real browser', () => {
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
     stack = await startWebStack();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        // A generated tone as the microphone, and no permission prompt: voice works headless.
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-      ],
-    });
+    browser = await launchChromium();
     const adaContext = await browser.newContext({
       viewport: { width: 1366, height: 820 },
       permissions: ['microphone', 'clipboard-read', 'clipboard-write'],
