@@ -68,7 +68,7 @@ describe('test runs with traffic lights in a real browser', () => {
     await ensureWebBuild();
     await rm(artifacts, { recursive: true, force: true });
     await mkdir(artifacts, { recursive: true });
-    stack = await startWebStack();
+    stack = await startWebStack({ env: { RUN_WORKER: 'inline' } });
     browser = await launchChromium();
     const page = async () => (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
     [ada, bob, cy] = [await page(), await page(), await page()];

@@ -147,6 +147,8 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    // The bench measures the collaboration tier: no test runner probing languages beside it.
+    RUN_WORKER: 'off',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.redisPrefix ? { REDIS_PREFIX: options.redisPrefix } : {}),

@@ -81,7 +81,13 @@ beforeAll(async () => {
   await mkdir(cacheDir, { recursive: true });
   await symlink(cacheDir, joinPath(workDir, 'cache')).catch(() => undefined);
   server = await ServerProcess.onTestDatabase({
-    env: { RUNNER_WORK_DIR: workDir, RUNNER_CONCURRENCY: '1', RUNNER_HEARTBEAT_SECONDS: '1', RUN_POLL_MS: '300' },
+    env: {
+      RUN_WORKER: 'inline',
+      RUNNER_WORK_DIR: workDir,
+      RUNNER_CONCURRENCY: '1',
+      RUNNER_HEARTBEAT_SECONDS: '1',
+      RUN_POLL_MS: '300',
+    },
   });
   // The in-process runner publishes its languages once it has probed them.
   await eventually(runnerLive, 'the in-process runner to publish its languages', 90_000);

@@ -79,6 +79,8 @@ export class ServerProcess {
       SHUTDOWN_DEADLINE_MS: '8000',
       // One mediasoup worker per server process: tests start many servers on two cores.
       MEDIA_WORKERS: '1',
+      // Nor a test runner, whose start probes every language in a sandbox: the tests of runs ask for one.
+      RUN_WORKER: 'off',
       ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
       ...this.options.env,
     };
