@@ -4,7 +4,13 @@
  * can run with their starter katas. Built on `ApiClient.request`, so sessions, refreshes and errors work
  * as for every other call.
  */
-import { kataSchema, languageListSchema, runDetailSchema, runListSchema } from '@pocdojo/shared/contract/runs';
+import {
+  dojoRunSchema,
+  kataSchema,
+  languageListSchema,
+  runDetailSchema,
+  runListSchema,
+} from '@pocdojo/shared/contract/runs';
 import type { ApiClient } from './api-client.ts';
 
 export type {
@@ -32,6 +38,8 @@ export class RunsClient {
     );
   getRun = (dojoId: string, runId: string) =>
     this.api.request('GET', `/dojos/${encodeURIComponent(dojoId)}/runs/${encodeURIComponent(runId)}`, runDetailSchema);
+  /** Runs the dojo's tests on its code as it is now, with the dojo's rule for who may (202, queued). */
+  startRun = (dojoId: string) => this.api.request('POST', `/dojos/${encodeURIComponent(dojoId)}/runs`, dojoRunSchema);
   languages = () => this.api.request('GET', '/runs/languages', languageListSchema);
   kata = (languageId: string) =>
     this.api.request('GET', `/runs/languages/${encodeURIComponent(languageId)}/kata`, kataSchema);
