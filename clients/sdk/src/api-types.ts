@@ -3618,6 +3618,11 @@ export interface paths {
                 turns: number;
                 minutes: number;
                 chatMessages: number;
+                runs: number;
+                greenRuns: number;
+                greenShare: number | null;
+                greenSessions: number;
+                medianSecondsToFirstGreen: number | null;
               };
             };
             'text/csv': string;
