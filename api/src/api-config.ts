@@ -1,4 +1,5 @@
 import { baseConfigSchema, flag, parseTtl, positiveInt } from '@pocdojo/shared';
+import { runRequestConfigSection } from '@pocdojo/shared/runs/run-request';
 import { z } from 'zod';
 import { reportsVideosConfigSection } from './videos/video-config.ts';
 
@@ -48,6 +49,8 @@ export const apiConfigSection = reportsVideosConfigSection.extend({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/)
     .default('pocdojo-pocs'),
+  // Runs started over the API obey the same limits as the dojo's `run` command.
+  ...runRequestConfigSection.shape,
 });
 
 export const apiConfigSchema = baseConfigSchema.extend(apiConfigSection.shape);

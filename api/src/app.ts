@@ -20,6 +20,7 @@ import { pocRoutes } from './pocs/poc-routes.ts';
 import { installProblemHandlers } from './problem-details.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { reportRoutes } from './reports/report-routes.ts';
+import { runRoutes } from './runs/run-routes.ts';
 import { createSearch } from './search/search-setup.ts';
 import { searchRoutes } from './search/search-routes.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -32,6 +33,7 @@ const features: ApiPlugin[] = [
   pocRoutes,
   searchRoutes,
   dojoRoutes,
+  runRoutes,
   dojoHistoryRoutes,
   reportRoutes,
   videoRoutes,

@@ -12,7 +12,7 @@ export { createRunner, limitsFromSettings, runnerSettingsShape, type RunnerSetti
 export { defaultRunLimits, runLimitsSchema, type RunLimits } from './run-limits.ts';
 export type { Availability, Mount, Sandbox, SandboxJob, SandboxOutcome } from './sandbox/sandbox.ts';
 export { BubblewrapSandbox, debianBwrap, type BubblewrapOptions } from './sandbox/bubblewrap-sandbox.ts';
-export type { StartPoint } from './start-point.ts';
+export { loadKata, type StartPoint } from './start-point.ts';
 export { startPoints } from '../start-points/index.ts';
 export { RunWorker, runJobName, runJobSchema, type RunWorkerOptions } from './service/run-worker.ts';
 export { RunMetrics } from './service/run-metrics.ts';

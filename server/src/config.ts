@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, flag, positiveInt } from '@pocdojo/shared';
+import { runRequestConfigSection } from '@pocdojo/shared/runs/run-request';
 
 /** The WebSocket tier's settings on top of the shared ones. */
 export const collabConfigSchema = baseConfigSchema.extend({
@@ -23,15 +24,7 @@ export const collabConfigSchema = baseConfigSchema.extend({
   RUN_AUTO_DEBOUNCE_MS: z.coerce.number().int().min(200).max(60_000).default(1500),
   /** While a dojo has runs queued or running, how often its room reads their state (lost notifications). */
   RUN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
-  /** The most code a run may carry, as the runners' RUNNER_SUBMITTED_KIB (refused here, before queueing). */
-  RUNNER_SUBMITTED_KIB: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(16 * 1024)
-    .default(512),
-  /** How long a runner's published languages count after its last beat. */
-  RUNNER_STALE_SECONDS: positiveInt(15),
+  ...runRequestConfigSection.shape,
 });
 
 export type CollabConfig = z.infer<typeof collabConfigSchema>;

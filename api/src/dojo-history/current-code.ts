@@ -11,13 +11,22 @@ import * as Y from 'yjs';
  * caller's tenant's (the document name comes from that dojo).
  */
 export async function currentCodeFiles(db: Kysely<Database>, documentName: string): Promise<CodeFiles> {
+  return withCurrentDocument(db, documentName, readCodeFiles);
+}
+
+/** Loads a document as it is now (as `currentCodeFiles`, owner reads), lends it to `read`, then drops it. */
+export async function withCurrentDocument<T>(
+  db: Kysely<Database>,
+  documentName: string,
+  read: (doc: Y.Doc) => T | Promise<T>,
+): Promise<T> {
   const loaded = await loadDocument(db, documentName);
   const doc = new Y.Doc();
   try {
     Y.transact(doc, () => {
       for (const update of loaded.updates) Y.applyUpdate(doc, update);
     });
-    return readCodeFiles(doc);
+    return await read(doc);
   } finally {
     doc.destroy();
   }

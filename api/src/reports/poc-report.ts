@@ -123,6 +123,30 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
     .where('s.dojo_id', 'in', dojoIds)
     .select(sql<string>`coalesce(sum((s.summary ->> 'chatCount')::int), 0)`.as('messages'))
     .executeTakeFirstOrThrow();
+  // Runs that ran tests: a replaced run never ran and a failed one has no light.
+  const ranRuns = trx.selectFrom('dojo_runs as r').where('r.dojo_id', 'in', dojoIds).where('r.status', '=', 'done');
+  const runFigures = await ranRuns
+    .select([sql<string>`count(*)`.as('runs'), sql<string>`count(*) FILTER (WHERE r.light = 'green')`.as('greens')])
+    .executeTakeFirstOrThrow();
+  const firstGreens = await trx
+    .selectFrom(
+      ranRuns
+        .select([
+          sql<Date>`min(r.requested_at)`.as('first_run'),
+          sql<Date | null>`min(r.finished_at) FILTER (WHERE r.light = 'green')`.as('first_green'),
+        ])
+        .groupBy('r.dojo_id')
+        .as('f'),
+    )
+    .select([
+      sql<string>`count(f.first_green)`.as('sessions'),
+      sql<
+        number | null
+      >`round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_green - f.first_run)))`.as(
+        'median_seconds',
+      ),
+    ])
+    .executeTakeFirstOrThrow();
   const dojoFigures = await dojos
     .leftJoin('dojo_members as m', (join) => join.onRef('m.dojo_id', '=', 'd.id').on('m.removed', '=', false))
     .select([
@@ -156,6 +180,14 @@ export async function buildPocReport(trx: TenantTransaction, scope: ReportScope)
       turns: Number(turnFigures.turns),
       minutes: Number(turnFigures.minutes),
       chatMessages: Number(chatFigures.messages),
+      runs: Number(runFigures.runs),
+      greenRuns: Number(runFigures.greens),
+      greenShare:
+        Number(runFigures.runs) === 0
+          ? null
+          : Math.round((Number(runFigures.greens) / Number(runFigures.runs)) * 1000) / 1000,
+      greenSessions: Number(firstGreens.sessions),
+      medianSecondsToFirstGreen: firstGreens.median_seconds === null ? null : Number(firstGreens.median_seconds),
     },
   });
 }

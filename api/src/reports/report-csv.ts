@@ -38,6 +38,11 @@ export function reportCsv(report: PocReport): string {
     ['dojos', 'turns', '', report.dojos.turns],
     ['dojos', 'minutes', '', report.dojos.minutes],
     ['dojos', 'chat_messages', '', report.dojos.chatMessages],
+    ['dojos', 'runs', '', report.dojos.runs],
+    ['dojos', 'green_runs', '', report.dojos.greenRuns],
+    ['dojos', 'green_share', '', report.dojos.greenShare],
+    ['dojos', 'green_sessions', '', report.dojos.greenSessions],
+    ['dojos', 'median_seconds_to_first_green', '', report.dojos.medianSecondsToFirstGreen],
   ];
   const lines = [['section', 'key', 'label', 'value'], ...rows].map((row) => row.map(csvCell).join(','));
   return `\ufeff${lines.join('\r\n')}\r\n`;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
-import type { PocReport } from '@pocdojo/shared/contract/reports';
+import { greenRunsText, timeToGreenText, type PocReport } from '@pocdojo/shared/contract/reports';
 
 /**
  * The report as an A4 PDF: the tenant's name, the figures and two charts, all vector (rectangles and real
@@ -170,6 +170,10 @@ export function reportPdf(report: PocReport, subject: string, generatedAt = new 
       ['Turns', String(report.dojos.turns)],
       ['Minutes of turns', String(report.dojos.minutes)],
       ['Chat messages (ended sessions)', String(report.dojos.chatMessages)],
+      ['Test runs', String(report.dojos.runs)],
+      ['Green runs', greenRunsText(report.dojos)],
+      ['Sessions that went green', String(report.dojos.greenSessions)],
+      ['Median time to first green', timeToGreenText(report.dojos.medianSecondsToFirstGreen)],
     ],
   );
 

@@ -139,6 +139,42 @@ describe('the POC report', () => {
         turn('d_old', 1, new Date(Date.UTC(2025, 5, 1)), 30),
       ])
       .execute();
+    // d_one goes green 3 minutes after its first run; d_two stays red; d_old is of another year.
+    const run = (
+      id: string,
+      dojoId: string,
+      requested: Date,
+      seconds: number,
+      status: 'done' | 'replaced',
+      light: 'green' | 'red' | null,
+    ) => ({
+      id,
+      tenant_id: tenant,
+      dojo_id: dojoId,
+      language: 'typescript',
+      turn: 1,
+      requested_by: ada.user.id,
+      requested_by_name: 'Ada',
+      status,
+      files: JSON.stringify({}),
+      state_vector: new Uint8Array([0]),
+      requested_at: requested,
+      finished_at: new Date(requested.getTime() + seconds * 1000),
+      light,
+    });
+    const firstRun = new Date(at(1, 6).getTime() + 60_000);
+    const later = (seconds: number) => new Date(firstRun.getTime() + seconds * 1000);
+    await api.database.db
+      .insertInto('dojo_runs')
+      .values([
+        run('r_one_red', 'd_one', firstRun, 5, 'done', 'red'),
+        run('r_one_replaced', 'd_one', later(60), 0, 'replaced', null),
+        run('r_one_green', 'd_one', later(170), 10, 'done', 'green'),
+        run('r_one_green_again', 'd_one', later(400), 5, 'done', 'green'),
+        run('r_two_red', 'd_two', at(4), 5, 'done', 'red'),
+        run('r_old_green', 'd_old', new Date(Date.UTC(2025, 5, 1)), 5, 'done', 'green'),
+      ])
+      .execute();
     await api.database.db
       .insertInto('dojo_sessions')
       .values({
@@ -201,6 +237,11 @@ describe('the POC report', () => {
       turns: 4,
       minutes: 25,
       chatMessages: 7,
+      runs: 4,
+      greenRuns: 2,
+      greenShare: 0.5,
+      greenSessions: 1,
+      medianSecondsToFirstGreen: 180,
     });
   });
 
@@ -209,7 +250,19 @@ describe('the POC report', () => {
     expect(body.scope.userId).toBe(ada.user.id);
     expect(body.totals).toEqual({ pocs: 5, contributors: 1 });
     expect(body.topContributors).toEqual([{ userId: ada.user.id, displayName: expect.any(String), pocs: 5 }]);
-    expect(body.dojos).toEqual({ sessions: 1, participants: 2, onPocs: 1, turns: 3, minutes: 15, chatMessages: 7 });
+    expect(body.dojos).toEqual({
+      sessions: 1,
+      participants: 2,
+      onPocs: 1,
+      turns: 3,
+      minutes: 15,
+      chatMessages: 7,
+      runs: 3,
+      greenRuns: 2,
+      greenShare: 0.667,
+      greenSessions: 1,
+      medianSecondsToFirstGreen: 180,
+    });
   });
 
   it('lets an admin narrow the report to one person', async () => {
@@ -242,6 +295,9 @@ describe('the POC report', () => {
     expect(rows).toContainEqual(['contributor', ada.user.id, expect.any(String), '5']);
     expect(rows).toContainEqual(['dojos', 'sessions', '', '2']);
     expect(rows).toContainEqual(['dojos', 'chat_messages', '', '7']);
+    expect(rows).toContainEqual(['dojos', 'runs', '', '4']);
+    expect(rows).toContainEqual(['dojos', 'green_share', '', '0.5']);
+    expect(rows).toContainEqual(['dojos', 'median_seconds_to_first_green', '', '180']);
   });
 
   it('exports a PDF with the tenant name, the figures as real text and vector charts', async () => {
@@ -264,6 +320,9 @@ describe('the POC report', () => {
       expect(text).toContain('Top contributors');
       expect(text).toContain('#crdt');
       expect(text).toMatch(/Minutes of turns\s+25/);
+      expect(text).toMatch(/Test runs\s+4/);
+      expect(text).toMatch(/Green runs\s+2 \(50%\)/);
+      expect(text).toMatch(/Median time to first green\s+3 min 00 s/);
       const { stdout: images } = await run('pdfimages', ['-list', file]);
       // pdfimages prints a two-line header and one line per image.
       expect(images.trim().split('\n')).toHaveLength(2);

@@ -3,48 +3,43 @@
  * full (its output, the files it ran and the run before it, for a diff), and the languages this server
  * can run with their starter katas. Built on `ApiClient.request`, so sessions, refreshes and errors work
  * as for every other call.
- *
- * The response shapes are written here from the pieces of shared/src/contract/runs.ts; when the API
- * publishes them as schemas of their own there, these should import them instead.
  */
 import {
   dojoRunSchema,
-  languageIdSchema,
-  languageSchema,
-  runFilesSchema,
-  runResultSchema,
+  kataSchema,
+  languageListSchema,
+  runDetailSchema,
+  runListSchema,
 } from '@pocdojo/shared/contract/runs';
-import { z } from 'zod';
 import type { ApiClient } from './api-client.ts';
 
-export type { DojoRun, Language, LanguageId, Light, RunFiles, RunPolicy } from '@pocdojo/shared/contract/runs';
-
-/** A dojo's runs, newest first. */
-export const runListSchema = z.object({ items: z.array(dojoRunSchema) });
-
-/** One run in full: what the room saw, the result's output and failing tests, and the code it ran. */
-export const runDetailSchema = dojoRunSchema.extend({
-  output: runResultSchema.shape.output.nullable().default(null),
-  outputTruncated: z.boolean().default(false),
-  failing: runResultSchema.shape.failing.default([]),
-  files: runFilesSchema,
-  /** The dojo's run before this one, to diff against; null for the first. */
-  previousRunId: z.string().nullable().default(null),
-});
-export type RunDetail = z.infer<typeof runDetailSchema>;
-
-export const languageListSchema = z.object({ items: z.array(languageSchema) });
-
-/** A language's starter kata: the files a new dojo starts from (its tests fail until someone solves it). */
-export const kataSchema = z.object({ language: languageIdSchema, files: runFilesSchema });
-export type Kata = z.infer<typeof kataSchema>;
+export type {
+  DojoRun,
+  Kata,
+  Language,
+  LanguageId,
+  Light,
+  RunDetail,
+  RunFiles,
+  RunList,
+  RunPolicy,
+} from '@pocdojo/shared/contract/runs';
+export { kataSchema, languageListSchema, runDetailSchema, runListSchema };
 
 export class RunsClient {
   constructor(private readonly api: ApiClient) {}
 
-  listRuns = (dojoId: string) => this.api.request('GET', `/dojos/${encodeURIComponent(dojoId)}/runs`, runListSchema);
+  /** Newest first; pass the previous page's `nextCursor` for older runs. */
+  listRuns = (dojoId: string, cursor?: string) =>
+    this.api.request(
+      'GET',
+      `/dojos/${encodeURIComponent(dojoId)}/runs${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      runListSchema,
+    );
   getRun = (dojoId: string, runId: string) =>
     this.api.request('GET', `/dojos/${encodeURIComponent(dojoId)}/runs/${encodeURIComponent(runId)}`, runDetailSchema);
+  /** Runs the dojo's tests on its code as it is now, with the dojo's rule for who may (202, queued). */
+  startRun = (dojoId: string) => this.api.request('POST', `/dojos/${encodeURIComponent(dojoId)}/runs`, dojoRunSchema);
   languages = () => this.api.request('GET', '/runs/languages', languageListSchema);
   kata = (languageId: string) =>
     this.api.request('GET', `/runs/languages/${encodeURIComponent(languageId)}/kata`, kataSchema);

@@ -1,19 +1,14 @@
 import * as Y from 'yjs';
-import { DomainError, type Database } from '@pocdojo/shared';
+import type { Database } from '@pocdojo/shared';
 import type { Kysely } from 'kysely';
-import { readCodeFiles, type CodeFiles } from '@pocdojo/shared/contract/dojo-code';
-import { runLanguageOf } from '@pocdojo/shared/contract/run-languages';
-import { controlRunsKept, languageNames, type DojoRun } from '@pocdojo/shared/contract/runs';
+import { controlRunsKept, type DojoRun } from '@pocdojo/shared/contract/runs';
 import { RunQueue } from '@pocdojo/shared/runs/run-queue';
-import { liveLanguages } from '@pocdojo/shared/runs/runner-availability';
+import { requestCodeRun, type RunRequestSettings } from '@pocdojo/shared/runs/run-request';
 import type { DojoKey, DojoRecords } from './dojo-records.ts';
 
-export interface RunSettings {
-  /** The most code a run may carry (the runners refuse more). */
-  submittedBytes: number;
+export interface RunSettings extends RunRequestSettings {
   autoRunDebounceMs: number;
   pollMs: number;
-  runnerStaleSeconds: number;
 }
 
 export interface RunRequester {
@@ -23,7 +18,7 @@ export interface RunRequester {
 
 /**
  * A dojo's test runs as the collaboration tier handles them: a request captures the `code` document's
- * files and Yjs state vector at that moment and queues them (shared/src/runs/run-queue.ts); the room's
+ * files and Yjs state vector at that moment and queues them (shared/src/runs/run-request.ts); the room's
  * `control` document shows the latest runs, read back from the table.
  */
 export class DojoRuns {
@@ -48,40 +43,15 @@ export class DojoRuns {
     by: RunRequester,
     options: { turn: number; auto: boolean },
   ): Promise<string> {
-    const files = plainFiles(readCodeFiles(code));
-    const stateVector = Y.encodeStateVector(code);
-    const spelled = (await this.records.dojoLanguage(key)) ?? '';
-    const language = runLanguageOf(spelled);
-    if (!language) {
-      throw new DomainError(
-        'unavailable',
-        spelled
-          ? `${spelled} code cannot be run here: there is no test runner for it`
-          : 'this dojo has no language, so its tests cannot be run',
-      );
-    }
-    const offered = (await liveLanguages(this.db, this.settings.runnerStaleSeconds)).find((l) => l.id === language);
-    if (!offered?.available) {
-      throw new DomainError('unavailable', `${languageNames[language]} tests cannot run now: ${offered?.reason ?? ''}`);
-    }
-    const size = Object.entries(files).reduce((sum, [path, text]) => sum + path.length + Buffer.byteLength(text), 0);
-    if (size > this.settings.submittedBytes) {
-      throw new DomainError(
-        'invalid',
-        `the code is ${Math.ceil(size / 1024)} KiB; a run takes at most ${Math.floor(this.settings.submittedBytes / 1024)} KiB`,
-      );
-    }
-    const { id } = await this.queue.request({
+    return requestCodeRun(this.db, this.queue, this.settings, {
       ...key,
-      language,
+      dojoLanguage: (await this.records.dojoLanguage(key)) ?? '',
+      code,
       turn: options.turn,
       requestedBy: by.userId,
       requestedByName: by.name,
       auto: options.auto,
-      files,
-      stateVector,
     });
-    return id;
   }
 
   /** The latest runs for the `control` document, oldest first, queued ones with their positions. */
@@ -89,9 +59,6 @@ export class DojoRuns {
     return this.queue.recent(key.tenantId, key.dojoId, controlRunsKept);
   }
 }
-
-const plainFiles = (files: CodeFiles): Record<string, string> =>
-  Object.fromEntries(Object.entries(files).map(([path, file]) => [path, file.text]));
 
 /** True while any of the runs still waits or runs: the room keeps reading their state. */
 export const inFlight = (runs: DojoRun[]): boolean =>

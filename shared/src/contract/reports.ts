@@ -37,7 +37,34 @@ export const pocReportSchema = z.object({
     minutes: count,
     /** Chat messages of those dojos that have ended (the count is recorded in the session summary). */
     chatMessages: count,
+    /** Test runs of those dojos that gave a light (replaced and failed runs never ran tests). */
+    runs: count,
+    greenRuns: count,
+    /** greenRuns / runs, to three decimals; null without runs. */
+    greenShare: z.number().min(0).max(1).nullable(),
+    /** Dojos whose tests went green at least once. */
+    greenSessions: count,
+    /**
+     * Per session, the seconds from its first test run being asked for to its first green light; the
+     * median over the sessions that went green (null when none did).
+     */
+    medianSecondsToFirstGreen: count.nullable(),
   }),
 });
 
 export type PocReport = z.infer<typeof pocReportSchema>;
+
+/** "12 (60%)": greenRuns and greenShare as one figure, the same in the PDF and the web app. */
+export function greenRunsText(dojos: Pick<PocReport['dojos'], 'greenRuns' | 'greenShare'>): string {
+  return dojos.greenShare === null
+    ? String(dojos.greenRuns)
+    : `${dojos.greenRuns} (${Math.round(dojos.greenShare * 100)}%)`;
+}
+
+/** "3 min 05 s", "40 s"; "—" when no session went green. */
+export function timeToGreenText(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return minutes === 0 ? `${rest} s` : `${minutes} min ${String(rest).padStart(2, '0')} s`;
+}

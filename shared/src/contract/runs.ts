@@ -122,3 +122,31 @@ export type DojoRun = z.infer<typeof dojoRunSchema>;
 
 /** How many runs the `control` document keeps (newest last); older ones are read through the API. */
 export const controlRunsKept = 50;
+
+/**
+ * The REST API's answers about runs (api/src/runs, clients/sdk/src/runs-client.ts). A dojo's runs,
+ * newest first; `nextCursor` reads the older ones (null on the last page).
+ */
+export const runListSchema = z.object({
+  items: z.array(dojoRunSchema),
+  nextCursor: z.string().nullable().default(null),
+});
+export type RunList = z.infer<typeof runListSchema>;
+
+/** One run in full: what the room saw, the result's output and failing tests, and the code it ran. */
+export const runDetailSchema = dojoRunSchema.extend({
+  output: runResultSchema.shape.output.nullable().default(null),
+  outputTruncated: z.boolean().default(false),
+  failing: runResultSchema.shape.failing.default([]),
+  files: runFilesSchema,
+  /** The dojo's run requested before this one (with files), to diff against; null for the first. */
+  previousRunId: z.string().nullable().default(null),
+});
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+/** Every language of the contract, each available or not with the reason. */
+export const languageListSchema = z.object({ items: z.array(languageSchema) });
+
+/** A language's starter kata: the files a new dojo starts from (its tests fail until someone solves it). */
+export const kataSchema = z.object({ language: languageIdSchema, files: runFilesSchema });
+export type Kata = z.infer<typeof kataSchema>;

@@ -55,6 +55,40 @@ export function newRunId(): string {
 const notify = (trx: Kysely<Database>, tenantId: string, dojoId: string) =>
   sql`SELECT pg_notify(${runNotifyChannel}, ${`${tenantId}/${dojoId}`})`.execute(trx);
 
+/** The columns of a run as the room sees it (`DojoRun`). */
+export const dojoRunColumns = [
+  'id',
+  'status',
+  'turn',
+  'requested_by',
+  'requested_by_name',
+  'auto',
+  'requested_at',
+  'finished_at',
+  'light',
+  'passed',
+  'failed',
+  'message',
+] as const;
+
+export function toDojoRun(row: Pick<RunRow, (typeof dojoRunColumns)[number]>, position: number | null): DojoRun {
+  return {
+    id: row.id,
+    status: row.status,
+    position,
+    turn: row.turn,
+    requestedBy: row.requested_by,
+    requestedByName: row.requested_by_name,
+    auto: row.auto,
+    requestedAt: row.requested_at.getTime(),
+    finishedAt: row.finished_at?.getTime() ?? null,
+    light: row.light,
+    passed: row.passed,
+    failed: row.failed,
+    message: row.message === null ? null : row.message.slice(0, 500),
+  };
+}
+
 export class RunQueue {
   constructor(
     private readonly db: Kysely<Database>,
@@ -234,20 +268,7 @@ export class RunQueue {
   async recent(tenantId: string, dojoId: string, limit: number): Promise<DojoRun[]> {
     const rows = await this.db
       .selectFrom('dojo_runs')
-      .select([
-        'id',
-        'status',
-        'turn',
-        'requested_by',
-        'requested_by_name',
-        'auto',
-        'requested_at',
-        'finished_at',
-        'light',
-        'passed',
-        'failed',
-        'message',
-      ])
+      .select(dojoRunColumns)
       .where('tenant_id', '=', tenantId)
       .where('dojo_id', '=', dojoId)
       .orderBy('requested_at', 'desc')
@@ -257,20 +278,6 @@ export class RunQueue {
     const positions = rows.some((row) => row.status === 'queued')
       ? await this.positions(tenantId, dojoId)
       : new Map<string, number>();
-    return rows.reverse().map((row) => ({
-      id: row.id,
-      status: row.status,
-      position: positions.get(row.id) ?? null,
-      turn: row.turn,
-      requestedBy: row.requested_by,
-      requestedByName: row.requested_by_name,
-      auto: row.auto,
-      requestedAt: row.requested_at.getTime(),
-      finishedAt: row.finished_at?.getTime() ?? null,
-      light: row.light,
-      passed: row.passed,
-      failed: row.failed,
-      message: row.message === null ? null : row.message.slice(0, 500),
-    }));
+    return rows.reverse().map((row) => toDojoRun(row, positions.get(row.id) ?? null));
   }
 }

@@ -1,5 +1,6 @@
 import type { ApiError, PocReport } from '@pocdojo/sdk/api-client';
 import { useEffect, useState } from 'preact/hooks';
+import { greenRunsText, timeToGreenText } from '@pocdojo/shared/contract/reports';
 import { FormError } from '../form-field.tsx';
 import { api } from '../session.ts';
 import { YearAndPerson } from './person-picker.tsx';
@@ -95,6 +96,14 @@ export function ReportsPage() {
               <dd>{notRecorded(report.dojos.turns)}</dd>
               <dt>Chat messages</dt>
               <dd>{notRecorded(report.dojos.chatMessages)}</dd>
+              <dt>Test runs</dt>
+              <dd>{report.dojos.runs}</dd>
+              <dt>Green runs</dt>
+              <dd>{greenRunsText(report.dojos)}</dd>
+              <dt>Sessions that went green</dt>
+              <dd>{report.dojos.greenSessions}</dd>
+              <dt>Median time to first green</dt>
+              <dd>{timeToGreenText(report.dojos.medianSecondsToFirstGreen)}</dd>
             </dl>
           </section>
         </>
