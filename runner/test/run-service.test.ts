@@ -80,7 +80,7 @@ describe('the runner service (npm run runner)', () => {
     const port = await new Promise<number>((resolve, reject) => {
       lines.on('line', (line) => {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'runner endpoints listening' && entry.port) resolve(entry.port);
+        if (entry.msg === 'runner ready' && entry.port) resolve(entry.port);
       });
       void exited.then((code) => reject(new Error(`runner exited with ${code} before listening`)));
     });
