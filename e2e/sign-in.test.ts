@@ -17,8 +17,12 @@ import { startWebStack, type WebStack } from './support/web-stack.ts';
 
 const artifacts = new URL('../test-artifacts/sign-in/', import.meta.url).pathname;
 const password = 'correct horse battery staple';
-/** Access tokens live 2–3 s (`exp` is in whole seconds); waiting this long outlives any of them. */
-const accessTokenTtl = 3;
+/**
+ * Access tokens live 9–10 s (`exp` is in whole seconds); waiting this long outlives any of them. Long
+ * enough that both tabs finish their pages within one token's life on a loaded two-core machine, so
+ * each expiry costs exactly one refresh.
+ */
+const accessTokenTtl = 10;
 const outliveAccessToken = () => new Promise((resolve) => setTimeout(resolve, accessTokenTtl * 1000 + 200));
 
 interface StoredSession {

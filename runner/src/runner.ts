@@ -48,9 +48,11 @@ const cacheLimits: Partial<RunLimits> = {
  * starts, each in a fresh sandbox. `observer` emits `newrun` with each Run as it starts.
  */
 export class Runner {
-  readonly observer = new EventEmitter<{ newrun: [Run] }>();
+  /** `newrun` with each Run as it starts; `known` when a language's first probe has settled. */
+  readonly observer = new EventEmitter<{ newrun: [Run]; known: [LanguageId] }>();
   private readonly startPoints: Map<LanguageId, StartPoint>;
   private readonly availability = new Map<LanguageId, Promise<Availability>>();
+  private readonly settled = new Map<LanguageId, Availability>();
   private readonly caches = new Map<LanguageId, Promise<string | undefined>>();
 
   constructor(private readonly options: RunnerOptions) {
@@ -73,11 +75,37 @@ export class Runner {
     );
   }
 
+  /**
+   * Every language as far as this runner knows it now, without waiting: one whose first probe is still
+   * going on (building a toolchain's cache can take a minute) is listed as getting ready, so the languages
+   * that are ready can be offered at once. Starts the probes not started yet.
+   */
+  languagesNow(): Language[] {
+    return [...this.startPoints.values()].map((startPoint) => {
+      void this.available(startPoint.id);
+      const availability = this.settled.get(startPoint.id) ?? {
+        ok: false,
+        reason: 'getting ready on this server; try again in a minute',
+      };
+      return {
+        id: startPoint.id,
+        name: languageNames[startPoint.id],
+        testFramework: startPoint.testFramework,
+        available: availability.ok,
+        ...(availability.ok ? {} : { reason: availability.reason }),
+      };
+    });
+  }
+
   /** Cached per language: the sandbox's own check, then the toolchain's files, then its cache (built once). */
   available(language: LanguageId): Promise<Availability> {
     let known = this.availability.get(language);
     if (!known) {
-      known = this.probe(language);
+      known = this.probe(language).then((availability) => {
+        this.settled.set(language, availability);
+        this.observer.emit('known', language);
+        return availability;
+      });
       this.availability.set(language, known);
     }
     return known;

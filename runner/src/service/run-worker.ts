@@ -72,6 +72,8 @@ export class RunWorker {
     }
     worker.admitTimer = setInterval(() => void worker.admit(), options.settings.RUNNER_ADMIT_INTERVAL_MS);
     worker.beatTimer = setInterval(() => void worker.beat(), options.settings.RUNNER_HEARTBEAT_SECONDS * 1000);
+    // Each language is offered as soon as its probe settles, not when the slowest toolchain is ready.
+    options.runner.observer.on('known', () => void worker.beat());
     void worker.beat();
     logger.info(
       { runner: worker.runnerId, concurrency: options.settings.RUNNER_CONCURRENCY },
@@ -80,7 +82,7 @@ export class RunWorker {
     return worker;
   }
 
-  /** True once this runner told the others which languages it can run (the first probe builds caches). */
+  /** True once this runner told the others which languages it can run (those still being prepared as getting ready). */
   get ready(): boolean {
     return this.published && !this.stopping;
   }
@@ -99,7 +101,7 @@ export class RunWorker {
   private async beat(): Promise<void> {
     if (this.stopping) return;
     try {
-      await publishLanguages(this.options.database.db, this.runnerId, await this.options.runner.languages());
+      await publishLanguages(this.options.database.db, this.runnerId, this.options.runner.languagesNow());
       this.published = true;
     } catch (error) {
       this.log.warn({ err: error }, 'languages not published');
