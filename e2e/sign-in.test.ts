@@ -2,7 +2,7 @@
  * Signing in and staying signed in, in Debian's Chromium against the all-in-one process (issue 16):
  * sign-up shows the team's address (and says when a taken name got a suffix); signing out opens the
  * form on "Sign in"; sign-in starts from the email alone and lets a person in two teams choose one;
- * two tabs of one browser keep one session across access-token expiries (three-second tokens here),
+ * two tabs of one browser keep one session across access-token expiries (ten-second tokens here),
  * refreshing once between them; a sign-out in one tab signs the other out with a message, and signing
  * in again there returns to the page it was on; a session the API refuses to refresh says so.
  * Screenshots go to test-artifacts/sign-in/.

@@ -83,14 +83,18 @@ export class Runner {
   languagesNow(): Language[] {
     return [...this.startPoints.values()].map((startPoint) => {
       void this.available(startPoint.id);
-      const availability = this.settled.get(startPoint.id) ?? {
-        ok: false,
-        reason: 'getting ready on this server; try again in a minute',
-      };
+      const availability = this.settled.get(startPoint.id);
+      const base = { id: startPoint.id, name: languageNames[startPoint.id], testFramework: startPoint.testFramework };
+      if (!availability) {
+        return {
+          ...base,
+          available: false,
+          reason: 'getting ready on this server; try again in a minute',
+          preparing: true,
+        };
+      }
       return {
-        id: startPoint.id,
-        name: languageNames[startPoint.id],
-        testFramework: startPoint.testFramework,
+        ...base,
         available: availability.ok,
         ...(availability.ok ? {} : { reason: availability.reason }),
       };

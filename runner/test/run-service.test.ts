@@ -127,7 +127,12 @@ describe('the runner service (npm run runner)', () => {
     const base = `http://127.0.0.1:${runner.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     await eventually(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 'readiness');
-    const python = (await liveLanguages(database.db, 3)).find((language) => language.id === 'python');
+    // Each language is offered once its probe settles; until then it is listed as getting ready.
+    const python = await eventually(
+      async () =>
+        (await liveLanguages(database.db, 3)).find((language) => language.id === 'python' && language.available),
+      'Python to be offered',
+    );
     expect(python).toMatchObject({ available: true, testFramework: 'pytest' });
 
     const red = await runs.request(request('red-dojo', kata));

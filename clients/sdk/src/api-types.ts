@@ -2899,6 +2899,7 @@ export interface paths {
                 testFramework: string;
                 available: boolean;
                 reason?: string;
+                preparing?: boolean;
               }[];
             };
           };

@@ -37,6 +37,8 @@ export const languageSchema = z.object({
   testFramework: z.string(),
   available: z.boolean(),
   reason: z.string().optional(),
+  /** Not available yet: a runner is still preparing it (its first probe may build a toolchain's cache). */
+  preparing: z.boolean().optional(),
 });
 export type Language = z.infer<typeof languageSchema>;
 

@@ -45,6 +45,7 @@ export async function liveLanguages(
       testFramework: mine[0]?.testFramework ?? testFrameworks[id] ?? '',
       available: false,
       reason: mine[0]?.reason ?? (rows.length === 0 ? noRunnerReason : 'no runner offers it'),
+      ...(mine.some((language) => language.preparing) ? { preparing: true } : {}),
     };
   });
 }

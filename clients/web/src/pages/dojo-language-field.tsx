@@ -8,9 +8,29 @@ import { useEffect, useState } from 'preact/hooks';
 import { languageById, languages } from '../languages.ts';
 import { runs } from '../session.ts';
 
+/** How often the list is asked again while a runner is still preparing a language (building its cache). */
+const preparingRetryMs = 3_000;
+
 function useRunLanguages(): Language[] | undefined {
   const [offered, setOffered] = useState<Language[] | undefined>();
-  useEffect(() => void runs.languages().then((answer) => answer.ok && setOffered(answer.value.items)), []);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let gone = false;
+    const ask = async () => {
+      const answer = await runs.languages();
+      if (gone || !answer.ok) return;
+      setOffered(answer.value.items);
+      // A runner that has just started offers each language once it is ready: ask until none is pending.
+      if (answer.value.items.some((language) => !language.available && language.preparing)) {
+        timer = setTimeout(() => void ask(), preparingRetryMs);
+      }
+    };
+    void ask();
+    return () => {
+      gone = true;
+      clearTimeout(timer);
+    };
+  }, []);
   return offered;
 }
 
