@@ -100,7 +100,7 @@ describe('test runs with traffic lights in a real browser', () => {
     await signIn(ada, `${stack.origin}/#/pocs/${pocId}?tenant=${tenant}`, 'ada@runs.test');
     const language = ada.getByLabel('Language');
     expect(await language.inputValue()).toBe('javascript');
-    await ada.getByText(/^Tests run here with /).waitFor();
+    await ada.getByText(/Tests run here with /).waitFor();
     expect(await ada.locator('#field-dojo-language option[value="javascript"]').innerText()).toBe(
       'JavaScript — runs tests',
     );
