@@ -11,21 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '@pocdojo/sdk/api-client';
 import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
+import { editorText } from './support/editor-text.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
 const artifacts = new URL('../test-artifacts/dojo-end/', import.meta.url).pathname;
 const password = 'correct horse battery staple';
-
-// Code that runs in the page is given as text: this file is type-checked for Node, without DOM types.
-/** The editor's text without the remote carets and name tags drawn inside it. */
-const editorText = (page: Page): Promise<string> =>
-  page.evaluate<string>(`[...document.querySelectorAll('.cm-line')]
-    .map((line) => {
-      const copy = line.cloneNode(true);
-      copy.querySelectorAll('.cm-ySelectionCaret').forEach((caret) => caret.remove());
-      return copy.textContent;
-    })
-    .join('\\n')`);
 
 describe('ending and reopening a dojo in a real browser', () => {
   let stack: WebStack;

@@ -12,21 +12,11 @@ import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
+import { editorText } from './support/editor-text.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
 const artifacts = new URL('../test-artifacts/web/', import.meta.url).pathname;
 const password = 'correct horse battery staple';
-
-// Code that runs in the page is given as text: this file is type-checked for Node, without DOM types.
-/** The editor's text without the remote carets and name tags drawn inside it. */
-const editorText = (page: Page): Promise<string> =>
-  page.evaluate<string>(`[...document.querySelectorAll('.cm-line')]
-    .map((line) => {
-      const copy = line.cloneNode(true);
-      copy.querySelectorAll('.cm-ySelectionCaret').forEach((caret) => caret.remove());
-      return copy.textContent;
-    })
-    .join('\\n')`);
 
 /** The driver's name in the turn bar. */
 const driver = (page: Page): Promise<string> => page.locator('.turn strong').first().innerText();
