@@ -21,6 +21,7 @@ import {
   createIdentity,
   createLogger,
   createMetricsRegistry,
+  drainOnSignals,
   migrateToLatest,
   openDatabase,
   readConfigOrExit,
@@ -95,7 +96,22 @@ logger.info(
 );
 
 let runWorker: RunWorker | undefined;
-let shuttingDown = false;
+const lifecycle = drainOnSignals({
+  logger,
+  readiness,
+  deadlineMs: config.SHUTDOWN_DEADLINE_MS,
+  async drain() {
+    us_listen_socket_close(listenSocket);
+    await voice.close();
+    await voiceBridge.close();
+    // Running tests get part of the deadline to finish; the rest are handed back for a retry after restart.
+    await runWorker?.stop(Math.min(config.RUNNER_DRAIN_SECONDS * 1000, config.SHUTDOWN_DEADLINE_MS / 2));
+    await collab.drain();
+    await api.close();
+    stopWatching();
+    await database.close();
+  },
+});
 const stopWatching = watchDatabase({
   database,
   readiness,
@@ -103,7 +119,7 @@ const stopWatching = watchDatabase({
   migrate: async () => {
     await migrateToLatest(database.db, logger);
     // The run worker needs the runs tables; it starts once they exist.
-    if (config.RUN_WORKER === 'inline' && !runWorker && !shuttingDown) {
+    if (config.RUN_WORKER === 'inline' && !runWorker && !lifecycle.draining()) {
       runWorker = await RunWorker.start({
         database,
         runner: createRunner(config),
@@ -114,28 +130,3 @@ const stopWatching = watchDatabase({
     }
   },
 });
-
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal, deadlineMs: config.SHUTDOWN_DEADLINE_MS }, 'draining');
-  readiness.set('shutdown', 'draining');
-  const deadline = setTimeout(() => {
-    logger.error('drain deadline passed; exiting with updates still pending');
-    process.exit(1);
-  }, config.SHUTDOWN_DEADLINE_MS);
-  deadline.unref();
-  us_listen_socket_close(listenSocket);
-  await voice.close();
-  await voiceBridge.close();
-  // Running tests get part of the deadline to finish; the rest are handed back for a retry after restart.
-  await runWorker?.stop(Math.min(config.RUNNER_DRAIN_SECONDS * 1000, config.SHUTDOWN_DEADLINE_MS / 2));
-  await collab.drain();
-  await api.close();
-  stopWatching();
-  await database.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

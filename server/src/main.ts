@@ -11,6 +11,7 @@ import {
   createIdentity,
   createLogger,
   createMetricsRegistry,
+  drainOnSignals,
   migrateToLatest,
   openDatabase,
   readConfigOrExit,
@@ -60,23 +61,14 @@ const stopWatching = watchDatabase({
   migrate: () => migrateToLatest(database.db, logger),
 });
 
-let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal, deadlineMs: config.SHUTDOWN_DEADLINE_MS }, 'draining');
-  readiness.set('shutdown', 'draining');
-  const deadline = setTimeout(() => {
-    logger.error('drain deadline passed; exiting with updates still pending');
-    process.exit(1);
-  }, config.SHUTDOWN_DEADLINE_MS);
-  deadline.unref();
-  us_listen_socket_close(listenSocket);
-  await collab.drain();
-  stopWatching();
-  await database.close();
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+drainOnSignals({
+  logger,
+  readiness,
+  deadlineMs: config.SHUTDOWN_DEADLINE_MS,
+  async drain() {
+    us_listen_socket_close(listenSocket);
+    await collab.drain();
+    stopWatching();
+    await database.close();
+  },
+});

@@ -5,6 +5,7 @@ export * from './metrics.ts';
 export * from './readiness.ts';
 export * from './operations-server.ts';
 export * from './database-watch.ts';
+export * from './drain-on-signals.ts';
 export * from './tenant.ts';
 export * from './contract/nul-characters.ts';
 export * from './auth/claims.ts';
