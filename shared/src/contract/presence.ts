@@ -25,13 +25,14 @@ export interface Peer extends Presence {
   clientId: number;
 }
 
+// Every colour carries white text (the name tags of remote carets) at WCAG AA contrast, 4.5:1 or more.
 const palette = [
   '#d7263d',
-  '#1b998b',
-  '#3f88c5',
-  '#f49d37',
+  '#137a6f',
+  '#2f6fa8',
+  '#a85d00',
   '#6a4c93',
-  '#2e933c',
+  '#23792f',
   '#c2185b',
   '#00838f',
   '#8d6e00',
@@ -42,7 +43,7 @@ const palette = [
 export function colorFor(userId: string): string {
   let hash = 0;
   for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return palette[hash % palette.length] ?? '#3f88c5';
+  return palette[hash % palette.length] ?? '#2f6fa8';
 }
 
 /** The same colour, translucent: y-codemirror.next paints remote selections with it. */
