@@ -7,7 +7,9 @@
 #   docker build --target runner -t pocdojo/runner .   # test runs: + bubblewrap and each language's toolchain
 #   docker build --target web    -t pocdojo/web    .   # the built web app, served by unprivileged nginx
 #
-# The services run from source with tsx, as `npm run <service>` does; the command picks the service.
+# The services run from source with tsx, as `npm run <service>` does, but as one process
+# (`node --import tsx <entry>`): SIGTERM reaches the service's own drain, and npm writes nothing at run
+# time (the root filesystem is read-only). The command picks the service; api runs api/src/main.ts.
 # No Docker engine runs where this project is developed: this file has not been built here.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -45,7 +47,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
 USER 10001:10001
 EXPOSE 8080
-CMD ["npm", "run", "--silent", "collab"]
+CMD ["node", "--import", "tsx", "server/src/main.ts"]
 
 # The video and report worker renders with ffmpeg, narrates with espeak-ng, draws text in DejaVu.
 FROM app AS worker
@@ -55,7 +57,7 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 USER 10001:10001
 EXPOSE 8083
-CMD ["npm", "run", "--silent", "worker"]
+CMD ["node", "--import", "tsx", "api/src/jobs/worker-main.ts"]
 
 # Voice: the mediasoup worker from Debian experimental, pinned so that nothing else comes from there.
 FROM app AS media
@@ -63,7 +65,7 @@ USER root
 RUN bash scripts/install-mediasoup-worker.sh && rm -rf /var/lib/apt/lists/*
 USER 10001:10001
 EXPOSE 8081
-CMD ["npm", "run", "--silent", "media"]
+CMD ["node", "--import", "tsx", "media/src/main.ts"]
 
 # Test runs: bubblewrap (unprivileged user namespaces, no setuid bit) and the toolchains at the Debian
 # paths the start points name (runner/start-points/*/start-point.ts).
@@ -76,7 +78,7 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 USER 10001:10001
 EXPOSE 8092
-CMD ["npm", "run", "--silent", "runner"]
+CMD ["node", "--import", "tsx", "runner/src/main.ts"]
 
 # The web app is static files: nginx as an unprivileged user on 8080, every unknown path → index.html.
 FROM nginxinc/nginx-unprivileged:1.27-bookworm AS web

@@ -200,6 +200,16 @@ function valueOf(
   return Buffer.from(encoded, 'base64').toString('utf8');
 }
 
+/** What `npm run <service>` runs (`tsx <entry>`): the containers run the same entry in one process. */
+const npmScripts = z
+  .object({ scripts: z.record(z.string(), z.string()) })
+  .parse(JSON.parse(await readFile(`${repo}package.json`, 'utf8'))).scripts;
+const commandOf = (service: ServiceName): string[] => {
+  const script = npmScripts[service] ?? '';
+  expect(script, `npm run ${service}`).toMatch(/^tsx \S+$/);
+  return ['node', '--import', 'tsx', script.slice('tsx '.length)];
+};
+
 const overlays = (await readdir(overlaysDir)).sort();
 const rendered = new Map<string, KubeObject[]>();
 
@@ -261,9 +271,10 @@ describe.each(overlays)('the %s overlay', (overlay) => {
     }
   });
 
-  it("probes each service's own /readyz and /healthz on the port that serves them", () => {
+  it("runs each service's own entry point and probes its /readyz and /healthz on the port that serves them", () => {
     for (const workload of appWorkloads().filter((w) => isService(w.name))) {
       const [container] = workload.pod.containers;
+      expect(container!.command, workload.name).toEqual(commandOf(workload.name as ServiceName));
       const ports = (container!.ports ?? []).map((p) => p.name);
       expect(container!.readinessProbe?.httpGet, workload.name).toMatchObject({ path: '/readyz', port: 'http' });
       expect(container!.livenessProbe?.httpGet, workload.name).toMatchObject({ path: '/healthz', port: 'http' });
@@ -348,6 +359,29 @@ describe.each(overlays)('the %s overlay', (overlay) => {
     }
   });
 
+  it('gives every media pod its own Service and host, the one its public URL names', () => {
+    const shared = stringMap.parse(find(objects(), 'ConfigMap', 'pocdojo-shared', 'pocdojo')!.data);
+    const host = shared.POCDOJO_PUBLIC_HOST!;
+    const media = new StatefulSet(find(objects(), 'StatefulSet', 'media', 'pocdojo') as never);
+    const ingress = new Ingress(objects().find((o) => o.kind === 'Ingress') as never);
+    const routes = ingress.spec!.rules!.map(
+      (rule) => `${rule.host}${rule.http!.paths[0]!.path}→${rule.http!.paths[0]!.backend.service?.name}`,
+    );
+    expect(ingress.spec!.rules![0]!.host).toBe(host);
+    const publicUrl = media.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'MEDIA_PUBLIC_URL')!.value;
+    expect(publicUrl).toBe('wss://$(POD_NAME).$(POCDOJO_PUBLIC_HOST)/media');
+    const replicas = media.spec!.replicas ?? 1;
+    for (let ordinal = 0; ordinal < replicas; ordinal++) {
+      const pod = `media-${ordinal}`;
+      const service = new Service(find(objects(), 'Service', pod, 'pocdojo') as never);
+      expect(service.spec?.selector, pod).toEqual({
+        'app.kubernetes.io/name': 'media',
+        'statefulset.kubernetes.io/pod-name': pod,
+      });
+      expect(routes).toContain(`${pod}.${host}/media→${pod}`);
+    }
+  });
+
   if (overlay === 'production') {
     it('spreads every service across zones, scales it and limits its disruption', () => {
       for (const workload of appWorkloads()) {
@@ -400,9 +434,10 @@ describe('docker-compose.yml', () => {
   it('runs the same split topology, and each service accepts its configuration', () => {
     const byService = new Map<ServiceName, string[]>();
     for (const [name, service] of Object.entries(compose.services)) {
-      const command = service.command ?? [];
-      const role = command[command.length - 1];
-      if (!role || !isService(role)) continue;
+      const role = Object.keys(serviceSchemas)
+        .filter(isService)
+        .find((candidate) => JSON.stringify(commandOf(candidate)) === JSON.stringify(service.command));
+      if (!role) continue;
       byService.set(role, [...(byService.get(role) ?? []), name]);
       const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]));
       const parsed = serviceSchemas[role].safeParse(
