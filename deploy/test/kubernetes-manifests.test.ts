@@ -77,6 +77,16 @@ const objectSchema = z.looseObject({
 });
 type KubeObject = z.infer<typeof objectSchema>;
 
+type ModelClass<T> = new (data: never) => T & { validate(): void };
+
+/** A rendered object as the API type its kind names, once that type's schema has accepted it. */
+function modelOf<T>(Model: ModelClass<T>, object: KubeObject | undefined): T {
+  expect(object, Model.name).toBeDefined();
+  const model = new Model(object as never);
+  model.validate();
+  return model;
+}
+
 interface Workload {
   kind: string;
   name: string;
@@ -113,7 +123,7 @@ function withPlainSecretData(object: KubeObject): KubeObject {
 function workloadsOf(objects: KubeObject[]): Workload[] {
   return objects.flatMap((object) => {
     if (object.kind === 'Deployment') {
-      const deployment = new Deployment(object as never);
+      const deployment = modelOf(Deployment, object);
       return [
         {
           kind: 'Deployment',
@@ -124,7 +134,7 @@ function workloadsOf(objects: KubeObject[]): Workload[] {
       ];
     }
     if (object.kind === 'StatefulSet') {
-      const statefulSet = new StatefulSet(object as never);
+      const statefulSet = modelOf(StatefulSet, object);
       return [
         {
           kind: 'StatefulSet',
@@ -230,7 +240,7 @@ describe.each(overlays)('the %s overlay', (overlay) => {
     for (const object of objects()) {
       const model = models[`${object.apiVersion}/${object.kind}` as keyof typeof models];
       expect(model, `${object.kind} ${object.metadata.name}: a kind this test knows`).toBeDefined();
-      expect(() => new model(object as never).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      expect(() => modelOf<object>(model, object), `${object.kind} ${object.metadata.name}`).not.toThrow();
     }
   });
 
@@ -325,7 +335,7 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   it('denies all traffic by default and lets the runner reach only Postgres and DNS', () => {
     const policies = objects()
       .filter((o) => o.kind === 'NetworkPolicy')
-      .map((o) => ({ namespace: o.metadata.namespace, ...new NetworkPolicy(o as never) }));
+      .map((o) => ({ namespace: o.metadata.namespace, ...modelOf(NetworkPolicy, o) }));
     for (const namespace of ['pocdojo', 'pocdojo-runner']) {
       expect(
         policies.some(
@@ -349,7 +359,10 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   });
 
   it('keeps the WebSockets open for an hour through the Ingress', () => {
-    const ingress = new Ingress(objects().find((o) => o.kind === 'Ingress') as never);
+    const ingress = modelOf(
+      Ingress,
+      objects().find((o) => o.kind === 'Ingress'),
+    );
     const paths = ingress.spec!.rules![0]!.http!.paths.map((p) => `${p.path}→${p.backend.service?.name}`);
     expect(paths).toEqual(expect.arrayContaining(['/collab→collab', '/media→media', '/api→api', '/→web']));
     if (overlay === 'production') {
@@ -362,8 +375,11 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   it('gives every media pod its own Service and host, the one its public URL names', () => {
     const shared = stringMap.parse(find(objects(), 'ConfigMap', 'pocdojo-shared', 'pocdojo')!.data);
     const host = shared.POCDOJO_PUBLIC_HOST!;
-    const media = new StatefulSet(find(objects(), 'StatefulSet', 'media', 'pocdojo') as never);
-    const ingress = new Ingress(objects().find((o) => o.kind === 'Ingress') as never);
+    const media = modelOf(StatefulSet, find(objects(), 'StatefulSet', 'media', 'pocdojo'));
+    const ingress = modelOf(
+      Ingress,
+      objects().find((o) => o.kind === 'Ingress'),
+    );
     const routes = ingress.spec!.rules!.map(
       (rule) => `${rule.host}${rule.http!.paths[0]!.path}→${rule.http!.paths[0]!.backend.service?.name}`,
     );
@@ -373,7 +389,7 @@ describe.each(overlays)('the %s overlay', (overlay) => {
     const replicas = media.spec!.replicas ?? 1;
     for (let ordinal = 0; ordinal < replicas; ordinal++) {
       const pod = `media-${ordinal}`;
-      const service = new Service(find(objects(), 'Service', pod, 'pocdojo') as never);
+      const service = modelOf(Service, find(objects(), 'Service', pod, 'pocdojo'));
       expect(service.spec?.selector, pod).toEqual({
         'app.kubernetes.io/name': 'media',
         'statefulset.kubernetes.io/pod-name': pod,
