@@ -255,6 +255,12 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   it('probes, bounds and locks down every container', () => {
     for (const workload of workloads()) {
       expect(workload.pod.securityContext?.runAsNonRoot, `${workload.name}: runAsNonRoot`).toBe(true);
+      if (workload.namespace === 'pocdojo') {
+        // The namespace enforces the `restricted` Pod Security level; only the runner's may not.
+        expect(workload.pod.securityContext?.seccompProfile?.type, workload.name).toBe('RuntimeDefault');
+        expect(workload.pod.hostUsers, workload.name).toBeUndefined();
+        expect(workload.pod.volumes?.filter((v) => v.hostPath) ?? [], workload.name).toEqual([]);
+      }
       expect(workload.pod.automountServiceAccountToken === undefined, `${workload.name}: token mount decided`).toBe(
         false,
       );
