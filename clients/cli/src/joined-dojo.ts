@@ -22,6 +22,7 @@ import { effectiveRole } from '@pocdojo/sdk/dojo-roles';
 import { claimFolder } from './folder-marker.ts';
 import { FolderMirror, type MirrorNotice } from './mirror/folder-mirror.ts';
 import { type Connectivity, nameIn, roomNews, statusLine } from './room-news.ts';
+import { explain } from './signed-in-api.ts';
 
 /** What the room says, for the terminal (or a test) to show. */
 export type RoomLine =
@@ -75,7 +76,7 @@ export class JoinedDojo {
     const self = options.api.session?.user;
     if (!self) throw new Error('not logged in: run `pocdojo login --server <url>` first');
     const first = await options.api.joinDojo(options.dojoId);
-    if (!first.ok) throw new Error(`cannot join this dojo: ${first.error.message}`);
+    if (!first.ok) throw new Error(`cannot join this dojo: ${explain(first.error, options.server)}`);
     await claimFolder(folder, { server: options.server, dojoId: options.dojoId });
     const join = first.value;
     const wsUrl = new URL(join.url, options.server.replace(/^http/, 'ws')).toString();

@@ -14,7 +14,7 @@ import { JoinedDojo } from './joined-dojo.ts';
 import { logIn, serverOrigin } from './login.ts';
 import { ask } from './prompts.ts';
 import { RoomTerminal } from './room-terminal.ts';
-import { signedInApi } from './signed-in-api.ts';
+import { explain, signedInApi } from './signed-in-api.ts';
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const store = new CredentialStore(readCliEnvironment().configFolder);
@@ -54,10 +54,10 @@ program
   .command('dojos')
   .description('list the dojos you may join')
   .action(async () => {
-    const { api, flushed } = await signedInApi(store);
+    const { api, server, flushed } = await signedInApi(store);
     const page = await api.listDojos({ limit: 100 });
     await flushed();
-    if (!page.ok) throw new Error(page.error.message);
+    if (!page.ok) throw new Error(explain(page.error, server));
     if (page.value.items.length === 0) say('No dojos yet.');
     for (const dojo of page.value.items)
       say(`${dojo.id}  ${dojo.title ?? '(untitled)'}  ${dojo.format ?? ''} ${dojo.language ?? ''}`.trimEnd());

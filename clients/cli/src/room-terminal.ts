@@ -51,6 +51,8 @@ export class RoomTerminal {
       };
       this.lines.on('SIGINT', leave);
       this.lines.on('close', leave);
+      // Without a terminal (input piped in) readline sees no Ctrl-C: the signals come to the process.
+      process.once('SIGINT', leave).once('SIGTERM', leave);
       this.lines.on('line', (text) => {
         void this.handle(text.trim(), leave);
       });

@@ -3,7 +3,7 @@
  * refuses an expired access token, each rotation written back to the credentials file (a refresh token
  * is spent once, so the next run must find the new one). A refresh the API refuses ends the login.
  */
-import { ApiClient } from '@pocdojo/sdk/api-client';
+import { type ApiError, ApiClient } from '@pocdojo/sdk/api-client';
 import type { CredentialStore, Credentials } from './credentials.ts';
 
 export interface SignedInApi {
@@ -32,4 +32,10 @@ export async function signedInApi(store: CredentialStore): Promise<SignedInApi> 
     },
   });
   return { api, server: credentials.server, credentials, flushed: () => writes };
+}
+
+/** A failed call as a sentence; a login the API no longer accepts says how to sign in again. */
+export function explain(error: ApiError, server: string): string {
+  if (error.code === 'unauthorized') return `your login has expired: run \`pocdojo login --server ${server}\` again`;
+  return error.message;
 }

@@ -26,6 +26,7 @@ import { CuttableLink } from './support/cuttable-link.ts';
 const run = promisify(execFile);
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 const password = 'correct horse battery';
+const accessTokenSeconds = 3;
 
 let server: ServerProcess;
 let link: CuttableLink;
@@ -43,7 +44,8 @@ const saidText = () => said.map((line) => line.text);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  server = await ServerProcess.onTestDatabase();
+  // Three-second access tokens, so that a test crosses an expiry and sees the login refreshed.
+  server = await ServerProcess.onTestDatabase({ env: { API_ACCESS_TOKEN_TTL: `${accessTokenSeconds}s` } });
   link = new CuttableLink(server.port);
   await link.restore();
   const api = new ApiClient({ baseUrl: server.httpUrl });
@@ -103,6 +105,21 @@ describe('pocdojo login and dojos', () => {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: configHome },
     });
     expect(stdout).toContain(`${dojoId}  FizzBuzz from Vim  randori typescript`);
+  });
+
+  it('refreshes an expired login by itself and keeps the rotated session, still 0600', async () => {
+    const store = new CredentialStore(join(configHome, 'pocdojo'));
+    const before = await store.read();
+    await pause(accessTokenSeconds * 1000 + 500);
+    const { stdout } = await run(process.execPath, ['clients/cli/bin/pocdojo.js', 'dojos'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: configHome },
+    });
+    expect(stdout).toContain(dojoId);
+    const after = await store.read();
+    expect(after?.session.refreshToken).toBeDefined();
+    expect(after?.session.refreshToken).not.toBe(before?.session.refreshToken);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -71,6 +71,13 @@ export class FolderMirror {
     this.watcher = watcher;
     const onDisk = (path: string) => this.schedule(this.relative(path));
     watcher.on('add', onDisk).on('change', onDisk).on('unlink', onDisk);
+    watcher.on('error', (error) =>
+      this.options.notify({
+        kind: 'skipped',
+        path: '',
+        message: `watching the folder failed: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    );
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     for (const path of this.files.keys()) this.schedule(path);
     for (const path of await listFiles(this.options.folder, isLocalOnly)) this.schedule(path);
@@ -128,7 +135,16 @@ export class FolderMirror {
     this.dirty.add(path);
     if (this.running.has(path)) return;
     const run = (async () => {
-      while (this.dirty.delete(path)) await this.reconcile(path);
+      while (this.dirty.delete(path)) {
+        try {
+          await this.reconcile(path);
+        } catch (error) {
+          // One path the folder cannot hold (a folder where the dojo has a file, a full disk) must not
+          // stop the others; the next change of the path tries again.
+          const reason = error instanceof Error ? error.message : String(error);
+          this.options.notify({ kind: 'skipped', path, message: `${path} could not be synced: ${reason}` });
+        }
+      }
     })().finally(() => this.running.delete(path));
     this.running.set(path, run);
   }
