@@ -5,6 +5,7 @@
  * slash commands do the rest. Ctrl-C or `/quit` leaves.
  */
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import { commandArgsSchemas } from '@pocdojo/sdk/dojo-protocol';
 import type { JoinedDojo, RoomLine } from './joined-dojo.ts';
 
 export const terminalHelp = [
@@ -44,8 +45,13 @@ export class RoomTerminal {
     this.refreshPrompt();
     if (this.interactive) this.ticker = setInterval(() => this.refreshPrompt(), 1000);
     return new Promise((resolve) => {
+      let left = false;
       const leave = () => {
+        if (left) return;
+        left = true;
         if (this.ticker) clearInterval(this.ticker);
+        // What follows starts on a line of its own, not after the prompt.
+        if (this.interactive) this.output.write('\n');
         this.lines.close();
         resolve();
       };
@@ -71,6 +77,10 @@ export class RoomTerminal {
     if (text === '/quit') return leave();
     if (text === '/help') return this.say({ text: terminalHelp });
     if (text === '/status') return this.say({ text: joined.status() });
+    if (text.startsWith('/') && !['/run', '/drive', '/hand'].includes(text))
+      return this.say({ text: `✗ unknown command ${text}; /help lists them` });
+    if (!text.startsWith('/') && text !== 'r' && !commandArgsSchemas.chat.safeParse({ text }).success)
+      return this.say({ text: '✗ a chat message holds at most 2000 characters' });
     const reply =
       text === 'r' || text === '/run'
         ? await joined.runTests()

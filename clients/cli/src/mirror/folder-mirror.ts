@@ -20,6 +20,14 @@ import { listFiles, readTextFile, removeFile, setLocked, writeFileAtomically } f
 import { isLocalOnly, isMirrored } from './mirror-paths.ts';
 import { applyTextDiff, mergeTexts } from './text-edits.ts';
 
+/**
+ * Editors that save by renaming (the original moved to a backup, a new file written in its place) leave
+ * the path empty for a moment; on a loaded machine longer than the watcher's own window for folding the
+ * two into one change. A file missing from the folder counts as deleted once it stays missing this long,
+ * so that a save never deletes and re-creates the file in the dojo (which would drop others' typing).
+ */
+const deletionGraceMs = 400;
+
 export interface MirrorNotice {
   kind: 'reverted' | 'skipped' | 'kept';
   path: string;
@@ -45,6 +53,10 @@ export class FolderMirror {
   private readonly files: Y.Map<Y.Text>;
   /** The origin of this mirror's own transactions, so that it does not answer its own changes. */
   private readonly origin = { mirror: true };
+  /** Local deletions waiting to last (see `deletionGraceMs`), and those that lasted. */
+  private readonly awaitingDeletion = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly deletionLasted = new Set<string>();
+  private confirmDeletionsNow = false;
   private watcher: FSWatcher | undefined;
   private locked: boolean;
   private stopped = false;
@@ -62,7 +74,7 @@ export class FolderMirror {
       // Editors that save by renaming a new file over the old one look like a change, not a delete + add.
       atomic: true,
       // Editors that truncate and then write would otherwise be read empty halfway through a save.
-      awaitWriteFinish: { stabilityThreshold: 60, pollInterval: 15 },
+      awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 20 },
       ignored: (path) => {
         const relative = this.relative(path);
         return relative !== '' && isLocalOnly(relative);
@@ -108,10 +120,17 @@ export class FolderMirror {
 
   /** Stops watching; the folder keeps the last synced state, writable again like any folder. */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.files.unobserveDeep(this.onRemoteChange);
     await this.watcher?.close();
+    // Deletions still waiting are real ones now: nothing will put the files back.
+    this.confirmDeletionsNow = true;
+    for (const [path, timer] of this.awaitingDeletion) {
+      clearTimeout(timer);
+      this.schedule(path);
+    }
+    this.awaitingDeletion.clear();
     await this.settled();
+    this.stopped = true;
     await Promise.all([...this.synced.keys()].map((path) => setLocked(this.absolute(path), false)));
   }
 
@@ -159,6 +178,7 @@ export class FolderMirror {
       }
       return;
     }
+    if (disk.kind === 'text') this.keep(path);
     const onDisk = disk.kind === 'text' ? disk.text : undefined;
     const entry = this.files.get(path);
     const inDojo = entry instanceof Y.Text ? entry.toString() : undefined;
@@ -201,7 +221,8 @@ export class FolderMirror {
 
   private async onlyInDojo(path: string, inDojo: string, synced: string | undefined, mayEdit: boolean) {
     if (synced !== undefined && mayEdit) {
-      // The person deleted it in the folder.
+      // The person deleted it in the folder (once the deletion lasts).
+      if (!this.deletionLasts(path)) return;
       this.options.doc.transact(() => {
         this.files.delete(path);
         codeLanguages(this.options.doc).delete(path);
@@ -236,6 +257,28 @@ export class FolderMirror {
     this.synced.set(path, merged);
     this.options.saved(path);
     if (merged !== onDisk) await writeFileAtomically(this.absolute(path), merged, this.locked);
+  }
+
+  /** True once a missing file stayed missing for the grace period; until then, checks again after it. */
+  private deletionLasts(path: string): boolean {
+    if (this.confirmDeletionsNow || this.deletionLasted.delete(path)) return true;
+    if (!this.awaitingDeletion.has(path))
+      this.awaitingDeletion.set(
+        path,
+        setTimeout(() => {
+          this.awaitingDeletion.delete(path);
+          this.deletionLasted.add(path);
+          this.schedule(path);
+        }, deletionGraceMs),
+      );
+    return false;
+  }
+
+  /** The file is there (again): a deletion waiting for it is called off. */
+  private keep(path: string): void {
+    clearTimeout(this.awaitingDeletion.get(path));
+    this.awaitingDeletion.delete(path);
+    this.deletionLasted.delete(path);
   }
 
   private create(path: string, content: string): void {
