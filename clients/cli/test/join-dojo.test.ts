@@ -147,6 +147,17 @@ describe('pocdojo join', () => {
     );
   });
 
+  it('reads a save from an editor that did not reload against the text it had, keeping Ada’s edit', async () => {
+    const buffer = (await onDisk('src/fizz.ts')) ?? '';
+    ada.file('src/fizz.ts')?.insert(0, '// Ada again\n');
+    await eventually(async () => (await onDisk('src/fizz.ts')) === ada.text('src/fizz.ts'), 'Ada’s edit is on disk');
+    // Bob's editor still holds the file as it was before Ada's edit, and saves it with his line.
+    await writeFile(join(folder, 'src/fizz.ts'), `${buffer}// Bob, from an old buffer\n`);
+    const expected = `// Ada again\n${buffer}// Bob, from an old buffer\n`;
+    await eventually(() => ada.text('src/fizz.ts') === expected, 'both edits reach Ada');
+    await eventually(async () => (await onDisk('src/fizz.ts')) === expected, 'and the folder');
+  });
+
   it('carries new, renamed and deleted files both ways', async () => {
     await writeFile(join(folder, 'src/buzz.ts'), 'export const buzz = 5;\n');
     await eventually(() => ada.text('src/buzz.ts') === 'export const buzz = 5;\n', 'Bob’s new file reaches Ada');

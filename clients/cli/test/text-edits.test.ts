@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { isLocalOnly, isMirrored } from '../src/mirror/mirror-paths.ts';
-import { applyTextDiff, mergeTexts } from '../src/mirror/text-edits.ts';
+import { applyTextDiff, likelyBase, mergeTexts } from '../src/mirror/text-edits.ts';
 import { parseDojoTarget } from '../src/dojo-target.ts';
 
 describe('a save as text edits', () => {
@@ -27,6 +27,23 @@ describe('a save as text edits', () => {
     );
     expect(mergeTexts(base, base, theirs)).toBe(theirs);
     expect(mergeTexts(base, ours, base)).toBe(ours);
+  });
+});
+
+describe('a save from an editor that did not reload', () => {
+  it('is read against the version its buffer was loaded from', () => {
+    const loaded = 'let a = 1;\nlet b = 2;\n';
+    const afterOthers = '// by Ada\nlet a = 1;\nlet b = 2;\n';
+    const saved = 'let a = 1;\nlet b = 2;\nlet c = 3;\n';
+    expect(likelyBase([afterOthers, loaded], saved)).toBe(loaded);
+    expect(mergeTexts(likelyBase([afterOthers, loaded], saved), saved, afterOthers)).toBe(
+      '// by Ada\nlet a = 1;\nlet b = 2;\nlet c = 3;\n',
+    );
+  });
+
+  it('prefers the newest version when two explain the save equally', () => {
+    expect(likelyBase(['x\n', 'x\n'], 'x\ny\n')).toBe('x\n');
+    expect(likelyBase(['new', 'old'], 'new!')).toBe('new');
   });
 });
 

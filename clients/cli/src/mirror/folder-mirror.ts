@@ -18,7 +18,7 @@ import * as Y from 'yjs';
 import { codeFiles, codeLanguages } from '@pocdojo/sdk/dojo-documents';
 import { listFiles, readTextFile, removeFile, setLocked, writeFileAtomically } from './folder-files.ts';
 import { isLocalOnly, isMirrored } from './mirror-paths.ts';
-import { applyTextDiff, mergeTexts } from './text-edits.ts';
+import { applyTextDiff, likelyBase, mergeTexts } from './text-edits.ts';
 
 /**
  * Editors that save by renaming (the original moved to a backup, a new file written in its place) leave
@@ -27,6 +27,9 @@ import { applyTextDiff, mergeTexts } from './text-edits.ts';
  * so that a save never deletes and re-creates the file in the dojo (which would drop others' typing).
  */
 const deletionGraceMs = 400;
+
+/** How many overwritten versions of a file are kept to read a save from a stale buffer against. */
+const overwrittenKept = 8;
 
 export interface MirrorNotice {
   kind: 'reverted' | 'skipped' | 'kept';
@@ -53,6 +56,11 @@ export class FolderMirror {
   private readonly files: Y.Map<Y.Text>;
   /** The origin of this mirror's own transactions, so that it does not answer its own changes. */
   private readonly origin = { mirror: true };
+  /**
+   * Per path, what the folder held before the mirror wrote others' changes over it, newest first: an
+   * editor that did not reload may save one of these plus the person's edits (see `likelyBase`).
+   */
+  private readonly overwritten = new Map<string, string[]>();
   /** Local deletions waiting to last (see `deletionGraceMs`), and those that lasted. */
   private readonly awaitingDeletion = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly deletionLasted = new Set<string>();
@@ -185,6 +193,7 @@ export class FolderMirror {
     const synced = this.synced.get(path);
     const mayEdit = !this.locked;
 
+    if (onDisk === undefined || inDojo === undefined) this.overwritten.delete(path);
     if (onDisk === undefined && inDojo === undefined) {
       this.synced.delete(path);
     } else if (inDojo === undefined) {
@@ -246,17 +255,30 @@ export class FolderMirror {
   ) {
     // Nothing saved since the last sync (or a first sight of the file): the dojo's text is the truth.
     if (synced === undefined || onDisk === synced || !mayEdit) {
+      if (onDisk === synced && onDisk !== inDojo) this.remember(path, onDisk);
       if (onDisk !== inDojo) await writeFileAtomically(this.absolute(path), inDojo, this.locked);
       this.synced.set(path, inDojo);
       if (synced !== undefined && onDisk !== synced)
         this.options.notify({ kind: 'reverted', path, message: `${path} put back: you may not edit right now` });
       return;
     }
-    const merged = inDojo === synced ? onDisk : mergeTexts(synced, onDisk, inDojo);
+    const base = likelyBase([synced, ...(this.overwritten.get(path) ?? [])], onDisk);
+    const merged = mergeTexts(base, onDisk, inDojo);
     this.options.doc.transact(() => applyTextDiff(text, inDojo, merged), this.origin);
     this.synced.set(path, merged);
+    // The editor's buffer is now what it saved; if the merge goes to disk over it, that is the old version.
+    this.overwritten.delete(path);
+    if (merged !== onDisk) this.remember(path, onDisk);
     this.options.saved(path);
     if (merged !== onDisk) await writeFileAtomically(this.absolute(path), merged, this.locked);
+  }
+
+  private remember(path: string, text: string): void {
+    const versions = [text, ...(this.overwritten.get(path) ?? [])];
+    // The oldest stays: it is what the folder held after the person's last save, which an editor that
+    // never reloads still has; the newest ones cover editors that reloaded a while ago.
+    if (versions.length > overwrittenKept) versions.splice(overwrittenKept - 1, 1);
+    this.overwritten.set(path, versions);
   }
 
   /** True once a missing file stayed missing for the grace period; until then, checks again after it. */

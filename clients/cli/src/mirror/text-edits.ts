@@ -43,3 +43,29 @@ export function mergeTexts(base: string, ours: string, theirs: string): string {
   Y.applyUpdate(mine, Y.encodeStateAsUpdate(others, Y.encodeStateVector(mine)));
   return mine.getText('t').toString();
 }
+
+/** How many characters differ between two texts (inserted plus deleted). */
+export function editSize(from: string, to: string): number {
+  if (from === to) return 0;
+  return diff(from, to).reduce((size, [operation, chunk]) => size + (operation === diff.EQUAL ? 0 : chunk.length), 0);
+}
+
+/**
+ * Which earlier version of a file a save was most likely made from: the one it differs from least
+ * (the first of equals, so callers list the newest first). An editor that did not reload the file after
+ * others' changes were written saves its old buffer plus the person's edits; read against the version
+ * that buffer was loaded from, the save holds only those edits and merges with the others' changes
+ * instead of undoing them.
+ */
+export function likelyBase(versions: readonly string[], saved: string): string {
+  let best = versions[0] ?? '';
+  let bestSize = editSize(best, saved);
+  for (const version of versions.slice(1)) {
+    const size = editSize(version, saved);
+    if (size < bestSize) {
+      best = version;
+      bestSize = size;
+    }
+  }
+  return best;
+}
