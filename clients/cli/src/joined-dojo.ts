@@ -165,15 +165,18 @@ export class JoinedDojo {
       this.control = next;
       for (const text of roomNews(previous, next, this.userId)) say({ kind: 'room', text });
       const after = this.mayEdit();
-      void this.mirror.updateAccess().then(() => {
-        if (before !== after)
-          say({
-            kind: 'room',
-            text: after
-              ? 'You may edit again: your files are writable.'
-              : 'You may not edit now: your files are read-only.',
-          });
-      });
+      this.mirror.updateAccess().then(
+        () => {
+          if (before !== after)
+            say({
+              kind: 'room',
+              text: after
+                ? 'You may edit again: your files are writable.'
+                : 'You may not edit now: your files are read-only.',
+            });
+        },
+        (error: unknown) => say({ kind: 'room', text: `Could not change the files' permissions: ${String(error)}` }),
+      );
     };
     const state = controlState(connection.docs.control);
     state.observe(onControl);

@@ -109,21 +109,15 @@ export class FolderMirror {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
-  /** The paths mirrored now and their last synced text. */
-  syncedFiles(): ReadonlyMap<string, string> {
-    return this.synced;
-  }
-
   /**
    * Re-reads the room's rules: files become read-only when the person may no longer edit and
-   * writable again when they may. True when that changed.
+   * writable again when they may.
    */
-  async updateAccess(): Promise<boolean> {
+  async updateAccess(): Promise<void> {
     const locked = !this.options.mayEdit();
-    if (locked === this.locked) return false;
+    if (locked === this.locked) return;
     this.locked = locked;
     await Promise.all([...this.synced.keys()].map((path) => setLocked(this.absolute(path), locked)));
-    return true;
   }
 
   /** Stops watching; the folder keeps the last synced state, writable again like any folder. */
