@@ -167,8 +167,11 @@ export class DojoConnection {
     return readPeers(this.awareness.getStates() as Map<number, Record<string, unknown>>, this.awareness.clientID);
   }
 
-  /** Updates this client's own presence fields (file, top line; y-codemirror.next sets `cursor`). */
-  setPresence(fields: Partial<Pick<Presence, 'file' | 'topLine'>>): void {
+  /**
+   * Updates this client's own presence fields (file, top line, the editor of someone not in the web
+   * editor; y-codemirror.next sets `cursor`).
+   */
+  setPresence(fields: Partial<Pick<Presence, 'file' | 'topLine' | 'editor'>>): void {
     for (const [key, value] of Object.entries(fields)) this.awareness.setLocalStateField(key, value);
   }
 

@@ -4,7 +4,10 @@
  * role) from the token, so a peer's claims here are as trustworthy as the server makes them.
  * `user` is the field y-codemirror.next reads to draw remote cursors with a name and a colour;
  * `cursor` is y-codemirror.next's own `{anchor, head}` pair of relative positions, plus the path of
- * the file it belongs to so follow mode can open the right file.
+ * the file it belongs to so follow mode can open the right file. `editor` names the program of someone
+ * who edits from their own editor rather than the web editor (`pocdojo`, the command that mirrors the
+ * dojo into a folder); then `file` is the file they last saved. Absent for the web app, so presence
+ * from clients that predate it reads as before.
  */
 import { z } from 'zod';
 
@@ -16,6 +19,7 @@ export const presenceSchema = z.object({
   file: z.string().max(512).nullable().default(null),
   /** The first visible line of the writer's editor: follow mode scrolls there. */
   topLine: z.number().int().min(1).nullable().default(null),
+  editor: z.string().min(1).max(64).optional(),
   user: z.object({ name: z.string(), color: z.string(), colorLight: z.string().optional() }).optional(),
   cursor: z.unknown().optional(),
 });

@@ -417,6 +417,12 @@ function PeoplePanel({ view }: { view: DojoView }) {
               <span class="muted">({peer.role})</span>
               {peer.userId === control.driverId && <span class="badge">driver</span>}
               {peer.userId === control.navigatorId && <span class="badge">navigator</span>}
+              {peer.editor && (
+                <span class="muted own-editor">
+                  {' '}
+                  · in their own editor{peer.file ? `, last saved ${peer.file}` : ''}
+                </span>
+              )}
             </span>
           </li>
         ))}
