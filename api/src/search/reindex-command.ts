@@ -2,7 +2,7 @@
  * `npm run api:reindex`: rebuilds the OpenSearch index from Postgres (the source of truth) into a new
  * physical index and swaps the aliases onto it. Needs OPENSEARCH_URL (and DATABASE_URL unless embedded).
  */
-import { createLogger, migrateToLatest, openDatabase, readConfig } from '@pocdojo/shared';
+import { createLogger, migrateAsOwner, openDatabase, readConfig } from '@pocdojo/shared';
 import { apiConfigSchema } from '../api-config.ts';
 import { createOpenSearchGateway } from './opensearch-client.ts';
 import { SearchIndexer } from './search-indexer.ts';
@@ -16,7 +16,7 @@ if (!config.OPENSEARCH_URL) {
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const gateway = createOpenSearchGateway({ url: config.OPENSEARCH_URL });
 try {
-  await migrateToLatest(database.db, logger);
+  await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
   const indexer = new SearchIndexer(database.db, gateway, config.OPENSEARCH_INDEX, logger);
   const result = await indexer.reindex();
   logger.info(result, 'reindexed');
