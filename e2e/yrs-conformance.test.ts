@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { type YArray, YDoc, type YMap, YText } from 'ywasm';
-import { ServerProcess } from '../server/test/support/server-process.ts';
+import { ServerProcess } from '@pocdojo/server/testing/server-process';
 import { type RawDocument, RawYrsClient } from './support/raw-yrs-client.ts';
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {

@@ -22,7 +22,7 @@ import {
   createLogger,
   createMetricsRegistry,
   drainOnSignals,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   readConfigOrExit,
   Readiness,
@@ -117,7 +117,7 @@ const stopWatching = watchDatabase({
   readiness,
   logger,
   migrate: async () => {
-    await migrateToLatest(database.db, logger);
+    await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
     // The run worker needs the runs tables; it starts once they exist.
     if (config.RUN_WORKER === 'inline' && !runWorker && !lifecycle.draining()) {
       runWorker = await RunWorker.start({

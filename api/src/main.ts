@@ -7,7 +7,7 @@ import {
   createIdentity,
   createLogger,
   createMetricsRegistry,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   readConfigOrExit,
 } from '@pocdojo/shared';
@@ -19,7 +19,7 @@ const config = readConfigOrExit(apiConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const metrics = createMetricsRegistry({ service: 'api' });
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
-await migrateToLatest(database.db, logger);
+await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
 const identity = await createIdentity(config);
 const app = await buildApi({ config, database, identity, logger, metrics });
 const address = await app.listen({ port: config.PORT, host: config.HOST });

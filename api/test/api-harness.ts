@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
+import { createServicesLogin, createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildInProcessApi, type InProcessApi } from '../src/testing/in-process-api.ts';
 
@@ -17,14 +17,19 @@ const roomyLimits = {
   API_SEARCH_RATE_PER_MINUTE_TENANT: '10000',
 };
 
+/**
+ * `servicesLogin`: the API logs in as a deployment's services do, a role that is neither the owner nor
+ * exempt from row-level security, and migrates with the owner's login (DATABASE_OWNER_URL).
+ */
 export async function startTestApi(
-  options: { embedded?: boolean; env?: Record<string, string> } = {},
+  options: { embedded?: boolean; servicesLogin?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestApi> {
   const testDatabase = options.embedded ? undefined : await createTestDatabase('pocdojo_api');
+  const login = testDatabase && options.servicesLogin ? await createServicesLogin(testDatabase) : undefined;
   const api = await buildInProcessApi({
     name: 'api-test',
-    databaseUrl: testDatabase?.url,
-    env: { ...roomyLimits, ...options.env },
+    databaseUrl: (login ?? testDatabase)?.url,
+    env: { ...roomyLimits, ...(login && testDatabase && { DATABASE_OWNER_URL: testDatabase.url }), ...options.env },
     poolSize: 5,
   });
   return {
@@ -32,6 +37,7 @@ export async function startTestApi(
     async close() {
       await api.close();
       await testDatabase?.drop();
+      await login?.drop();
     },
   };
 }

@@ -70,7 +70,7 @@ const getRun = (token: string, runId: string) =>
   });
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ servicesLogin: true });
   owner = await signUp(api.app, 'Runs Corp');
   stranger = await signUp(api.app, 'Other Corp');
   dojo = (

@@ -10,7 +10,7 @@ let pocA: { id: string };
 let dojoA: { id: string };
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ servicesLogin: true });
   a = await signUp(api.app, 'Tenant A');
   b = await signUp(api.app, 'Tenant B');
   pocA = (
@@ -168,6 +168,16 @@ describe('row-level security', () => {
       return rows[0];
     });
     expect(role).toEqual({ user: 'pocdojo_app', rolsuper: false, rolbypassrls: false });
+  });
+
+  it('stays under row-level security when a transaction resets its role: the login itself is restricted', async () => {
+    const seen = await withTenant(api.database.db, b.tenant.id, async (trx) => {
+      await sql`RESET ROLE`.execute(trx);
+      const { rows } = await sql<{ count: number }>`
+        SELECT count(*)::int AS count FROM pocs WHERE tenant_id = ${a.tenant.id}`.execute(trx);
+      return rows[0]?.count;
+    });
+    expect(seen).toBe(0);
   });
 
   it('cannot turn the policy off', async () => {

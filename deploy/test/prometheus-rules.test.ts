@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ServerProcess } from '../../server/test/support/server-process.ts';
+import { ServerProcess } from '@pocdojo/server/testing/server-process';
 
 /**
  * The alerting rules and the Grafana dashboard are code: promtool checks the rules and runs their unit

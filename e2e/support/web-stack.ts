@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
-import { ServerProcess } from '../../server/test/support/server-process.ts';
+import { ServerProcess } from '@pocdojo/server/testing/server-process';
 
 const webIndex = fileURLToPath(new URL('../../clients/web/dist/index.html', import.meta.url));
 

@@ -3,7 +3,7 @@ import {
   baseConfigSchema,
   createLogger,
   createMetricsRegistry,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   port,
   Readiness,
@@ -46,7 +46,7 @@ const database = await openDatabase({
   logger,
   poolSize: Math.max(4, config.RUNNER_CONCURRENCY + 2),
 });
-await migrateToLatest(database.db, logger);
+await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
 const worker = await RunWorker.start({
   database,
   runner: createRunner(config),
@@ -60,7 +60,7 @@ const stopWatching = watchDatabase({
   database,
   readiness,
   logger,
-  migrate: () => migrateToLatest(database.db, logger),
+  migrate: () => migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger),
 });
 logger.info({ port: operations.port }, 'runner ready');
 

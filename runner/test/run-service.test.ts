@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, migrateToLatest, openDatabase, type DatabaseHandle } from '@pocdojo/shared';
 import { RunQueue, type RunRequestInput } from '@pocdojo/shared/runs/run-queue';
 import { liveLanguages } from '@pocdojo/shared/runs/runner-availability';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { createServicesLogin, createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { fixtures } from './language-fixtures.ts';
 import { sharedCacheDir } from './test-runner.ts';
 
@@ -53,6 +53,7 @@ interface RunnerProcess {
 
 describe('the runner service (npm run runner)', () => {
   let testDatabase: TestDatabase;
+  let servicesLogin: TestDatabase;
   let database: DatabaseHandle;
   let runs: RunQueue;
   let workDir: string;
@@ -62,7 +63,10 @@ describe('the runner service (npm run runner)', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       env: {
         PATH: process.env.PATH ?? '',
-        DATABASE_URL: testDatabase.url,
+        // As deployed: the runner logs in as the services' role (admission, start, results under
+        // row-level security) and migrates with the owner's login.
+        DATABASE_URL: servicesLogin.url,
+        DATABASE_OWNER_URL: testDatabase.url,
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
@@ -108,6 +112,7 @@ describe('the runner service (npm run runner)', () => {
     testDatabase = await createTestDatabase('pocdojo_runner');
     database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: tmpdir(), logger, poolSize: 4 });
     await migrateToLatest(database.db, logger);
+    servicesLogin = await createServicesLogin(testDatabase);
     runs = new RunQueue(database.db, 2);
     // The start points' caches are built once for every runner test (the runner keeps them in its work dir).
     workDir = join(tmpdir(), `pocdojo-run-service-${process.pid}`);
@@ -119,6 +124,7 @@ describe('the runner service (npm run runner)', () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await database.close();
     await testDatabase.drop();
+    await servicesLogin?.drop();
     await rm(workDir, { recursive: true, force: true });
   });
 

@@ -12,7 +12,7 @@ import {
   createLogger,
   createMetricsRegistry,
   drainOnSignals,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   readConfigOrExit,
   Readiness,
@@ -58,7 +58,7 @@ const stopWatching = watchDatabase({
   database,
   readiness,
   logger,
-  migrate: () => migrateToLatest(database.db, logger),
+  migrate: () => migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger),
 });
 
 drainOnSignals({

@@ -26,7 +26,10 @@ export const baseConfigSchema = z.object({
   PORT: port(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./.data'),
+  /** The services' login: on a Postgres server, a role that neither owns the tables nor bypasses row-level security. */
   DATABASE_URL: optionalUrl,
+  /** The tables' owner, for migrations only; unset = migrations log in with DATABASE_URL. */
+  DATABASE_OWNER_URL: optionalUrl,
   REDIS_URL: optionalUrl,
   AUTH_JWKS_URL: optionalUrl,
   AUTH_ISSUER: z.string().min(1).default('poc-dojo'),

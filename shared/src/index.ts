@@ -15,6 +15,8 @@ export * from './auth/token-issuer.ts';
 export * from './auth/token-verifier.ts';
 export * from './database/open-database.ts';
 export * from './database/migrate.ts';
+export * from './database/service-role.ts';
+export * from './database/tenant-transaction.ts';
 export { DataDirLockedError } from './database/data-dir-lock.ts';
 export type { Database } from './database/schema.ts';
 export * from './jobs/job-queue.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   createLogger,
   createMetricsRegistry,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   port,
   Readiness,
@@ -42,7 +42,7 @@ const database = await openDatabase({
   logger,
   poolSize: 4,
 });
-await migrateToLatest(database.db, logger);
+await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
 const services = await startVideoServices(config, database, logger, {
   startWorker: true,
   metrics: createVideoMetrics(registry),

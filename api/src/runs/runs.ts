@@ -7,8 +7,8 @@ import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
 
 /**
  * A dojo's runs as the API reads them, under the tenant's row-level security (the dojo was found the
- * same way first). Positions look across tenants, so they come from the run queue, which reads as the
- * owner with an explicit tenant filter.
+ * same way first). Positions count other tenants' runs too, so the run queue asks the database function
+ * that counts them, on the same transaction.
  */
 
 /**
@@ -28,11 +28,12 @@ function decodeRunCursor(cursor: string): { requestedAtMicros: string; id: strin
 
 /** The positions of the dojo's queued runs when any of `rows` is queued. */
 async function withPositions<T extends { status: string; id: string }>(
+  trx: TenantTransaction,
   queue: RunQueue,
   key: { tenantId: string; dojoId: string },
   rows: T[],
 ): Promise<Map<string, number>> {
-  return rows.some((row) => row.status === 'queued') ? queue.positions(key.tenantId, key.dojoId) : new Map();
+  return rows.some((row) => row.status === 'queued') ? queue.positions(key.tenantId, key.dojoId, trx) : new Map();
 }
 
 export async function listRuns(
@@ -59,7 +60,7 @@ export async function listRuns(
     .limit(page.limit + 1)
     .execute();
   const items = rows.slice(0, page.limit);
-  const positions = await withPositions(queue, key, items);
+  const positions = await withPositions(trx, queue, key, items);
   const last = items.at(-1);
   return {
     items: items.map((row) => toDojoRun(row, positions.get(row.id) ?? null)),
@@ -82,7 +83,7 @@ export async function findRun(
     .where('id', '=', runId)
     .executeTakeFirst();
   if (!row) throw new DomainError('not_found', 'this dojo has no such run');
-  const positions = await withPositions(queue, key, [row]);
+  const positions = await withPositions(trx, queue, key, [row]);
   return toDojoRun(row, positions.get(row.id) ?? null);
 }
 
@@ -117,7 +118,7 @@ export async function getRun(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const positions = await withPositions(queue, key, [row]);
+  const positions = await withPositions(trx, queue, key, [row]);
   return {
     ...toDojoRun(row, positions.get(row.id) ?? null),
     output: row.output,

@@ -1,4 +1,4 @@
-import type { Database, Logger } from '@pocdojo/shared';
+import { withTenant, type Database, type Logger, type TenantTransaction } from '@pocdojo/shared';
 import { sql, type Kysely } from 'kysely';
 import type { OpenSearchGateway } from './opensearch-client.ts';
 import { bulkDeleteLines, bulkIndexLines, tenantAlias, type PocDocumentSource } from './opensearch-documents.ts';
@@ -6,15 +6,17 @@ import { bulkDeleteLines, bulkIndexLines, tenantAlias, type PocDocumentSource } 
 /**
  * Feeds OpenSearch from Postgres, the source of truth.
  *
- * `drainOnce` takes a batch of pending outbox rows (FOR UPDATE SKIP LOCKED, so several API processes
- * can drain side by side), sends the *current* state of each POC with its version as an external
+ * `drainOnce` takes a batch of pending outbox rows, tenant by tenant in a transaction of each (row-level
+ * security; a database function names the tenants with rows waiting), FOR UPDATE SKIP LOCKED so that
+ * several API processes can drain side by side, sends the *current* state of each POC with its version as an external
  * version, and marks the rows processed only after OpenSearch answered. A crash in between re-sends
  * the batch: at-least-once delivery, made idempotent by the versions (an older or equal version is a
  * 409 that counts as done). A deleted POC is never resurrected, because an upsert re-reads Postgres.
  *
  * `reindex` rebuilds everything into a fresh physical index, swaps every alias onto it atomically, then
  * replays the outbox rows written since it started, so changes made during the copy are not lost.
- * Runs as the connection's own role, not the app role: the indexer works across tenants by design.
+ * It reads every tenant's POCs, so it runs as the tables' owner (`npm run api:reindex` logs in with
+ * DATABASE_OWNER_URL when set).
  */
 export interface OutboxRow {
   id: string;
@@ -55,41 +57,51 @@ export class SearchIndexer {
   }
 
   async drainOnce(batchSize = 200): Promise<DrainOutcome> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('search_outbox')
-        .select(['id', 'tenant_id', 'poc_id', 'version', 'operation'])
-        .where('processed_at', 'is', null)
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked()
+    const outcome: DrainOutcome = { processed: 0, failed: 0 };
+    const waiting = await sql<{ tenant: string }>`
+      SELECT tenant FROM pocdojo_search_outbox_tenants(${batchSize}) AS tenant`.execute(this.db);
+    for (const { tenant } of waiting.rows) {
+      const room = batchSize - outcome.processed - outcome.failed;
+      if (room <= 0) break;
+      const drained = await withTenant(this.db, tenant, (trx) => this.drainTenant(trx, room));
+      outcome.processed += drained.processed;
+      outcome.failed += drained.failed;
+    }
+    return outcome;
+  }
+
+  /** One tenant's pending rows, up to `batchSize`, in that tenant's transaction. */
+  private async drainTenant(trx: TenantTransaction, batchSize: number): Promise<DrainOutcome> {
+    const rows = await trx
+      .selectFrom('search_outbox')
+      .select(['id', 'tenant_id', 'poc_id', 'version', 'operation'])
+      .where('processed_at', 'is', null)
+      .orderBy('id')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (rows.length === 0) return { processed: 0, failed: 0 };
+    const { done, failed } = await this.apply(trx, rows, this.index);
+    if (done.length > 0) {
+      await trx
+        .updateTable('search_outbox')
+        .set({ processed_at: sql`now()` })
+        .where('id', 'in', done)
         .execute();
-      if (rows.length === 0) return { processed: 0, failed: 0 };
-      const { done, failed } = await this.apply(trx, rows, this.index);
-      if (done.length > 0) {
-        await trx
-          .updateTable('search_outbox')
-          .set({ processed_at: sql`now()` })
-          .where('id', 'in', done)
-          .execute();
-      }
-      if (failed.length > 0) {
-        await trx
-          .updateTable('search_outbox')
-          .set({ attempts: sql`attempts + 1` })
-          .where('id', 'in', failed)
-          .execute();
-      }
-      return { processed: done.length, failed: failed.length };
-    });
+    }
+    if (failed.length > 0) {
+      await trx
+        .updateTable('search_outbox')
+        .set({ attempts: sql`attempts + 1` })
+        .where('id', 'in', failed)
+        .execute();
+    }
+    return { processed: done.length, failed: failed.length };
   }
 
   async prune(): Promise<void> {
-    await this.db
-      .deleteFrom('search_outbox')
-      .where('processed_at', '<', sql<Date>`now() - ${retention}::interval`)
-      .execute();
+    await sql`SELECT pocdojo_prune_search_outbox(${retention}::interval)`.execute(this.db);
   }
 
   /** Sends a batch of changes to `target`; returns which outbox rows are done and which must be retried. */

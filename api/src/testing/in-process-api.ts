@@ -5,7 +5,7 @@ import {
   createIdentity,
   createLogger,
   createMetricsRegistry,
-  migrateToLatest,
+  migrateAsOwner,
   openDatabase,
   readConfig,
   type DatabaseHandle,
@@ -58,7 +58,7 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
       poolSize: options.poolSize,
     });
     opened = database;
-    await migrateToLatest(database.db, logger);
+    await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
     const identity = await createIdentity(config);
     const metrics = createMetricsRegistry();
     const app = await buildApi({ config, database, identity, logger, metrics });

@@ -41,7 +41,7 @@ export const reportsVideosConfigSection = storageConfigSection.extend(videoConfi
 
 /** What the video plugin and the worker read: the base variables they need plus their own. */
 export const videoServiceConfigSchema = baseConfigSchema
-  .pick({ DATA_DIR: true, DATABASE_URL: true, LOG_LEVEL: true })
+  .pick({ DATA_DIR: true, DATABASE_URL: true, DATABASE_OWNER_URL: true, LOG_LEVEL: true })
   .extend(reportsVideosConfigSection.shape);
 
 export type VideoServiceConfig = z.infer<typeof videoServiceConfigSchema>;

@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from '@pocdojo/shared';
+import { withTenant, type DatabaseHandle } from '@pocdojo/shared';
 import { startTestApi, type TestApi } from '../api-harness.ts';
 
 /** Scenes of a fraction of a second and quick retries keep the renders and the queue fast in tests. */
@@ -15,7 +15,7 @@ export const fastVideoEnv: Record<string, string> = {
 
 /** The real API (reports and videos included) with short video scenes, as `startTestApi` builds it. */
 export const startVideoTestApi = (
-  options: { embedded?: boolean; env?: Record<string, string> } = {},
+  options: { embedded?: boolean; servicesLogin?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestApi> => startTestApi({ ...options, env: { ...fastVideoEnv, ...options.env } });
 
 export interface SeedPoc {
@@ -27,7 +27,7 @@ export interface SeedPoc {
   description?: string;
 }
 
-/** POCs with chosen creation dates, written as the table owner (the API always stamps `now()`). */
+/** POCs with chosen creation dates, written straight into the tenant's rows (the API always stamps `now()`). */
 export async function seedPocs(
   database: DatabaseHandle,
   tenantId: string,
@@ -35,25 +35,27 @@ export async function seedPocs(
   pocs: SeedPoc[],
 ): Promise<string[]> {
   if (pocs.length === 0) return [];
-  const rows = await database.db
-    .insertInto('pocs')
-    .values(
-      pocs.map((poc, i) => ({
-        id: `p_seed${Date.now().toString(36)}${i}${Math.random().toString(36).slice(2, 8)}`,
-        tenant_id: tenantId,
-        owner_id: ownerId,
-        name: poc.name,
-        description: poc.description ?? null,
-        language: poc.language,
-        tags: poc.tags,
-        repo_url: null,
-        status: poc.status,
-        created_at: poc.createdAt,
-        updated_at: poc.createdAt,
-      })),
-    )
-    .returning('id')
-    .execute();
+  const rows = await withTenant(database.db, tenantId, (trx) =>
+    trx
+      .insertInto('pocs')
+      .values(
+        pocs.map((poc, i) => ({
+          id: `p_seed${Date.now().toString(36)}${i}${Math.random().toString(36).slice(2, 8)}`,
+          tenant_id: tenantId,
+          owner_id: ownerId,
+          name: poc.name,
+          description: poc.description ?? null,
+          language: poc.language,
+          tags: poc.tags,
+          repo_url: null,
+          status: poc.status,
+          created_at: poc.createdAt,
+          updated_at: poc.createdAt,
+        })),
+      )
+      .returning('id')
+      .execute(),
+  );
   return rows.map((r) => r.id);
 }
 

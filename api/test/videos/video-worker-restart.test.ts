@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, readConfig } from '@pocdojo/shared';
+import { createLogger, readConfig, withTenant } from '@pocdojo/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoServiceConfigSchema } from '../../src/videos/video-config.ts';
 import { videoJobName } from '../../src/videos/video-render-job.ts';
@@ -27,9 +27,10 @@ describe('a worker process killed in the middle of a render', () => {
   let rescuer: VideoServices | undefined;
 
   beforeAll(async () => {
-    // The API only queues (VIDEO_WORKER=off); rendering happens in `npm run worker` processes. Scenes are
-    // long enough that the render is still running when the test kills the worker.
-    api = await startVideoTestApi({ env: { VIDEO_WORKER: 'off', VIDEO_POC_SECONDS: '2.5' } });
+    // The API only queues (VIDEO_WORKER=off); rendering happens in `npm run worker` processes, both on the
+    // services' restricted database login. Scenes are long enough that the render is still running when
+    // the test kills the worker.
+    api = await startVideoTestApi({ servicesLogin: true, env: { VIDEO_WORKER: 'off', VIDEO_POC_SECONDS: '2.5' } });
     admin = await signUp(api.app, 'Restart Co');
     await seedPocs(api.database, admin.tenant.id, admin.user.id, yearOfPocs(12, 2026));
   });
@@ -73,11 +74,9 @@ describe('a worker process killed in the middle of a render', () => {
     expect(done.error).toBeUndefined();
     expect(done.durationSec).toBeCloseTo(0.5 + 12 * 2.5 + 0.5 + 0.5, 5);
 
-    const row = await api.database.db
-      .selectFrom('videos')
-      .select('job_id')
-      .where('id', '=', queued.body.id)
-      .executeTakeFirstOrThrow();
+    const row = await withTenant(api.database.db, admin.tenant.id, (trx) =>
+      trx.selectFrom('videos').select('job_id').where('id', '=', queued.body.id).executeTakeFirstOrThrow(),
+    );
     const job = await rescuer.queue.state(videoJobName, row.job_id ?? '');
     expect(job).toMatchObject({ state: 'completed', retryCount: 1 });
     expect(await readdir(join(api.dataDir, 'tmp'))).toEqual([]);

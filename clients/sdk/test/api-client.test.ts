@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../../api/test/api-harness.ts';
+import { startTestApi, type TestApi } from '@pocdojo/api/testing/api-harness';
 import { ApiClient, type Session } from '../src/api-client.ts';
 
 describe('ApiClient against the real REST API', () => {

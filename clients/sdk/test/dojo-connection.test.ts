@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { ServerProcess } from '../../../server/test/support/server-process.ts';
+import { ServerProcess } from '@pocdojo/server/testing/server-process';
 import { DojoConnection, type DojoSelf } from '../src/dojo-connection.ts';
 import { codeFiles, codeLanguages, readChatMessages, readControlState } from '../src/dojo-documents.ts';
 

@@ -5,7 +5,7 @@
  * seconds, so a token lives between one and two).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../../api/test/api-harness.ts';
+import { startTestApi, type TestApi } from '@pocdojo/api/testing/api-harness';
 import { ApiClient, type Session, type SessionChange, type SharedSession } from '../src/api-client.ts';
 
 const password = 'correct horse battery';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
-import type { Database } from '@pocdojo/shared';
+import { withTenant, type Database } from '@pocdojo/shared';
 import type { CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 import { controlStateSchema } from '@pocdojo/shared/contract/dojo-documents';
 import type { TurnEndReason } from './dojo-session.ts';
@@ -29,8 +29,8 @@ const staleClaimMs = 30_000;
 
 /**
  * The dojo rules' rows outside the documents: removals, the snapshot of each ended turn, the session
- * summary. The WebSocket tier is trusted infrastructure like the update log: it writes with explicit
- * tenant filters as the database owner; the REST API reads the same rows under row-level security.
+ * summary. Each method works in a transaction of the dojo's tenant, under row-level security like the
+ * REST API that reads the same rows; the explicit tenant filters stay, so the plans use the keys.
  */
 export class DojoRecords {
   constructor(
@@ -39,19 +39,21 @@ export class DojoRecords {
   ) {}
 
   async isRemoved(key: DojoKey, userId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('dojo_removals')
-      .select('user_id')
-      .where('tenant_id', '=', key.tenantId)
-      .where('dojo_id', '=', key.dojoId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const row = await withTenant(this.db, key.tenantId, (trx) =>
+      trx
+        .selectFrom('dojo_removals')
+        .select('user_id')
+        .where('tenant_id', '=', key.tenantId)
+        .where('dojo_id', '=', key.dojoId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+    );
     return row !== undefined;
   }
 
   /** Records a removal; the API's join refuses the member too (`dojo_members.removed`) when it has a row. */
   async remove(key: DojoKey, userId: string, removedBy: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await withTenant(this.db, key.tenantId, async (trx) => {
       await trx
         .insertInto('dojo_removals')
         .values({ tenant_id: key.tenantId, dojo_id: key.dojoId, user_id: userId, removed_by: removedBy })
@@ -73,44 +75,48 @@ export class DojoRecords {
    * state still shows the turn (the claimer died before writing it), so the state may be moved on.
    */
   async claimTurnEnd(key: DojoKey, record: TurnRecord): Promise<'claimed' | 'taken' | 'stale'> {
-    const inserted = await this.db
-      .insertInto('dojo_turns')
-      .values({
-        tenant_id: key.tenantId,
-        dojo_id: key.dojoId,
-        turn: record.turn,
-        driver_id: record.driverId,
-        navigator_id: record.navigatorId,
-        reason: record.reason,
-        started_at: record.startedAt === null ? null : new Date(record.startedAt),
-        ended_at: new Date(record.endedAt),
-        files: JSON.stringify(record.files),
-        node_id: this.nodeId,
-      })
-      .onConflict((c) => c.doNothing())
-      .returning('turn')
-      .executeTakeFirst();
-    if (inserted) return 'claimed';
-    const existing = await this.db
-      .selectFrom('dojo_turns')
-      .select(sql<boolean>`ended_at < now() - ${staleClaimMs} * interval '1 millisecond'`.as('stale'))
-      .where('tenant_id', '=', key.tenantId)
-      .where('dojo_id', '=', key.dojoId)
-      .where('turn', '=', record.turn)
-      .executeTakeFirst();
-    return existing?.stale ? 'stale' : 'taken';
+    return withTenant(this.db, key.tenantId, async (trx) => {
+      const inserted = await trx
+        .insertInto('dojo_turns')
+        .values({
+          tenant_id: key.tenantId,
+          dojo_id: key.dojoId,
+          turn: record.turn,
+          driver_id: record.driverId,
+          navigator_id: record.navigatorId,
+          reason: record.reason,
+          started_at: record.startedAt === null ? null : new Date(record.startedAt),
+          ended_at: new Date(record.endedAt),
+          files: JSON.stringify(record.files),
+          node_id: this.nodeId,
+        })
+        .onConflict((c) => c.doNothing())
+        .returning('turn')
+        .executeTakeFirst();
+      if (inserted) return 'claimed';
+      const existing = await trx
+        .selectFrom('dojo_turns')
+        .select(sql<boolean>`ended_at < now() - ${staleClaimMs} * interval '1 millisecond'`.as('stale'))
+        .where('tenant_id', '=', key.tenantId)
+        .where('dojo_id', '=', key.dojoId)
+        .where('turn', '=', record.turn)
+        .executeTakeFirst();
+      return existing?.stale ? 'stale' : 'taken';
+    });
   }
 
   /** Format and turn length of the dojo as the API created it, when it did (tokens may name any dojo). */
   async dojoSettings(
     key: DojoKey,
   ): Promise<{ format: z.infer<typeof formatSchema>; turnSeconds: number | null } | undefined> {
-    const row = await this.db
-      .selectFrom('dojos')
-      .select(['format', 'turn_minutes'])
-      .where('tenant_id', '=', key.tenantId)
-      .where('id', '=', key.dojoId)
-      .executeTakeFirst();
+    const row = await withTenant(this.db, key.tenantId, (trx) =>
+      trx
+        .selectFrom('dojos')
+        .select(['format', 'turn_minutes'])
+        .where('tenant_id', '=', key.tenantId)
+        .where('id', '=', key.dojoId)
+        .executeTakeFirst(),
+    );
     const format = formatSchema.safeParse(row?.format);
     if (!row || !format.success) return undefined;
     return { format: format.data, turnSeconds: row.turn_minutes === null ? null : row.turn_minutes * 60 };
@@ -118,40 +124,44 @@ export class DojoRecords {
 
   /** The dojo's language as the API stored it (free text), when the API created the dojo. */
   async dojoLanguage(key: DojoKey): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('dojos')
-      .select('language')
-      .where('tenant_id', '=', key.tenantId)
-      .where('id', '=', key.dojoId)
-      .executeTakeFirst();
+    const row = await withTenant(this.db, key.tenantId, (trx) =>
+      trx
+        .selectFrom('dojos')
+        .select('language')
+        .where('tenant_id', '=', key.tenantId)
+        .where('id', '=', key.dojoId)
+        .executeTakeFirst(),
+    );
     return row?.language;
   }
 
   /** The session summary at end, linked to the dojo's POC when the dojo was opened on one. */
   async recordSession(key: DojoKey, format: string, summary: Record<string, unknown>): Promise<void> {
-    const dojo = await this.db
-      .selectFrom('dojos')
-      .select('poc_id')
-      .where('tenant_id', '=', key.tenantId)
-      .where('id', '=', key.dojoId)
-      .executeTakeFirst();
-    await this.db
-      .insertInto('dojo_sessions')
-      .values({
-        tenant_id: key.tenantId,
-        dojo_id: key.dojoId,
-        poc_id: dojo?.poc_id ?? null,
-        format,
-        ended_at: new Date(),
-        summary: JSON.stringify(summary),
-      })
-      .onConflict((c) =>
-        c.columns(['tenant_id', 'dojo_id']).doUpdateSet((eb) => ({
-          ended_at: eb.ref('excluded.ended_at'),
-          summary: eb.ref('excluded.summary'),
-        })),
-      )
-      .execute();
+    await withTenant(this.db, key.tenantId, async (trx) => {
+      const dojo = await trx
+        .selectFrom('dojos')
+        .select('poc_id')
+        .where('tenant_id', '=', key.tenantId)
+        .where('id', '=', key.dojoId)
+        .executeTakeFirst();
+      await trx
+        .insertInto('dojo_sessions')
+        .values({
+          tenant_id: key.tenantId,
+          dojo_id: key.dojoId,
+          poc_id: dojo?.poc_id ?? null,
+          format,
+          ended_at: new Date(),
+          summary: JSON.stringify(summary),
+        })
+        .onConflict((c) =>
+          c.columns(['tenant_id', 'dojo_id']).doUpdateSet((eb) => ({
+            ended_at: eb.ref('excluded.ended_at'),
+            summary: eb.ref('excluded.summary'),
+          })),
+        )
+        .execute();
+    });
   }
 
   /**
@@ -159,22 +169,22 @@ export class DojoRecords {
    * dojo has ended", agrees with the control state. The next end writes a new one.
    */
   async reopen(key: DojoKey): Promise<void> {
-    await this.db
-      .deleteFrom('dojo_sessions')
-      .where('tenant_id', '=', key.tenantId)
-      .where('dojo_id', '=', key.dojoId)
-      .execute();
+    await withTenant(this.db, key.tenantId, (trx) =>
+      trx.deleteFrom('dojo_sessions').where('tenant_id', '=', key.tenantId).where('dojo_id', '=', key.dojoId).execute(),
+    );
   }
 
   async turns(
     key: DojoKey,
   ): Promise<Array<{ turn: number; started_at: Date | null; ended_at: Date; driver_id: string | null }>> {
-    return this.db
-      .selectFrom('dojo_turns')
-      .select(['turn', 'started_at', 'ended_at', 'driver_id'])
-      .where('tenant_id', '=', key.tenantId)
-      .where('dojo_id', '=', key.dojoId)
-      .orderBy('turn')
-      .execute();
+    return withTenant(this.db, key.tenantId, (trx) =>
+      trx
+        .selectFrom('dojo_turns')
+        .select(['turn', 'started_at', 'ended_at', 'driver_id'])
+        .where('tenant_id', '=', key.tenantId)
+        .where('dojo_id', '=', key.dojoId)
+        .orderBy('turn')
+        .execute(),
+    );
   }
 }

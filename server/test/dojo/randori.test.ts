@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatMessages, controlState } from '@pocdojo/shared/contract/dojo-documents';
-import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
+import { createServicesLogin, createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
 import { createDojoRow, join, turnRows, type Member } from './dojo-support.ts';
@@ -12,6 +12,7 @@ import { createDojoRow, join, turnRows, type Member } from './dojo-support.ts';
 const tenantId = 't_randori';
 const dojoId = 'd_randori';
 let database: TestDatabase;
+let servicesLogin: TestDatabase;
 let server: ServerProcess;
 let facilitator: Member;
 let ann: Member;
@@ -21,7 +22,9 @@ const everyone = () => [facilitator, ann, bob, cyd];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  server = await ServerProcess.start({ databaseUrl: database.url });
+  // As deployed: the server logs in as the services' role and migrates with the owner's login.
+  servicesLogin = await createServicesLogin(database);
+  server = await ServerProcess.start({ databaseUrl: servicesLogin.url, env: { DATABASE_OWNER_URL: database.url } });
   await createDojoRow(database.url, { tenantId, dojoId, format: 'randori', turnMinutes: 2 });
   const person = (userId: string, name: string, role: 'facilitator' | 'participant') =>
     join(server, { tenantId, dojoId, userId, name, role });
@@ -36,6 +39,7 @@ afterAll(async () => {
   for (const member of everyone()) member?.leave();
   await server?.stop();
   await database?.drop();
+  await servicesLogin?.drop();
 });
 
 describe('a Randori enforced by the server', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, methods } from '@pocdojo/media';
-import { startLocalStunServer } from '../../../media/test/local-stun-server.ts';
-import { VoiceTestClient } from '../../../media/test/webrtc-voice-client.ts';
+import { startLocalStunServer } from '@pocdojo/media/testing/local-stun-server';
+import { VoiceTestClient } from '@pocdojo/media/testing/webrtc-voice-client';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
 import { join, type Member } from './dojo-support.ts';

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
 import type { Logger } from '../logging.ts';
 import type { Database } from './schema.ts';
 
@@ -38,4 +39,29 @@ export async function migrateToLatest(db: Kysely<Database>, logger: Logger): Pro
     if (result.status === 'Error') logger.error({ migration: result.migrationName }, 'migration failed');
   }
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Migrates as the tables' owner. On a Postgres server the services log in (DATABASE_URL) as a role
+ * that may not change the schema, so migrations open a short-lived connection of their own with
+ * DATABASE_OWNER_URL; without one (the embedded PGlite, a single-login server) they run on `db`.
+ */
+export async function migrateAsOwner(
+  db: Kysely<Database>,
+  ownerUrl: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  return ownerUrl ? migrateWithLogin(ownerUrl, logger) : migrateToLatest(db, logger);
+}
+
+/** Migrates on a short-lived connection of its own, logged in as `url` says. */
+export async function migrateWithLogin(url: string, logger: Logger): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle migration connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db, logger);
+  } finally {
+    await db.destroy();
+  }
 }

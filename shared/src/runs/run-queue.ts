@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { DojoRun, RunFiles, RunResult } from '../contract/runs.ts';
 import type { Database, DojoRunsTable } from '../database/schema.ts';
+import { withTenant, type TenantTransaction } from '../database/tenant-transaction.ts';
 
 /**
  * Test runs from request to result, as rows of `dojo_runs`: used by the collaboration tier and the API
- * (requests, the room's list, positions) and by the runners (admission, start, result). Trusted
- * infrastructure like the update log: it works as the database owner with explicit tenant filters,
- * because admission and positions look across tenants.
+ * (requests, the room's list, positions) and by the runners (admission, start, result). A run is read
+ * and written in a transaction of its tenant, under row-level security; the three questions that look
+ * across tenants (admission, a run's tenant, positions) are database functions owned by the tables'
+ * owner (migration 2026-12-07T0600), so the services' login never needs to see another tenant's rows.
  *
  * Requests: a dojo has at most one queued run; a new request replaces the one still waiting (the group
  * wants the code as it is now, not as it was a second ago).
@@ -99,7 +101,7 @@ export class RunQueue {
   /** Queues a run of the dojo's code; the dojo's run still queued, if any, is replaced. */
   async request(input: RunRequestInput): Promise<{ id: string; replaced: string[] }> {
     const id = newRunId();
-    return this.db.transaction().execute(async (trx) => {
+    return withTenant(this.db, input.tenantId, async (trx) => {
       // Two requests of the same dojo at once: one replaces the other instead of one failing on the index.
       await sql`SELECT pg_advisory_xact_lock(hashtext(${`dojo_runs/${input.tenantId}/${input.dojoId}`}))`.execute(trx);
       const replaced = await trx
@@ -136,32 +138,16 @@ export class RunQueue {
    * the runs admitted. Safe to call from every runner at any time.
    */
   async admit(admitJob: AdmitJob): Promise<string[]> {
+    // The login's own role, not the app role: the job rows go into the job queue's tables.
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${admissionLock})`.execute(trx);
-      const chosen = await sql<{ id: string; tenant_id: string; dojo_id: string }>`
-        WITH busy AS (
-          SELECT tenant_id, count(*)::int AS taken FROM dojo_runs
-          WHERE status = 'running' OR (status = 'queued' AND admitted_at IS NOT NULL)
-          GROUP BY tenant_id
-        ), waiting AS (
-          SELECT id, tenant_id, dojo_id, requested_at,
-                 row_number() OVER (PARTITION BY tenant_id ORDER BY requested_at, id) AS rank
-          FROM dojo_runs WHERE status = 'queued' AND admitted_at IS NULL
-        )
-        SELECT w.id, w.tenant_id, w.dojo_id FROM waiting w LEFT JOIN busy b USING (tenant_id)
-        WHERE w.rank <= ${this.perTenant} - coalesce(b.taken, 0)
-        ORDER BY w.requested_at, w.id`.execute(trx);
-      for (const run of chosen.rows) {
-        // One statement each: clock_timestamp() then orders them as the job queue will take them.
-        await trx
-          .updateTable('dojo_runs')
-          .set({ admitted_at: sql<Date>`clock_timestamp()` })
-          .where('id', '=', run.id)
-          .execute();
-        await admitJob(trx, run.id);
-        await notify(trx, run.tenant_id, run.dojo_id);
+      const admitted = await sql<{ run_id: string; run_tenant_id: string; run_dojo_id: string }>`
+        SELECT run_id, run_tenant_id, run_dojo_id FROM pocdojo_admit_runs(${this.perTenant})`.execute(trx);
+      for (const run of admitted.rows) {
+        await admitJob(trx, run.run_id);
+        await notify(trx, run.run_tenant_id, run.run_dojo_id);
       }
-      return chosen.rows.map((run) => run.id);
+      return admitted.rows.map((run) => run.run_id);
     });
   }
 
@@ -170,7 +156,7 @@ export class RunQueue {
    * `running` is taken again: its job came back because the runner that had it died.
    */
   async start(runId: string, runnerId: string): Promise<RunRow | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTenantOfRun(runId, async (trx) => {
       const row = await trx
         .updateTable('dojo_runs')
         .set({ status: 'running', started_at: sql<Date>`clock_timestamp()`, runner_id: runnerId })
@@ -208,7 +194,7 @@ export class RunQueue {
    * the job's retry runs it; replaced instead when the dojo asked for a newer run meanwhile.
    */
   async handBack(runId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTenantOfRun(runId, async (trx) => {
       const row = await trx
         .updateTable('dojo_runs')
         .set({
@@ -227,7 +213,7 @@ export class RunQueue {
   }
 
   private async settle(runId: string, values: Updateable<DojoRunsTable>): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTenantOfRun(runId, async (trx) => {
       const row = await trx
         .updateTable('dojo_runs')
         .set({ ...values, finished_at: sql<Date>`clock_timestamp()` })
@@ -240,44 +226,52 @@ export class RunQueue {
   }
 
   async find(tenantId: string, runId: string): Promise<RunRow | undefined> {
-    return this.db
-      .selectFrom('dojo_runs')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', runId)
-      .executeTakeFirst();
+    return withTenant(this.db, tenantId, (trx) =>
+      trx
+        .selectFrom('dojo_runs')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', runId)
+        .executeTakeFirst(),
+    );
   }
 
-  /** The positions of the dojo's queued runs (see the header for the definition). */
-  async positions(tenantId: string, dojoId: string): Promise<Map<string, number>> {
-    const rows = await sql<{ id: string; position: number }>`
-      SELECT r.id, (1 + CASE WHEN r.admitted_at IS NOT NULL THEN (
-          SELECT count(*) FROM dojo_runs a WHERE a.status = 'queued' AND a.admitted_at IS NOT NULL
-          AND (a.admitted_at, a.id) < (r.admitted_at, r.id))
-        ELSE (
-          SELECT count(*) FROM dojo_runs a WHERE a.status = 'queued' AND a.admitted_at IS NOT NULL)
-          + (SELECT count(*) FROM dojo_runs w WHERE w.tenant_id = r.tenant_id AND w.status = 'queued'
-             AND w.admitted_at IS NULL AND (w.requested_at, w.id) < (r.requested_at, r.id))
-        END)::int AS position
-      FROM dojo_runs r
-      WHERE r.tenant_id = ${tenantId} AND r.dojo_id = ${dojoId} AND r.status = 'queued'`.execute(this.db);
-    return new Map(rows.rows.map((row) => [row.id, row.position]));
+  /**
+   * The positions of the dojo's queued runs (see the header for the definition). `within`: a transaction
+   * already in `tenantId`'s context, to read on instead of a connection of its own.
+   */
+  async positions(tenantId: string, dojoId: string, within?: TenantTransaction): Promise<Map<string, number>> {
+    const read = (trx: TenantTransaction) =>
+      sql<{ run_id: string; run_position: number }>`
+        SELECT run_id, run_position FROM pocdojo_run_positions(${dojoId})`.execute(trx);
+    const rows = within ? await read(within) : await withTenant(this.db, tenantId, read);
+    return new Map(rows.rows.map((row) => [row.run_id, row.run_position]));
   }
 
   /** The dojo's latest `limit` runs as the room shows them, oldest first, queued ones with positions. */
   async recent(tenantId: string, dojoId: string, limit: number): Promise<DojoRun[]> {
-    const rows = await this.db
-      .selectFrom('dojo_runs')
-      .select(dojoRunColumns)
-      .where('tenant_id', '=', tenantId)
-      .where('dojo_id', '=', dojoId)
-      .orderBy('requested_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    const positions = rows.some((row) => row.status === 'queued')
-      ? await this.positions(tenantId, dojoId)
-      : new Map<string, number>();
-    return rows.reverse().map((row) => toDojoRun(row, positions.get(row.id) ?? null));
+    return withTenant(this.db, tenantId, async (trx) => {
+      const rows = await trx
+        .selectFrom('dojo_runs')
+        .select(dojoRunColumns)
+        .where('tenant_id', '=', tenantId)
+        .where('dojo_id', '=', dojoId)
+        .orderBy('requested_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      const positions = rows.some((row) => row.status === 'queued')
+        ? await this.positions(tenantId, dojoId, trx)
+        : new Map<string, number>();
+      return rows.reverse().map((row) => toDojoRun(row, positions.get(row.id) ?? null));
+    });
+  }
+
+  /** Runs `work` in a transaction of the run's tenant; undefined when there is no such run. */
+  private async inTenantOfRun<T>(runId: string, work: (trx: TenantTransaction) => Promise<T>): Promise<T | undefined> {
+    const { rows } = await sql<{ tenant_id: string | null }>`
+      SELECT pocdojo_run_tenant(${runId}) AS tenant_id`.execute(this.db);
+    const tenantId = rows[0]?.tenant_id;
+    return tenantId ? withTenant(this.db, tenantId, work) : undefined;
   }
 }

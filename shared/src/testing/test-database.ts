@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { migrateToLatest } from '../database/migrate.ts';
 import { openDatabase, type DatabaseHandle } from '../database/open-database.ts';
-import type { Logger } from '../logging.ts';
+import { createServiceRole } from '../database/service-role.ts';
+import { createLogger, type Logger } from '../logging.ts';
 
 /**
  * A private database on the real test server for one test file: tests run in parallel and must not
@@ -37,6 +38,31 @@ export async function createTestDatabase(prefix = 'pocdojo'): Promise<TestDataba
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * A login for the services on `database`, made the way a deployment makes it (`createServiceRole`):
+ * not the owner, no superuser, no BYPASSRLS. Roles are cluster-wide, so each gets a fresh name, and
+ * `drop` removes it (after the database is dropped).
+ */
+export async function createServicesLogin(database: TestDatabase): Promise<TestDatabase> {
+  const url = new URL(database.url);
+  url.username = `pocdojo_services_${randomBytes(4).toString('hex')}`;
+  url.password = randomBytes(12).toString('hex');
+  const logger = createLogger({ level: 'silent', name: 'services-login' });
+  await createServiceRole({ ownerUrl: database.url, serviceUrl: url.toString(), logger });
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: testServerUrl() });
+      await client.connect();
+      try {
+        await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(url.username)}`);
       } finally {
         await client.end();
       }
