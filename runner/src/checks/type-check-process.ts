@@ -118,6 +118,9 @@ function hash(text: string): number {
   return value;
 }
 
+// The runner is gone (exited, or killed): so is its checker, rather than an orphan holding TypeScript.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (message: unknown) => {
   const request = typeCheckRequestSchema.safeParse(message);
   if (!request.success) return;
