@@ -23,8 +23,7 @@ interface Pending {
  * only the submitted files, TypeScript's lib files and @types/node, and never runs the code.
  */
 export class TypeScriptChecker implements CodeCheck {
-  private child: ChildProcess | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private child: CheckerProcess | undefined;
   private nextId = 1;
 
   /** Starts the child and checks `files` once, so the first run finds it warm; throws when it cannot run. */
@@ -38,7 +37,8 @@ export class TypeScriptChecker implements CodeCheck {
     try {
       reply = await this.ask(files, timeoutMs);
     } catch (error) {
-      if (error instanceof CheckTimedOut) {
+      // A checker still starting (after a crash, on a loaded machine) says nothing about the code.
+      if (error instanceof CheckTimedOut && error.warm) {
         return { ok: false, message: `the type check timed out after ${Math.round(timeoutMs / 1000)} s`, output: '' };
       }
       throw error;
@@ -53,14 +53,59 @@ export class TypeScriptChecker implements CodeCheck {
   }
 
   private ask(files: RunFiles, timeoutMs: number): Promise<TypeCheckReply> {
-    const child = this.running();
-    const request: TypeCheckRequest = { id: this.nextId++, files };
+    this.child ??= new CheckerProcess(() => {
+      this.child = undefined;
+    });
+    const child = this.child;
+    return child.ask({ id: this.nextId++, files }, timeoutMs, () => {
+      // Whatever it is stuck on would hold up every later check: the next one starts a fresh child.
+      if (this.child === child) this.child = undefined;
+      child.kill();
+    });
+  }
+}
+
+/** One checker child and the checks it owes an answer. */
+class CheckerProcess {
+  /** It has answered once: it is warm, and a check it does not answer in time is the code's doing. */
+  private answered = false;
+  private readonly pending = new Map<number, Pending>();
+  private readonly process: ChildProcess;
+
+  constructor(gone: () => void) {
+    this.process = fork(checkerScript, [], {
+      // The checker is TypeScript like the runner; 512 MiB is ample for katas and caps a runaway.
+      execArgv: ['--import', import.meta.resolve('tsx'), '--max-old-space-size=512'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    // An idle checker does not keep the runner's process alive.
+    this.process.unref();
+    this.process.channel?.unref();
+    this.process.on('message', (message) => {
+      const reply = typeCheckReplySchema.safeParse(message);
+      if (!reply.success) return;
+      this.answered = true;
+      const waiting = this.pending.get(reply.data.id);
+      this.pending.delete(reply.data.id);
+      waiting?.resolve(reply.data);
+    });
+    this.process.on('exit', (code, signal) => {
+      gone();
+      for (const [id, waiting] of this.pending) {
+        this.pending.delete(id);
+        waiting.reject(new Error(`the type checker stopped (${signal ?? `exit status ${code}`})`));
+      }
+    });
+    this.process.on('error', () => undefined);
+  }
+
+  ask(request: TypeCheckRequest, timeoutMs: number, timedOut: () => void): Promise<TypeCheckReply> {
+    const warm = this.answered;
     return new Promise<TypeCheckReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(request.id);
-        reject(new CheckTimedOut());
-        // Whatever it is stuck on would hold up every later check: start afresh.
-        child.kill('SIGKILL');
+        reject(new CheckTimedOut(warm));
+        timedOut();
       }, timeoutMs);
       this.pending.set(request.id, {
         resolve: (reply) => {
@@ -72,42 +117,20 @@ export class TypeScriptChecker implements CodeCheck {
           reject(error);
         },
       });
-      child.send(request);
+      this.process.send(request);
     });
   }
 
-  private running(): ChildProcess {
-    if (this.child) return this.child;
-    const child = fork(checkerScript, [], {
-      // The checker is TypeScript like the runner; 512 MiB is ample for katas and caps a runaway.
-      execArgv: ['--import', import.meta.resolve('tsx'), '--max-old-space-size=512'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    // An idle checker does not keep the runner's process alive.
-    child.unref();
-    child.channel?.unref();
-    child.on('message', (message) => {
-      const reply = typeCheckReplySchema.safeParse(message);
-      if (!reply.success) return;
-      const waiting = this.pending.get(reply.data.id);
-      this.pending.delete(reply.data.id);
-      waiting?.resolve(reply.data);
-    });
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      for (const [id, waiting] of this.pending) {
-        this.pending.delete(id);
-        waiting.reject(new Error(`the type checker stopped (${signal ?? `exit status ${code}`})`));
-      }
-    });
-    child.on('error', () => undefined);
-    this.child = child;
-    return child;
+  kill(): void {
+    this.process.kill('SIGKILL');
   }
 }
 
 class CheckTimedOut extends Error {
-  constructor() {
+  constructor(
+    /** The checker was warm when the check was sent. */
+    readonly warm: boolean,
+  ) {
     super('the type check timed out');
   }
 }

@@ -47,8 +47,13 @@ export function listenOnServer(connectionString: string, log: Logger): Listen {
       if (attempt === 1) log.warn({ channel }, 'notification connection lost; reconnecting');
     });
     subscriber.events.on('error', (error) => log.warn({ err: error, channel }, 'notification connection failed'));
-    await subscriber.connect();
-    await subscriber.listenTo(channel);
+    try {
+      await subscriber.connect();
+      await subscriber.listenTo(channel);
+    } catch (error) {
+      await subscriber.close().catch(() => undefined);
+      throw error;
+    }
     // From here on `connected` means a reconnection, after pg-listen listened again.
     subscriber.events.on('connected', () => listener.resumed());
     listener.resumed();
