@@ -1,7 +1,10 @@
 /**
  * Test runs through a dojo, end to end: the real server (all-in-one, its in-process runner with
- * bubblewrap sandboxes) on Postgres, and a facilitator on the SDK's real connection who sends the dojo
- * protocol's `run` and waits for the light in the `control` document. Prints, per language's starter
+ * bubblewrap sandboxes) on Postgres, or on the embedded PGlite with `--embedded` (as `npm start`); a
+ * team signs up and opens dojos over the REST API (the SDK's client), and a facilitator on the SDK's
+ * real connection sends the dojo protocol's `run` and waits for the light in the `control` document.
+ * The room's poll and the runner's admission tick are set to a minute, so every light comes through
+ * the `dojo_runs` notifications (a lost one would show as a minute in p99). Prints, per language's starter
  * kata, the time from sending `run` to the light arriving at the client:
  * - cold: the first run of the language on a server that has just started (caches on disk, as after a
  *   restart: the sandbox's first use, the type checker's first check);
@@ -10,22 +13,29 @@
  * and per minute per core. Figures, not assertions: the client, the server and the sandboxes share the
  * machine's cores with everything else on it.
  *
- *   npm run bench:dojo-runs [-- --languages typescript,python --reps 10 --dojos 4 --throughput python]
+ *   npm run bench:dojo-runs [-- --languages typescript,python --reps 10 --dojos 4 --throughput python --embedded]
  */
-import { readdir, readFile, mkdir, symlink, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join as joinPath, relative } from 'node:path';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { ApiClient } from '@pocdojo/sdk/api-client';
+import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
+import { RunsClient } from '@pocdojo/sdk/runs-client';
 import { codeFiles, readControlState } from '@pocdojo/shared/contract/dojo-documents';
-import { languageIds, languageIdSchema, languageNames, type LanguageId } from '@pocdojo/shared/contract/runs';
-import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
+import {
+  languageIds,
+  languageIdSchema,
+  languageNames,
+  type LanguageId,
+  type RunFiles,
+} from '@pocdojo/shared/contract/runs';
+import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { ServerProcess } from '../test/support/server-process.ts';
-import { createDojoRow, join, type Member } from '../test/dojo/dojo-support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +44,7 @@ const { values } = parseArgs({
     dojos: { type: 'string', default: String(Math.max(2, availableParallelism() * 2)) },
     throughput: { type: 'string', default: 'python' },
     'throughput-reps': { type: 'string', default: '5' },
+    embedded: { type: 'boolean', default: false },
   },
 });
 const languages = z.array(languageIdSchema).parse(values.languages.split(','));
@@ -54,8 +65,6 @@ const targetMs: Record<LanguageId, number> = {
   rust: 4000,
 };
 
-const tenantId = 't_bench_runs';
-const startPoints = fileURLToPath(new URL('../../runner/start-points/', import.meta.url));
 // The runner tests' start point caches (C++'s takes a minute of CPU to build): shared, as across restarts.
 const cacheDir = joinPath(tmpdir(), 'pocdojo-runner-test-cache');
 const workDir = joinPath(tmpdir(), `pocdojo-bench-dojo-runs-${process.pid}`);
@@ -65,44 +74,25 @@ const ms = (value: number) => String(Math.round(value));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 
-async function kata(language: LanguageId): Promise<Record<string, string>> {
-  const root = joinPath(startPoints, language, 'kata');
-  const files: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = joinPath(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else files[relative(root, path)] = await readFile(path, 'utf8');
-    }
-  };
-  await walk(root);
-  return files;
-}
-
-async function languagesReady(databaseUrl: string, wanted: LanguageId[]): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      const { rows } = await client.query<{
-        languages: Array<{ id: string; available: boolean; preparing?: boolean }>;
-      }>('SELECT languages FROM runner_heartbeats');
-      const offered = rows.flatMap((row) => row.languages);
+/** Resolves once the runner offers every wanted language and no probe is still preparing. */
+async function languagesReady(runs: RunsClient, wanted: LanguageId[]): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const listed = await runs.languages();
+    if (listed.ok) {
+      const offered = listed.value.items;
       const missing = wanted.filter((id) => !offered.some((language) => language.id === id && language.available));
       // Every probe settled: a cache still building would take the cores the runs are measured on.
-      if (missing.length === 0 && offered.length > 0 && !offered.some((language) => language.preparing)) return;
+      if (missing.length === 0 && !offered.some((language) => language.preparing)) return;
       if (Date.now() > deadline) throw new Error(`the runner never offered ${missing.join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-  } finally {
-    await client.end();
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
 /** Sends `run` and resolves when the light arrives in this client's `control` document, with the ms it took. */
-function runToLight(member: Member): Promise<{ ms: number; light: string }> {
-  const control = member.connection.docs.control;
+function runToLight(member: DojoConnection): Promise<{ ms: number; light: string }> {
+  const control = member.docs.control;
   const settled = () =>
     readControlState(control).runs.filter((run) => run.status === 'done' || run.status === 'failed').length;
   const before = settled();
@@ -121,7 +111,7 @@ function runToLight(member: Member): Promise<{ ms: number; light: string }> {
       reject(new Error('no light within 120 s'));
     }, 120_000);
     control.on('update', onUpdate);
-    void member.connection.send('run', {}).then((reply) => {
+    void member.send('run', {}).then((reply) => {
       if (!reply.ok) {
         control.off('update', onUpdate);
         clearTimeout(timer);
@@ -132,36 +122,64 @@ function runToLight(member: Member): Promise<{ ms: number; light: string }> {
 }
 
 let dojoCount = 0;
-async function dojoWith(server: ServerProcess, language: LanguageId): Promise<Member> {
-  const dojoId = `d_bench_${language}_${++dojoCount}`;
-  await createDojoRow(server.options.databaseUrl!, { tenantId, dojoId, format: 'randori', turnMinutes: 10, language });
-  const member = await join(server, { tenantId, dojoId, userId: 'fay', name: 'Fay', role: 'facilitator' });
-  await member.connection.whenSynced();
-  const files = codeFiles(member.connection.docs.code);
-  member.connection.docs.code.transact(() => {
-    for (const [path, text] of Object.entries(filesOf.get(language) ?? {})) files.set(path, new Y.Text(text));
+/** A new dojo in `language` with its starter kata in the code document, and its facilitator connected. */
+async function dojoWith(server: ServerProcess, api: ApiClient, language: LanguageId): Promise<DojoConnection> {
+  const created = await api.createDojo({ title: `Bench ${++dojoCount}`, format: 'randori', language });
+  if (!created.ok) throw new Error(`dojo not created: ${created.error.message}`);
+  const joined = await api.joinDojo(created.value.id);
+  if (!joined.ok) throw new Error(`dojo not joined: ${joined.error.message}`);
+  const user = api.session?.user;
+  const connection = new DojoConnection({
+    url: `ws://127.0.0.1:${server.port}${joined.value.url}`,
+    documents: joined.value.documents,
+    token: joined.value.token,
+    self: { userId: user?.id ?? 'bench', name: user?.displayName ?? 'Bench', role: joined.value.role },
+    WebSocketPolyfill: WebSocket,
+    commandTimeoutMs: 30_000,
   });
-  return member;
+  await connection.whenSynced();
+  const files = codeFiles(connection.docs.code);
+  connection.docs.code.transact(() => {
+    for (const [path, text] of Object.entries(katas.get(language) ?? {})) files.set(path, new Y.Text(text));
+  });
+  return connection;
 }
 
-const filesOf = new Map<LanguageId, Record<string, string>>();
-for (const language of new Set([...languages, throughputLanguage])) filesOf.set(language, await kata(language));
+const katas = new Map<LanguageId, RunFiles>();
+const wanted = [...new Set([...languages, throughputLanguage])];
 
 await mkdir(workDir, { recursive: true });
 await mkdir(cacheDir, { recursive: true });
 await symlink(cacheDir, joinPath(workDir, 'cache'));
-const database = await createTestDatabase('pocdojo_bench');
+const database: TestDatabase | undefined = values.embedded ? undefined : await createTestDatabase('pocdojo_bench');
 const server = await ServerProcess.start({
-  databaseUrl: database.url,
+  ...(database ? { databaseUrl: database.url } : {}),
   env: {
     RUN_WORKER: 'inline',
     RUNNER_WORK_DIR: workDir,
     RUNS_PER_TENANT: String(dojos),
+    RUN_POLL_MS: '60000',
+    RUNNER_ADMIT_INTERVAL_MS: '60000',
+    API_AUTH_RATE_PER_MINUTE: '10000',
   },
 });
-const members: Member[] = [];
+const members: DojoConnection[] = [];
 try {
-  await languagesReady(database.url, [...new Set([...languages, throughputLanguage])]);
+  const api = new ApiClient({ baseUrl: server.httpUrl });
+  const signedUp = await api.signup({
+    tenantName: 'Bench runs',
+    email: `bench-${Date.now()}@bench.test`,
+    password: 'correct horse battery staple',
+    displayName: 'Fay',
+  });
+  if (!signedUp.ok) throw new Error(`sign-up failed: ${signedUp.error.message}`);
+  const runs = new RunsClient(api);
+  await languagesReady(runs, wanted);
+  for (const language of wanted) {
+    const kata = await runs.kata(language);
+    if (!kata.ok) throw new Error(`no kata for ${language}: ${kata.error.message}`);
+    katas.set(language, kata.value.files);
+  }
   const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   const load = () =>
     loadavg()
@@ -169,13 +187,14 @@ try {
       .join(' ');
   print(`# test runs through a dojo: ${availableParallelism()} × ${cpu}, load ${load()} at the start`);
   print(
-    `server + in-process runner (RUNNER_CONCURRENCY ${availableParallelism()}) on Postgres; the SDK's connection; ` +
+    `server + in-process runner (RUNNER_CONCURRENCY ${availableParallelism()}) on ` +
+      `${database ? 'Postgres' : 'the embedded PGlite'}; the SDK's connection; ` +
       `ms from sending \`run\` to the light in the client's control document; reps ${reps}\n`,
   );
   print('| language | cold | warm p50 | warm p99 | light | p50 target |');
   print('|---|---|---|---|---|---|');
   for (const language of languages) {
-    const member = await dojoWith(server, language);
+    const member = await dojoWith(server, api, language);
     members.push(member);
     const cold = await runToLight(member);
     const warm: number[] = [];
@@ -188,7 +207,7 @@ try {
     );
   }
 
-  const room = await Promise.all(Array.from({ length: dojos }, () => dojoWith(server, throughputLanguage)));
+  const room = await Promise.all(Array.from({ length: dojos }, () => dojoWith(server, api, throughputLanguage)));
   members.push(...room);
   const started = performance.now();
   const all = await Promise.all(
@@ -208,8 +227,8 @@ try {
       `(load ${load()} at the end)`,
   );
 } finally {
-  for (const member of members) member.leave();
+  for (const member of members) member.destroy();
   await server.stop();
-  await database.drop();
+  await database?.drop();
   await rm(workDir, { recursive: true, force: true });
 }
