@@ -4,8 +4,8 @@ import { emptyReport, type TestReport } from './reports/test-report.ts';
 import { formatBytes, type RunLimits } from './run-limits.ts';
 import { decodeWhole } from './sandbox/capped-stream.ts';
 import type { Sandbox, SandboxOutcome } from './sandbox/sandbox.ts';
-import { cacheMountPoint, type StartPoint } from './start-point.ts';
-import { judge } from './verdict.ts';
+import { cacheMountPoint, type CheckVerdict, type StartPoint } from './start-point.ts';
+import { checkFailed, judge } from './verdict.ts';
 
 export interface RunSpec {
   startPoint: StartPoint;
@@ -36,6 +36,8 @@ export class Run {
 
   private async execute(sandbox: Sandbox, { startPoint, files, limits, cacheDir }: RunSpec): Promise<RunResult> {
     const started = performance.now();
+    // Beside the run, not before it: a check that passes (the usual case) then adds no time.
+    const checking = this.check(startPoint, files, limits);
     const outcome = await sandbox.run({
       files,
       build: startPoint.build,
@@ -46,6 +48,14 @@ export class Run {
       limits,
       signal: this.abort.signal,
     });
+    const checked = await checking;
+    if (checked && !checked.ok) {
+      return {
+        ...checkFailed(checked.message),
+        ...presentOutput({ ...outcome, output: captured(checked.output) }, emptyReport, limits.outputBytes),
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
     const report = readReport(startPoint, outcome);
     return {
       ...judge(outcome, report, limits),
@@ -53,7 +63,26 @@ export class Run {
       durationMs: Math.round(performance.now() - started),
     };
   }
+
+  /** The start point's check; one that fails stops the run at once (its tests no longer count). */
+  private async check(startPoint: StartPoint, files: RunFiles, limits: RunLimits): Promise<CheckVerdict | undefined> {
+    if (!startPoint.check) return undefined;
+    try {
+      const verdict = await startPoint.check.check(files, limits.wallSeconds * 1000);
+      if (!verdict.ok) this.abort.abort();
+      return verdict;
+    } catch {
+      // The checker's own failure says nothing about the code: the run's light stands.
+      return undefined;
+    }
+  }
 }
+
+const captured = (text: string): SandboxOutcome['output'] => ({
+  text,
+  bytes: Buffer.byteLength(text),
+  truncated: false,
+});
 
 /**
  * A report that cannot be read (cut at its cap, or not the format its framework writes) leaves the run

@@ -202,6 +202,7 @@ export class Runner {
     }
     try {
       await this.cacheOf(startPoint);
+      await startPoint.check?.warm(await loadKata(startPoint));
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: (error as Error).message };

@@ -39,6 +39,20 @@ export interface StartPoint {
    * /opt/cache.
    */
   cache?: { build: string };
+  /**
+   * A check of the code beside the run, for what the build does not catch (TypeScript's types: esbuild
+   * only strips them). A check that fails makes the run amber with its message and output.
+   */
+  check?: CodeCheck;
+}
+
+export type CheckVerdict = { ok: true } | { ok: false; message: string; output: string };
+
+export interface CodeCheck {
+  /** Readies the check with the starter kata before the first run; throws when it cannot run here. */
+  warm(files: RunFiles): Promise<void>;
+  /** Throws when the check itself failed (then the run's own light stands). */
+  check(files: RunFiles, timeoutMs: number): Promise<CheckVerdict>;
 }
 
 export const cacheMountPoint = '/opt/cache';

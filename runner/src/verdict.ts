@@ -72,6 +72,11 @@ export function judge(outcome: SandboxOutcome, report: TestReport, limits: RunLi
   };
 }
 
+/** A start point's check of the code failed (TypeScript's types): amber, like code that did not compile. */
+export function checkFailed(message: string): Verdict {
+  return { light: 'amber', passed: 0, failed: 0, failing: [], message };
+}
+
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 const signalNames: Record<number, string> = {

@@ -1,14 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { languageNames, type LanguageId } from '@pocdojo/shared/contract/runs';
 import { fixtures } from './language-fixtures.ts';
-import { kataWith, startTestRunner } from './test-runner.ts';
+import { kataWith, startTestRunner, type TestRunner } from './test-runner.ts';
 
 /**
  * The three lights of each language, through the real sandbox: the starter kata is red as shipped,
- * solved it is green, broken it is amber. Languages run one after another (two cores, shared).
+ * solved it is green, broken it is amber. Languages run one after another (two cores, shared). Returns
+ * the runner, for a language's own cases.
  */
-export function describeLanguageLights(languages: LanguageId[]): void {
-  const { runner, run, close } = startTestRunner();
+export function describeLanguageLights(languages: LanguageId[]): TestRunner {
+  const testRunner = startTestRunner();
+  const { runner, run, close } = testRunner;
   afterAll(close);
 
   describe.each(languages)('%s', (language) => {
@@ -48,4 +50,5 @@ export function describeLanguageLights(languages: LanguageId[]): void {
       expect(result).toMatchObject({ light: 'amber', message: fixture.brokenMessage, passed: 0 });
     });
   });
+  return testRunner;
 }

@@ -73,7 +73,8 @@ describe('the runner service (npm run runner)', () => {
         RUNNER_WORK_DIR: workDir,
         RUNNER_CONCURRENCY: '2',
         RUNNER_HEARTBEAT_SECONDS: '1',
-        RUNNER_ADMIT_INTERVAL_MS: '200',
+        // Longer than any wait here: runs are admitted when their request's notification arrives.
+        RUNNER_ADMIT_INTERVAL_MS: '60000',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -22,8 +22,11 @@ export const collabConfigSchema = baseConfigSchema.extend({
   DATABASE_PREPARED_STATEMENTS: flag(true),
   /** Auto-run: how long the code must rest after a change before a run starts by itself. */
   RUN_AUTO_DEBOUNCE_MS: z.coerce.number().int().min(200).max(60_000).default(1500),
-  /** While a dojo has runs queued or running, how often its room reads their state (lost notifications). */
-  RUN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /**
+   * While a dojo has runs queued or running, how often its room reads their state anyway: a notification
+   * shows each change at once, so this only catches one that was lost.
+   */
+  RUN_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   ...runRequestConfigSection.shape,
 });
 

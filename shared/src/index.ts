@@ -14,6 +14,7 @@ export * from './auth/signing-key.ts';
 export * from './auth/token-issuer.ts';
 export * from './auth/token-verifier.ts';
 export * from './database/open-database.ts';
+export * from './database/notifications.ts';
 export * from './database/migrate.ts';
 export * from './database/service-role.ts';
 export * from './database/tenant-transaction.ts';

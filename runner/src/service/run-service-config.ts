@@ -13,8 +13,11 @@ export const runServiceSettingsShape = {
   RUNS_PER_TENANT: positiveInt(2),
   /** On SIGTERM, how long running runs may finish before they are aborted and handed back for a retry. */
   RUNNER_DRAIN_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
-  /** How often queued runs are admitted when nothing else prompts it (a run finishing admits at once). */
-  RUNNER_ADMIT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /**
+   * How often queued runs are admitted when nothing prompts it. A notification admits at once (a request,
+   * a run finishing), so this only catches what a lost notification missed (listening connection down).
+   */
+  RUNNER_ADMIT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
   /** How often the runner publishes the languages it can run; three missed beats mark it gone. */
   RUNNER_HEARTBEAT_SECONDS: positiveInt(5),
   /** Attempts after the first when a runner dies or shuts down mid-run. */

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isDomainError, JobQueue, type DatabaseHandle, type Logger } from '@pocdojo/shared';
+import { isDomainError, JobQueue, type DatabaseHandle, type Logger, type Unlisten } from '@pocdojo/shared';
 import { languageIdSchema, languageNames, runFilesSchema } from '@pocdojo/shared/contract/runs';
-import { RunQueue, type RunRow } from '@pocdojo/shared/runs/run-queue';
+import { RunQueue, runNotifyChannel, type RunRow } from '@pocdojo/shared/runs/run-queue';
 import { publishLanguages, withdrawRunner } from '@pocdojo/shared/runs/runner-availability';
 import type { Runner } from '../runner.ts';
 import type { RunMetrics } from './run-metrics.ts';
@@ -25,6 +25,11 @@ export interface RunWorkerOptions {
  * with the Runner and stores its result, admits queued runs into the job queue (shared/src/runs/
  * run-queue.ts has the fairness rule), and publishes the languages this runner can run.
  *
+ * Event-driven: every change of a run notifies `dojo_runs`, and on each notification this runner admits
+ * at once and wakes its idle job workers, so a run requested in any process starts without waiting for
+ * a poll. The admission tick (RUNNER_ADMIT_INTERVAL_MS) and pg-boss's own polling remain only as the
+ * safety net for a notification lost while the listening connection was down.
+ *
  * A run is taken only while its row still waits (a replaced run is skipped). A run this process cannot
  * run (its language unavailable here, files it refuses) fails with the runner's sentence. Shutting down
  * drains: no new jobs, running ones get `RUNNER_DRAIN_SECONDS`, then the rest are aborted and handed
@@ -36,6 +41,10 @@ export class RunWorker {
   private readonly log: Logger;
   private admitTimer: NodeJS.Timeout | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
+  private unlisten: Unlisten | undefined;
+  /** The admission running now, and whether a notification asked for another after it. */
+  private admitting: Promise<void> | undefined;
+  private admitAgain = false;
   private published = false;
   private stopping = false;
 
@@ -53,7 +62,8 @@ export class RunWorker {
       database: options.database,
       logger,
       heartbeatSeconds: options.settings.RUNNER_HEARTBEAT_SECONDS,
-      pollingIntervalSeconds: 0.5,
+      // The safety net only: a notification wakes the workers when a run is admitted (see the header).
+      pollingIntervalSeconds: 2,
     });
     const worker = new RunWorker({ ...options, logger }, jobs);
     try {
@@ -66,11 +76,16 @@ export class RunWorker {
       await jobs.work(runJobName, runJobSchema, (job) => worker.take(job.data.runId, job.signal, job.lastAttempt), {
         concurrency: options.settings.RUNNER_CONCURRENCY,
       });
+      worker.unlisten = await options.database.listen(runNotifyChannel, {
+        notified: () => void worker.admitSoon(),
+        // Back after a lost connection: whatever was queued meanwhile is admitted now, not at the next tick.
+        resumed: () => void worker.admitSoon(),
+      });
     } catch (error) {
       await jobs.stop();
       throw error;
     }
-    worker.admitTimer = setInterval(() => void worker.admit(), options.settings.RUNNER_ADMIT_INTERVAL_MS);
+    worker.admitTimer = setInterval(() => void worker.admitSoon(), options.settings.RUNNER_ADMIT_INTERVAL_MS);
     worker.beatTimer = setInterval(() => void worker.beat(), options.settings.RUNNER_HEARTBEAT_SECONDS * 1000);
     // Each language is offered as soon as its probe settles, not when the slowest toolchain is ready.
     options.runner.observer.on('known', () => void worker.beat());
@@ -87,12 +102,33 @@ export class RunWorker {
     return this.published && !this.stopping;
   }
 
-  /** Hands waiting runs to the job queue while their tenants are under the limit. */
-  async admit(): Promise<void> {
+  /**
+   * Hands waiting runs to the job queue while their tenants are under the limit, then wakes this
+   * process's idle workers (the runs admitted here or, when a notification brought us here, by another
+   * runner). A burst of notifications makes one admission and at most one more after it.
+   */
+  admitSoon(): Promise<void> {
+    if (this.admitting) {
+      this.admitAgain = true;
+      return this.admitting;
+    }
+    this.admitting = (async () => {
+      do {
+        this.admitAgain = false;
+        await this.admit();
+      } while (this.admitAgain && !this.stopping);
+    })().finally(() => {
+      this.admitting = undefined;
+    });
+    return this.admitting;
+  }
+
+  private async admit(): Promise<void> {
     if (this.stopping) return;
     try {
       const admitted = await this.runs.admit((trx, runId) => this.jobs.send(runJobName, { runId }, trx));
       if (admitted.length > 0) this.log.debug({ runs: admitted }, 'runs admitted');
+      this.jobs.wake(runJobName);
     } catch (error) {
       this.log.warn({ err: error }, 'run admission failed; retrying');
     }
@@ -130,7 +166,7 @@ export class RunWorker {
       throw error;
     } finally {
       // The place this run held is free: the tenant's next run goes in now rather than at the next tick.
-      await this.admit();
+      await this.admitSoon();
     }
   }
 
@@ -180,6 +216,7 @@ export class RunWorker {
     this.stopping = true;
     clearInterval(this.admitTimer);
     clearInterval(this.beatTimer);
+    await this.unlisten?.();
     await withdrawRunner(this.options.database.db, this.runnerId).catch((error: unknown) => {
       this.log.warn({ err: error }, 'runner heartbeat not withdrawn; it goes stale');
     });

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { TypeScriptChecker } from '../../src/checks/type-checker.ts';
 import type { StartPoint } from '../../src/start-point.ts';
 import { nodeMounts, nodeReport, nodeRequirement, nodeTestCommand, readNodeJunit } from '../node-test-runner.ts';
 
@@ -21,8 +22,9 @@ const built = '/tmp/build';
 /**
  * TypeScript on Node's test runner. esbuild strips the types and bundles each *.test.ts with what it
  * imports (so `./x.ts` and `./x.js` specifiers both resolve) into /tmp/build, with inline source maps
- * for stack traces that point at the .ts lines. Like Node's own type stripping it does not check types:
- * a syntax error is amber, a type error is not (tsc takes seconds a run cannot spare).
+ * for stack traces that point at the .ts lines; a syntax error is amber ("did not compile"). esbuild does
+ * not check types, so a warm TypeScript checker (src/checks/type-checker.ts) checks them beside the
+ * run, and a type error is amber too ("did not type-check").
  */
 export const typescript: StartPoint = {
   id: 'typescript',
@@ -38,4 +40,5 @@ export const typescript: StartPoint = {
   test: `mkdir -p ${built} && cd ${built} && ${nodeTestCommand('--enable-source-maps ')}`,
   report: nodeReport,
   read: (report) => readNodeJunit(report, built),
+  check: new TypeScriptChecker(),
 };

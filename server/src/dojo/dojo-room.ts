@@ -38,8 +38,9 @@ export interface RoomDeps {
  * One dojo as this node sees it while it has clients in it: server-side (direct) connections to the
  * three documents so the server can write them, the turn timer when this node holds the dojo's lease,
  * and the enforcement of removals that any node decided (read from the `control` document).
- * The lease holder also keeps the test runs shown in `control` in step with the runs table (polling
- * while any is queued or running) and starts auto-runs when the code rests after a change.
+ * The lease holder also keeps the test runs shown in `control` in step with the runs table (read when
+ * a notification says the dojo's runs changed, and polled slowly while any is in flight) and starts
+ * auto-runs when the code rests after a change.
  */
 export class DojoRoom {
   clients = 0;
@@ -224,8 +225,23 @@ export class DojoRoom {
   }
 
   /**
-   * While this node holds the lease and a run is queued or running, reads the runs every RUN_POLL_MS:
-   * the runners write results to the table, not to the document.
+   * The runs table changed for this dojo (a `dojo_runs` notification, or the listening connection came
+   * back): the lease holder shows the change now. Other nodes get it through the document.
+   */
+  runsChanged(): void {
+    if (this.leader && !this.closed) this.refreshRuns();
+  }
+
+  private refreshRuns(): void {
+    void this.serialized(() => this.syncRuns()).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo runs not refreshed');
+    });
+  }
+
+  /**
+   * The safety net under the notifications: while this node holds the lease and a run is queued or
+   * running, it also reads the runs every RUN_POLL_MS (5 s by default), for a notification that was
+   * lost (NOTIFY is delivered at most once, and not while the listening connection is down).
    */
   private pollRuns(): void {
     const wanted = this.leader && !this.closed && inFlight(this.state().runs);
@@ -234,11 +250,7 @@ export class DojoRoom {
       this.runPoll = undefined;
       return;
     }
-    this.runPoll ??= setInterval(() => {
-      void this.serialized(() => this.syncRuns()).catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, dojo: this.deps.key.dojoId }, 'dojo runs not refreshed');
-      });
-    }, this.deps.runs.settings.pollMs);
+    this.runPoll ??= setInterval(() => this.refreshRuns(), this.deps.runs.settings.pollMs);
   }
 
   /** Auto-run: each change to the code restarts the wait; the lease holder runs when the code rests. */
@@ -393,7 +405,10 @@ export class DojoRoom {
     }
     if (this.closed) return;
     if (held !== this.leader) this.deps.logger.info({ dojo: this.deps.key.dojoId, leader: held }, 'dojo timer lease');
+    const gained = held && !this.leader;
     this.leader = held;
+    // Notifications that came before this node held the lease were not shown: catch up once.
+    if (gained && inFlight(this.state().runs)) this.refreshRuns();
     if (held) this.timer.schedule(deadline(this.state()));
     else this.timer.cancel();
     this.pollRuns();

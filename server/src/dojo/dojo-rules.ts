@@ -18,8 +18,10 @@ import {
   type DatabaseHandle,
   type Logger,
   type TokenVerifier,
+  type Unlisten,
 } from '@pocdojo/shared';
 import { dojoDocumentParts, mayEdit, type DojoDocumentPart } from '@pocdojo/shared/contract/dojo-documents';
+import { runNotifyChannel } from '@pocdojo/shared/runs/run-queue';
 import {
   decodeCommand,
   encodeReply,
@@ -93,6 +95,7 @@ export class DojoRules implements Extension {
   private readonly leases: DojoLeases;
   private readonly chat = new ChatLog();
   private readonly runs: DojoRuns;
+  private unlisten: Unlisten | undefined;
 
   constructor(private readonly options: DojoRulesOptions) {
     this.records = new DojoRecords(options.database.db, options.nodeId);
@@ -102,6 +105,18 @@ export class DojoRules implements Extension {
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
     this.instance = instance;
+    // Runners write results to the table; its notification ("tenant/dojo") tells the room holding the
+    // dojo to show them now. After a reconnection every room reads its runs again.
+    try {
+      this.unlisten = await this.options.database.listen(runNotifyChannel, {
+        notified: (roomKey) => this.rooms.get(roomKey)?.runsChanged(),
+        resumed: () => {
+          for (const room of this.rooms.values()) room.runsChanged();
+        },
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'run notifications unavailable; rooms show runs at each poll');
+    }
   }
 
   async onAuthenticate({ token, documentName }: onAuthenticatePayload): Promise<void> {
@@ -223,6 +238,7 @@ export class DojoRules implements Extension {
   }
 
   async onDestroy(): Promise<void> {
+    await this.unlisten?.();
     await Promise.all([...this.rooms.values()].map((room) => room.close()));
     this.rooms.clear();
   }

@@ -11,6 +11,9 @@ import { createDojoRow, join, type Member } from './dojo-support.ts';
 /**
  * Test runs in a dojo on the real server with its in-process runner (bubblewrap sandboxes): the
  * driver's `run` reaches everyone's `control` document as queued/running, then the light with counts.
+ * The room's poll and the runner's admission tick are set to a minute, longer than any wait here: every
+ * light arrives through the `dojo_runs` notifications (the runner admits when a run is queued, the room
+ * reads its runs when their status changes), not through a poll.
  */
 const tenantId = 't_runs';
 const failing = 'def fizz_buzz(number):\n    return str(number)\n';
@@ -86,19 +89,22 @@ beforeAll(async () => {
       RUNNER_WORK_DIR: workDir,
       RUNNER_CONCURRENCY: '1',
       RUNNER_HEARTBEAT_SECONDS: '1',
-      RUN_POLL_MS: '300',
+      RUN_POLL_MS: '60000',
+      RUNNER_ADMIT_INTERVAL_MS: '60000',
     },
   });
-  // The in-process runner publishes its languages once it has probed them.
-  await eventually(runnerLive, 'the in-process runner to publish its languages', 90_000);
+  // The in-process runner offers each language once its probe settles; these tests run Python.
+  await eventually(pythonOffered, 'the in-process runner to offer Python', 90_000);
 });
 
-async function runnerLive(): Promise<boolean> {
+async function pythonOffered(): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
-    const { rows } = await client.query('SELECT 1 FROM runner_heartbeats');
-    return rows.length > 0;
+    const { rows } = await client.query<{ languages: Array<{ id: string; available: boolean }> }>(
+      'SELECT languages FROM runner_heartbeats',
+    );
+    return rows.some((row) => row.languages.some((language) => language.id === 'python' && language.available));
   } finally {
     await client.end();
   }

@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logging.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { listenOnEmbedded, listenOnServer, type Listen } from './notifications.ts';
 import type { Database } from './schema.ts';
 
 export interface DatabaseHandle {
@@ -16,6 +17,8 @@ export interface DatabaseHandle {
   /** The connection string other libraries (job queue) can use; points at the embedded server in embedded mode. */
   connectionString: string;
   embedded: boolean;
+  /** LISTEN on a channel (./notifications.ts): a dedicated connection on a server, the pool's on PGlite. */
+  listen: Listen;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       pool,
       connectionString: options.databaseUrl,
       embedded: false,
+      listen: listenOnServer(options.databaseUrl, log),
       close: () => pool.end(),
     };
   }
@@ -69,6 +73,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     pool,
     connectionString,
     embedded: true,
+    listen: listenOnEmbedded(pool),
     async close() {
       await pool.end();
       await server.stop();

@@ -52,6 +52,8 @@ const schema = 'pgboss';
 export class JobQueue {
   private readonly worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<string, AbortController>();
+  /** pg-boss's worker ids by queue name, to wake them when a job is known to be waiting. */
+  private readonly workers = new Map<string, string[]>();
   private readonly heartbeatMs: number;
   private readonly stallSeconds: number;
   private timer: NodeJS.Timeout | undefined;
@@ -120,14 +122,23 @@ export class JobQueue {
   ): Promise<void> {
     // pg-boss 10 has no local concurrency: each worker fetches and runs one job at a time.
     for (let worker = 0; worker < (options.concurrency ?? 1); worker++) {
-      await this.boss.work<object>(
+      const id = await this.boss.work<object>(
         name,
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
         async (jobs) => {
           for (const job of jobs) await this.runOne(name, job, dataSchema, handler);
         },
       );
+      this.workers.set(name, [...(this.workers.get(name) ?? []), id]);
     }
+  }
+
+  /**
+   * Makes this process's idle workers of `name` fetch now instead of at their next poll: for a caller
+   * that knows a job was just queued (the runners, told by a notification). Busy workers fetch when done.
+   */
+  wake(name: string): void {
+    for (const id of this.workers.get(name) ?? []) this.boss.notifyWorker(id);
   }
 
   /** How many jobs this process is running now. */
