@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Histogram } from '@pocdojo/shared';
+import { Histogram, nameServerSpan } from '@pocdojo/shared';
 import { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
@@ -132,6 +132,9 @@ function observeRequests(app: FastifyInstance, deps: ApiDeps): void {
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [deps.metrics],
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url) nameServerSpan(request.method, request.routeOptions.url);
   });
   app.addHook('onResponse', async (request, reply) => {
     duration.observe(
