@@ -156,9 +156,9 @@ describe('a traced video request', () => {
 
   it('does not trace health probes', async () => {
     await fetch(`${apiAddress}/healthz`);
-    await fetch(`${apiAddress}/api/v1/auth/me`);
+    await fetch(`${apiAddress}/api/v1/users`);
     await eventually(
-      async () => receiver.spans.find((span) => span.attributes['url.path'] === '/api/v1/auth/me'),
+      async () => receiver.spans.find((span) => span.attributes['url.path'] === '/api/v1/users'),
       'a later request',
     );
     expect(receiver.spans.some((span) => span.attributes['url.path'] === '/healthz')).toBe(false);

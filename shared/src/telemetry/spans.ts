@@ -10,7 +10,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 
-export { SpanKind, type Span } from '@opentelemetry/api';
+export { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 
 /**
  * The spans our own code opens (WebSocket lifecycle, document load and store, jobs, the uWS-served API),
@@ -24,12 +24,20 @@ export interface SpanOptions {
   attributes?: Attributes;
   /** The span's parent; the active context by default. */
   parent?: Context;
+  /**
+   * Starts a trace of its own whatever is active: for work that serves many callers at once (a group
+   * commit, a snapshot) or a connection that outlives what opened it.
+   */
+  newTrace?: boolean;
 }
+
+const parentOf = (options: SpanOptions): Context =>
+  options.newTrace ? ROOT_CONTEXT : (options.parent ?? context.active());
 
 /** Runs `work` inside a new active span, ended when it settles; a throw marks the span failed. */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
-  const { parent, ...spanOptions } = options;
-  return tracer.startActiveSpan(name, spanOptions, parent ?? context.active(), async (span) => {
+  const { kind, attributes } = options;
+  return tracer.startActiveSpan(name, { kind, attributes }, parentOf(options), async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -43,8 +51,8 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
 
 /** A span for something that is not one awaited call (a request answered in callbacks, an event). */
 export function startSpan(name: string, options: SpanOptions = {}): Span {
-  const { parent, ...spanOptions } = options;
-  return tracer.startSpan(name, spanOptions, parent ?? context.active());
+  const { kind, attributes } = options;
+  return tracer.startSpan(name, { kind, attributes }, parentOf(options));
 }
 
 export function failSpan(span: Span, error: unknown): void {
