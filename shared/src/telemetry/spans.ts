@@ -1,5 +1,6 @@
 import {
   context,
+  INVALID_TRACEID,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -62,6 +63,9 @@ export function failSpan(span: Span, error: unknown): void {
 
 /** Runs `work` with `span` as the active span, so spans opened inside (pg, ioredis, ours) are its children. */
 export function withActiveSpan<T>(span: Span, work: () => T): T {
+  // Untraced (no SDK), a span has no identity and children nothing to inherit: skip the context switch,
+  // which runs for every WebSocket message.
+  if (span.spanContext().traceId === INVALID_TRACEID) return work();
   return context.with(trace.setSpan(context.active(), span), work);
 }
 

@@ -41,7 +41,9 @@ export async function startTraceExport(options: {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => unTracedPaths.has((request.url ?? '').split('?')[0] ?? ''),
       }),
-      new PgInstrumentation({ requireParentSpan: true }),
+      // A span for taking a pooled connection would double the spans of every query; the parent's
+      // duration still shows any wait for one.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });
