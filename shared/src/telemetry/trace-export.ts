@@ -16,8 +16,9 @@ const unTracedPaths = new Set(['/healthz', '/readyz', '/metrics']);
  * The OpenTelemetry SDK for one process: spans batched and sent as OTLP/HTTP (JSON) to
  * `<endpoint>/v1/traces`, W3C trace context, and the http, pg and ioredis instrumentations. Our code is
  * ESM (run by tsx), so the instrumentations see `import pg from 'pg'` only through import-in-the-middle's
- * loader hook, registered here for exactly the modules they hook. Postgres and Redis calls are traced
- * only inside a span: the job queue's polling and the heartbeats would otherwise be a trace every second.
+ * loader hook, registered here for exactly the modules they hook. Postgres, Redis and outgoing HTTP calls
+ * are traced only inside a span: the job queue's polling and the heartbeats would otherwise be a trace
+ * every second.
  * Batching, sampling and headers follow the standard OTEL_BSP_*, OTEL_TRACES_SAMPLER* and
  * OTEL_EXPORTER_OTLP_HEADERS variables, which the SDK reads itself.
  */
@@ -40,6 +41,8 @@ export async function startTraceExport(options: {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => unTracedPaths.has((request.url ?? '').split('?')[0] ?? ''),
+        // Background loops (the search indexer's calls to OpenSearch) would be a trace each.
+        requireParentforOutgoingSpans: true,
       }),
       // A span for taking a pooled connection would double the spans of every query; the parent's
       // duration still shows any wait for one.
