@@ -43,7 +43,7 @@ export const apiPrefix = '/api/v1';
 
 /**
  * Builds the REST API as a ready Fastify instance that does not listen: the all-in-one server forwards
- * `/api/` and `/.well-known/` requests to `app.inject`, `main.ts` calls `listen` for a standalone process.
+ * `/api/` and `/.well-known/` requests to `app.inject`, `api-process.ts` calls `listen` for a standalone process.
  */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
