@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { OtlpReceiver, type ReceivedSpan } from '@pocdojo/shared/testing/otlp-receiver';
+import { testRedisUrl } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledged, connect, eventually, synced } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
@@ -20,7 +21,7 @@ beforeAll(async () => {
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '200',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: `traces-${randomBytes(4).toString('hex')}`,
     },
   });
