@@ -4,7 +4,7 @@ import type { ApiConfig } from './api-config.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SearchEngine } from './search/search-engine.ts';
 
-/** What the API needs from its process: passed to `buildApi` by the all-in-one server or `main.ts`. */
+/** What the API needs from its process: passed to `buildApi` by the all-in-one server or `api-process.ts`. */
 export interface ApiDeps {
   config: ApiConfig;
   database: DatabaseHandle;

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Histogram } from '@pocdojo/shared';
+import { Histogram, nameServerSpan } from '@pocdojo/shared';
 import { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
@@ -43,7 +43,7 @@ export const apiPrefix = '/api/v1';
 
 /**
  * Builds the REST API as a ready Fastify instance that does not listen: the all-in-one server forwards
- * `/api/` and `/.well-known/` requests to `app.inject`, `main.ts` calls `listen` for a standalone process.
+ * `/api/` and `/.well-known/` requests to `app.inject`, `api-process.ts` calls `listen` for a standalone process.
  */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -132,6 +132,9 @@ function observeRequests(app: FastifyInstance, deps: ApiDeps): void {
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [deps.metrics],
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url) nameServerSpan(request.method, request.routeOptions.url);
   });
   app.addHook('onResponse', async (request, reply) => {
     duration.observe(

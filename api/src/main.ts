@@ -1,52 +1,8 @@
 /**
- * The REST API as its own process (`npm run api`), for scaling it apart from the WebSocket tier:
- * reads the configuration, opens and migrates the database, serves /api/v1 plus /healthz, /readyz
- * and /metrics on PORT, and shuts down cleanly on SIGTERM/SIGINT.
+ * `npm run api`: tracing starts first, when configured, because it must hook http, pg and ioredis before
+ * anything imports them; only then is the process itself loaded (see api-process.ts).
  */
-import {
-  createIdentity,
-  createLogger,
-  createMetricsRegistry,
-  migrateAsOwner,
-  openDatabase,
-  readConfigOrExit,
-} from '@pocdojo/shared';
-import { apiConfigSchema } from './api-config.ts';
-import { buildApi } from './app.ts';
+import { startTracing } from '@pocdojo/shared/tracing';
 
-const config = readConfigOrExit(apiConfigSchema);
-
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-const metrics = createMetricsRegistry({ service: 'api' });
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
-await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
-const identity = await createIdentity(config);
-const app = await buildApi({ config, database, identity, logger, metrics });
-const address = await app.listen({ port: config.PORT, host: config.HOST });
-logger.info(
-  { address, embeddedDatabase: database.embedded, search: config.OPENSEARCH_URL ? 'opensearch' : 'postgres' },
-  'API listening',
-);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'API shutting down');
-  // Stop accepting requests and let in-flight ones finish, then release the database.
-  const deadline = setTimeout(() => {
-    logger.error('shutdown took longer than 10s; exiting');
-    process.exit(1);
-  }, 10_000);
-  deadline.unref();
-  try {
-    await app.close();
-    await database.close();
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+await startTracing('pocdojo-api');
+await import('./api-process.ts');

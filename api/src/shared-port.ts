@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { contextFromHeaders, SpanKind, SpanStatusCode, startSpan, withActiveSpan } from '@pocdojo/shared';
 import type { FastifyInstance } from 'fastify';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { problemContentType, type Problem } from './problem-details.ts';
@@ -9,6 +10,8 @@ import { problemContentType, type Problem } from './problem-details.ts';
  * pipeline without a socket of its own, and the answer is written back on the uWS response.
  * Bodies are buffered up to `bodyLimit` bytes; a longer one is refused with 413 before it is read to
  * the end. Routes the uWS app defines itself (e.g. /healthz) keep precedence over these wildcards.
+ * uWS is not node:http, so the HTTP instrumentation never sees these requests: the server span (parented
+ * on the caller's `traceparent`) is opened here, and the API's routes run inside it.
  */
 export interface SharedPortOptions {
   /** Same as API_BODY_LIMIT: the most the proxy buffers before handing the request over. */
@@ -37,13 +40,23 @@ function forward(api: FastifyInstance, bodyLimit: number, res: HttpResponse, req
     headers[name] = value;
   });
   const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const span = startSpan(method, {
+    kind: SpanKind.SERVER,
+    parent: contextFromHeaders(headers),
+    attributes: { 'http.request.method': method, 'url.path': req.getUrl(), 'client.address': remoteAddress },
+  });
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
+    span.setAttribute('http.aborted', true);
+    span.end();
   });
 
   const send = (status: number, responseHeaders: Record<string, string | string[]>, body: Buffer | string) => {
     if (aborted) return;
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
     res.cork(() => {
       res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
       for (const [name, value] of Object.entries(responseHeaders)) {
@@ -58,12 +71,15 @@ function forward(api: FastifyInstance, bodyLimit: number, res: HttpResponse, req
       send(405, { 'content-type': 'text/plain' }, 'method not allowed');
       return;
     }
-    api.inject({ method: method as Method, url, headers, remoteAddress, ...(payload && { payload }) }).then(
-      (reply) => send(reply.statusCode, reply.headers as Record<string, string | string[]>, reply.rawPayload),
-      (error: unknown) => {
-        api.log.error({ err: error, url }, 'forwarding to the API failed');
-        send(500, { 'content-type': 'text/plain' }, 'internal error');
-      },
+    // inject returns a lazy chain that starts when `then` is called: call it inside the span's context.
+    withActiveSpan(span, () =>
+      api.inject({ method: method as Method, url, headers, remoteAddress, ...(payload && { payload }) }).then(
+        (reply) => send(reply.statusCode, reply.headers as Record<string, string | string[]>, reply.rawPayload),
+        (error: unknown) => {
+          api.log.error({ err: error, url }, 'forwarding to the API failed');
+          send(500, { 'content-type': 'text/plain' }, 'internal error');
+        },
+      ),
     );
   };
 

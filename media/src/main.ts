@@ -1,71 +1,8 @@
 /**
- * The voice service as its own process (`npm run media`), for scaling voice apart from the WebSocket tier:
- * /media signaling plus /healthz, /readyz and /metrics on MEDIA_PORT. The all-in-one process mounts the same
- * service on its own port instead.
+ * `npm run media`: tracing starts first, when configured, because it must hook http, pg and ioredis before
+ * anything imports them; only then is the process itself loaded (see media-process.ts).
  */
-import {
-  App,
-  us_listen_socket_close,
-  us_socket_local_port,
-  type HttpResponse,
-  type us_listen_socket,
-} from 'uWebSockets.js';
-import { createIdentity, createLogger, createMetricsRegistry, readConfigOrExit } from '@pocdojo/shared';
-import { mediaConfigSchema } from './media-config.ts';
-import { createVoiceService } from './voice-service.ts';
+import { startTracing } from '@pocdojo/shared/tracing';
 
-const config = readConfigOrExit(mediaConfigSchema);
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'media' });
-const registry = createMetricsRegistry({ service: 'media' });
-const identity = await createIdentity(config);
-const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry });
-
-function reply(res: HttpResponse, status: string, contentType: string, body: string): void {
-  res.cork(() => {
-    res.writeStatus(status).writeHeader('content-type', contentType).end(body);
-  });
-}
-
-const app = App();
-voice.attach(app);
-app.get('/healthz', (res) => reply(res, '200 OK', 'application/json', '{"status":"ok"}'));
-app.get('/readyz', (res) => {
-  const status = voice.status();
-  reply(res, status.available ? '200 OK' : '503 Service Unavailable', 'application/json', JSON.stringify(status));
-});
-app.get('/metrics', (res) => {
-  let aborted = false;
-  res.onAborted(() => (aborted = true));
-  registry.metrics().then(
-    (text) => {
-      if (!aborted) reply(res, '200 OK', registry.contentType, text);
-    },
-    (error: unknown) => {
-      logger.error({ err: error }, 'metrics failed');
-      if (!aborted) reply(res, '500 Internal Server Error', 'text/plain', 'metrics failed');
-    },
-  );
-});
-
-const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>
-  app.listen(config.HOST, config.MEDIA_PORT, (socket) =>
-    socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.MEDIA_PORT}`)),
-  ),
-);
-logger.info(
-  { host: config.HOST, port: us_socket_local_port(listenSocket), voice: voice.status() },
-  'media service listening',
-);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'media service stopping');
-  us_listen_socket_close(listenSocket);
-  await voice.close();
-  app.close();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+await startTracing('pocdojo-media');
+await import('./media-process.ts');

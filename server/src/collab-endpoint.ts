@@ -1,6 +1,6 @@
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import type { Logger } from '@pocdojo/shared';
+import { SpanKind, startSpan, withActiveSpan, type Logger } from '@pocdojo/shared';
 import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
 import type { CollabMetrics } from './collab-metrics.ts';
@@ -38,6 +38,10 @@ function routeRequest(path: string): Request {
  * query (the token travels in the auth message), and a Request per socket with its Headers, URL and
  * AbortSignal was the largest part of an idle connection's memory. The hooks find the socket through the
  * connection's context instead.
+ *
+ * When tracing, each socket is a trace: a `collab connection` span from open to close (close code and
+ * reason on it), with what its messages cause (authentication, document loads, dojo commands and their
+ * queries) as children. Commits are shared by many sockets and trace on their own (see sync/).
  */
 export class CollabEndpoint {
   private readonly sessions = new Set<CollabSession>();
@@ -89,10 +93,20 @@ export class CollabEndpoint {
       open: (ws) => {
         const socket = new CollabSocket(ws, this.deps.acks, this.deps.metrics.framesSent, this.deps.broadcast);
         const context: SocketContext = { socket };
+        const span = startSpan('collab connection', {
+          kind: SpanKind.SERVER,
+          newTrace: true,
+          attributes: {
+            'network.protocol.name': 'websocket',
+            'url.path': this.options.path,
+            'client.address': Buffer.from(ws.getRemoteAddressAsText()).toString(),
+          },
+        });
         const session: CollabSession = {
           socket,
-          client: this.deps.hocuspocus.handleConnection(socket, this.request, context),
+          client: withActiveSpan(span, () => this.deps.hocuspocus.handleConnection(socket, this.request, context)),
           rate: new MessageRate(this.options.messagesPerSecond, this.options.messageBurst),
+          span,
         };
         ws.getUserData().session = session;
         this.sessions.add(session);
@@ -129,14 +143,17 @@ export class CollabEndpoint {
         if (check.update) updateBytes.count += check.update.byteLength;
         const connection = check.awareness && session.socket.connectionFor(check.address);
         if (check.awareness && connection) void this.deps.awareness.apply(connection, check.awareness);
-        else session.client.handleMessage(frame);
+        else withActiveSpan(session.span, () => session.client.handleMessage(frame));
       },
       close: (ws, code, message) => {
         const { session } = ws.getUserData();
         if (!session || !this.sessions.delete(session)) return;
         session.socket.markClosed();
         this.deps.metrics.connections.dec();
-        session.client.handleClose({ code, reason: Buffer.from(message).toString() });
+        const reason = Buffer.from(message).toString();
+        withActiveSpan(session.span, () => session.client.handleClose({ code, reason }));
+        session.span.setAttributes({ 'websocket.close.code': code, 'websocket.close.reason': reason });
+        session.span.end();
       },
     });
     this.expirySweep = setInterval(() => this.closeExpired(), 1000);
@@ -166,6 +183,7 @@ export class CollabEndpoint {
     this.deps.metrics.errors.inc({ component: 'client' });
     const remoteAddress = Buffer.from(ws.getRemoteAddressAsText()).toString();
     this.deps.logger.warn({ remoteAddress, code, reason }, 'closing connection');
+    session.span.addEvent('refused', { 'websocket.close.code': code, 'websocket.close.reason': reason });
     session.socket.close(code, reason);
   }
 }

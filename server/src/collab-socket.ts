@@ -1,6 +1,7 @@
 import type { Connection, Hocuspocus, WebSocketLike } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'uWebSockets.js';
+import type { Span } from '@pocdojo/shared';
 import type { DurableAcks } from '@pocdojo/sync';
 import { closeCodes } from './close-codes.ts';
 import { messageTypes, readFrameHeader } from './frame-guard.ts';
@@ -20,11 +21,12 @@ export interface CollabSocketData {
 
 type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
 
-/** One open socket: its Hocuspocus side and its own message budget. */
+/** One open socket: its Hocuspocus side, its own message budget and its trace. */
 export interface CollabSession {
   socket: CollabSocket;
   client: ClientConnection;
   rate: MessageRate;
+  span: Span;
 }
 
 /** The Hocuspocus context every connection of a socket starts from: the hooks find the socket there. */

@@ -1,5 +1,13 @@
 import type { Extension, onAuthenticatePayload } from '@hocuspocus/server';
-import { canWrite, parseDocumentName, TokenError, type Claims, type Logger, type TokenVerifier } from '@pocdojo/shared';
+import {
+  canWrite,
+  inSpan,
+  parseDocumentName,
+  TokenError,
+  type Claims,
+  type Logger,
+  type TokenVerifier,
+} from '@pocdojo/shared';
 import { socketOf } from './collab-socket.ts';
 
 /** What every authenticated document connection carries in its Hocuspocus context. */
@@ -30,7 +38,15 @@ export class TenantGuard implements Extension {
     private readonly logger: Logger,
   ) {}
 
-  async onAuthenticate({
+  async onAuthenticate(payload: onAuthenticatePayload): Promise<CollabContext> {
+    return inSpan('collab authenticate', { attributes: { 'document.name': payload.documentName } }, async (span) => {
+      const granted = await this.authenticate(payload);
+      span.setAttribute('collab.read_only', payload.connectionConfig.readOnly);
+      return granted;
+    });
+  }
+
+  private async authenticate({
     token,
     documentName,
     connectionConfig,

@@ -1,9 +1,10 @@
 import type { Logger } from './logging.ts';
 import type { Readiness } from './readiness.ts';
+import { flushTraces } from './telemetry/tracing.ts';
 
 /**
  * SIGTERM/SIGINT drain a service once: `/readyz` fails at once (the balancer stops sending), `drain`
- * closes what the process serves and commits what is pending, and the process exits 0; a drain that
+ * closes what the process serves and commits what is pending, the last spans are sent, and the process exits 0; a drain that
  * outlasts `deadlineMs` exits 1 rather than hang a rollout. `draining()` tells start-up work still under
  * way (a worker starting late, say) not to begin.
  */
@@ -27,6 +28,7 @@ export function drainOnSignals(options: {
     deadline.unref();
     await options.drain();
     logger.info('stopped');
+    await flushTraces();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

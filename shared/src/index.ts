@@ -21,3 +21,5 @@ export * from './database/tenant-transaction.ts';
 export { DataDirLockedError } from './database/data-dir-lock.ts';
 export type { Database } from './database/schema.ts';
 export * from './jobs/job-queue.ts';
+export * from './telemetry/spans.ts';
+export { flushTraces } from './telemetry/tracing.ts';

@@ -1,9 +1,13 @@
 import { format } from 'node:util';
 import { pino, type Logger } from 'pino';
+import { activeTraceIds } from './telemetry/spans.ts';
 
 export type { Logger } from 'pino';
 
-/** Structured JSON logs on stdout, one logger per process, children per component. */
+/**
+ * Structured JSON logs on stdout, one logger per process, children per component. A line written inside
+ * a traced span carries its `trace_id` and `span_id`, so a log search leads to the trace and back.
+ */
 export function createLogger(options: { level: string; name: string }): Logger {
   return pino({
     name: options.name,
@@ -11,6 +15,8 @@ export function createLogger(options: { level: string; name: string }): Logger {
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // A fresh object each time: pino merges the line's own fields into what the mixin returns.
+    mixin: () => activeTraceIds() ?? {},
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Extension, afterUnloadDocumentPayload, onLoadDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { parseDocumentName, type Logger } from '@pocdojo/shared';
+import { inSpan, parseDocumentName, type Logger } from '@pocdojo/shared';
 import type { Compactor } from './compaction.ts';
 import type { DurableAcks } from './durable-ack.ts';
 import type { GroupCommit } from './group-commit.ts';
@@ -59,7 +59,11 @@ export class DocumentPersistence implements Extension {
     },
   ) {}
 
-  async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
+  async onLoadDocument(payload: onLoadDocumentPayload): Promise<void> {
+    await inSpan('document load', { attributes: { 'document.name': payload.documentName } }, () => this.load(payload));
+  }
+
+  private async load({ document, documentName }: onLoadDocumentPayload): Promise<void> {
     const end = this.deps.metrics.loadSeconds.startTimer();
     try {
       const loaded = await this.deps.log.load(documentName);
@@ -117,7 +121,15 @@ export class DocumentPersistence implements Extension {
 
   private async compact(documentName: string): Promise<void> {
     try {
-      const result = await this.deps.compactor.compact(documentName);
+      const result = await inSpan(
+        'document snapshot',
+        { newTrace: true, attributes: { 'document.name': documentName } },
+        async (span) => {
+          const outcome = await this.deps.compactor.compact(documentName);
+          span.setAttribute('document.snapshot.result', outcome);
+          return outcome;
+        },
+      );
       this.deps.metrics.compactions.inc({ result });
     } catch (error) {
       this.deps.metrics.compactions.inc({ result: 'failed' });

@@ -1,6 +1,6 @@
 import { setImmediate as afterThisTurn } from 'node:timers/promises';
 import * as Y from 'yjs';
-import type { Logger } from '@pocdojo/shared';
+import { inSpan, type Logger } from '@pocdojo/shared';
 import type { UpdateLog } from './update-log.ts';
 
 interface Waiter {
@@ -88,10 +88,12 @@ export class GroupCommit {
           update: doc.updates.length === 1 ? (doc.updates[0] as Uint8Array) : Y.mergeUpdates(doc.updates),
         }));
         try {
-          const seqs = await this.log.append(appends);
           const bytes = [...batch.values()].reduce((sum, doc) => sum + doc.bytes, 0);
-          this.pendingBytes -= bytes;
           const updates = [...batch.values()].reduce((sum, doc) => sum + doc.updates.length, 0);
+          // Its own trace: one commit serves the updates of many sockets.
+          const attributes = { 'commit.documents': batch.size, 'commit.updates': updates, 'commit.bytes': bytes };
+          const seqs = await inSpan('group commit', { newTrace: true, attributes }, () => this.log.append(appends));
+          this.pendingBytes -= bytes;
           this.observer.committed(batch.size, updates, bytes, Number(process.hrtime.bigint() - started) / 1e9);
           for (const [name, doc] of batch) {
             const seq = seqs.get(name) ?? 0;

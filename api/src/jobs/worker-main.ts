@@ -1,65 +1,8 @@
-import { z } from 'zod';
-import {
-  createLogger,
-  createMetricsRegistry,
-  migrateAsOwner,
-  openDatabase,
-  port,
-  Readiness,
-  readConfigOrExit,
-  startOperationsServer,
-} from '@pocdojo/shared';
-import { videoServiceConfigSchema } from '../videos/video-config.ts';
-import { createVideoMetrics } from '../videos/video-metrics.ts';
-import { startVideoServices } from '../videos/video-services.ts';
-
 /**
- * `npm run worker`: a process that only renders queued videos, for deployments that keep rendering off
- * the API nodes (set VIDEO_WORKER=off there), with `/healthz`, `/readyz` and `/metrics` (render outcomes
- * and durations) on PORT. It needs DATABASE_URL: the embedded database lives inside
- * the all-in-one process, which renders videos itself. SIGTERM/SIGINT hand the current job back for a
- * retry; SIGKILL is covered by the heartbeats, after which another worker retries it.
+ * `npm run worker`: tracing starts first, when configured, because it must hook http, pg and ioredis before
+ * anything imports them; only then is the process itself loaded (see worker-process.ts).
  */
-const config = readConfigOrExit(
-  videoServiceConfigSchema.extend({
-    /** Where /healthz, /readyz and /metrics answer. */
-    PORT: port(8083),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z.url({
-      error: 'a separate worker needs the shared database (the all-in-one process renders by itself)',
-    }),
-  }),
-);
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-worker' });
-const registry = createMetricsRegistry({ service: 'worker' });
-const readiness = new Readiness();
-readiness.require('worker', 'starting');
-readiness.registerMetric(registry);
-const operations = await startOperationsServer({ host: config.HOST, port: config.PORT, readiness, registry, logger });
-const database = await openDatabase({
-  databaseUrl: config.DATABASE_URL,
-  dataDir: config.DATA_DIR,
-  logger,
-  poolSize: 4,
-});
-await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
-const services = await startVideoServices(config, database, logger, {
-  startWorker: true,
-  metrics: createVideoMetrics(registry),
-});
-readiness.set('worker', true);
-logger.info({ storage: services.store.kind, port: operations.port }, 'worker ready');
+import { startTracing } from '@pocdojo/shared/tracing';
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'worker stopping');
-  readiness.set('shutdown', 'draining');
-  await services.close();
-  await database.close();
-  await operations.close();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+await startTracing('pocdojo-worker');
+await import('./worker-process.ts');

@@ -1,6 +1,13 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isDomainError, tenantIdSchema, type DatabaseHandle, type JobHandler, type Logger } from '@pocdojo/shared';
+import {
+  inSpan,
+  isDomainError,
+  tenantIdSchema,
+  type DatabaseHandle,
+  type JobHandler,
+  type Logger,
+} from '@pocdojo/shared';
 import { z } from 'zod';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
@@ -75,10 +82,16 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
           .finally(() => (writing = undefined));
       };
       const file = join(workDir, 'video.mp4');
-      const result = await renderVideo(input, { ...options, narration: video.narration }, file, { onProgress, signal });
+      const result = await inSpan(
+        'video render',
+        { attributes: { 'video.id': video.id, 'video.pocs': input.pocs.length } },
+        () => renderVideo(input, { ...options, narration: video.narration }, file, { onProgress, signal }),
+      );
       await writing;
-      await deps.store.putBuffer(location(paths.card), renderShareCard(input), 'image/png');
-      await deps.store.putFile(location(paths.video), file, 'video/mp4');
+      await inSpan('video upload', { attributes: { 'storage.kind': deps.store.kind } }, async () => {
+        await deps.store.putBuffer(location(paths.card), renderShareCard(input), 'image/png');
+        await deps.store.putFile(location(paths.video), file, 'video/mp4');
+      });
       await update({
         status: 'done',
         progress: 1,

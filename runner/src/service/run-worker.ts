@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isDomainError, JobQueue, type DatabaseHandle, type Logger, type Unlisten } from '@pocdojo/shared';
+import { inSpan, isDomainError, JobQueue, type DatabaseHandle, type Logger, type Unlisten } from '@pocdojo/shared';
 import { languageIdSchema, languageNames, runFilesSchema } from '@pocdojo/shared/contract/runs';
 import { RunQueue, runNotifyChannel, type RunRow } from '@pocdojo/shared/runs/run-queue';
 import { publishLanguages, withdrawRunner } from '@pocdojo/shared/runs/runner-availability';
@@ -197,7 +197,11 @@ export class RunWorker {
     const cancel = () => run.cancel();
     signal.addEventListener('abort', cancel, { once: true });
     try {
-      const result = await run.result;
+      const result = await inSpan('sandbox run', { attributes: { 'run.language': language.data } }, async (span) => {
+        const settled = await run.result;
+        span.setAttributes({ 'run.light': settled.light, 'run.duration_ms': settled.durationMs });
+        return settled;
+      });
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('run aborted');
       await this.runs.finish(row.id, result);
       this.options.metrics?.finished.inc({ outcome: result.light });

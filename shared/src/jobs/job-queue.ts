@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { DatabaseHandle } from '../database/open-database.ts';
 import type { Database } from '../database/schema.ts';
 import type { Logger } from '../logging.ts';
+import { contextFromHeaders, inSpan, SpanKind, traceHeaders } from '../telemetry/spans.ts';
 
 /**
  * A durable job queue in Postgres (pg-boss), on the same pool as everything else so it runs unchanged on a
@@ -13,6 +14,8 @@ import type { Logger } from '../logging.ts';
  * exponential backoff. pg-boss alone only notices a dead worker when the job's expiry (hours, for long
  * renders) runs out, so each running job also beats a heartbeat row: any live worker fails a job whose
  * heartbeat went quiet, which hands it back to pg-boss for a retry within seconds of the crash.
+ * When tracing, a job carries the trace context of whoever queued it in its data (`traceContext`, W3C
+ * headers), so the request that asked for the work and the work itself are one trace.
  */
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -48,6 +51,8 @@ export interface JobContext<T> {
 export type JobHandler<T> = (job: JobContext<T>) => Promise<void>;
 
 const schema = 'pgboss';
+/** The key in a job's data that holds the queuing trace context; taken off before the data is validated. */
+const traceContextKey = 'traceContext';
 
 export class JobQueue {
   private readonly worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -105,9 +110,14 @@ export class JobQueue {
     const db = within && {
       executeSql: (text: string, values: unknown[] = []) => within.executeQuery(CompiledQuery.raw(text, values)),
     };
-    const id = await this.boss.send(name, data, db ? { db } : {});
-    if (!id) throw new Error(`job queue ${name} refused the job`);
-    return id;
+    return inSpan(`${name} send`, { kind: SpanKind.PRODUCER, attributes: { 'job.queue': name } }, async (span) => {
+      const traceContext = traceHeaders();
+      const payload = Object.keys(traceContext).length > 0 ? { ...data, [traceContextKey]: traceContext } : data;
+      const id = await this.boss.send(name, payload, db ? { db } : {});
+      if (!id) throw new Error(`job queue ${name} refused the job`);
+      span.setAttribute('job.id', id);
+      return id;
+    });
   }
 
   /**
@@ -162,7 +172,21 @@ export class JobQueue {
     dataSchema: S,
     handler: JobHandler<z.infer<S>>,
   ): Promise<void> {
-    const data = dataSchema.parse(job.data);
+    const { [traceContextKey]: traceContext, ...rest } = job.data as Record<string, unknown>;
+    const attributes = { 'job.queue': name, 'job.id': job.id, 'job.attempt': job.retryCount + 1 };
+    await inSpan(
+      `${name} process`,
+      { kind: SpanKind.CONSUMER, attributes, parent: contextFromHeaders(headersIn(traceContext)) },
+      () => this.runValidated(name, job, dataSchema.parse(rest), handler),
+    );
+  }
+
+  private async runValidated<T>(
+    name: string,
+    job: PgBoss.JobWithMetadata<object>,
+    data: T,
+    handler: JobHandler<T>,
+  ): Promise<void> {
     const controller = new AbortController();
     this.running.set(job.id, controller);
     const { db } = this.options.database;
@@ -227,4 +251,12 @@ export class JobQueue {
     for (const controller of this.running.values()) controller.abort(new Error('worker shutting down'));
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
   }
+}
+
+/** The W3C headers a job carried, if they are any (data is whatever was queued, by any version). */
+function headersIn(traceContext: unknown): Record<string, string> {
+  if (typeof traceContext !== 'object' || traceContext === null) return {};
+  return Object.fromEntries(
+    Object.entries(traceContext).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
