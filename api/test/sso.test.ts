@@ -228,6 +228,19 @@ describe('company sign-in with OpenID Connect', () => {
     });
   });
 
+  it('provisions nobody from outside the team’s domains, but signs in a member the admin added', async () => {
+    const outsider = person({ email: `outsider${accounts}@gmail.test` });
+    const refused = await signIn(outsider.login);
+    expect(refused.landed.searchParams.get('error_description')).toMatch(/not in the team’s email domains/);
+    expect(await usersNamed(outsider.email)).toEqual([]);
+
+    const contractor = person({ email: `contractor${accounts}@gmail.test` });
+    await addUser(api.app, admin, ['observer'], contractor.email);
+    const { session } = await signIn(contractor.login);
+    // The team maps groups to roles, so the provider decides them: no mapped group gives the default.
+    expect(session?.body.user).toMatchObject({ email: contractor.email, roles: ['participant'] });
+  });
+
   it('refuses a replayed provider response', async () => {
     const { login } = person();
     const first = await signIn(login);

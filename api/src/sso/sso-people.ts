@@ -6,7 +6,9 @@ import type { ProviderIdentity } from './identity-provider.ts';
 /**
  * The tenant's person for an identity the provider vouched for: the one already linked to its `sub`,
  * else the one with its email address (linked now: someone invited with a password keeps their
- * account), else a new person with `roles` and no password. When the tenant maps groups to roles the
+ * account), else a new person with `roles` and no password, if the address is in one of the tenant's
+ * claimed domains: a provider such as Google signs in anyone with an account there, so the provider
+ * alone does not make someone a member (others are added by an admin first). When the tenant maps groups to roles the
  * provider is the source of truth and an existing person's roles follow it at every sign-in.
  */
 export async function personForIdentity(
@@ -14,6 +16,7 @@ export async function personForIdentity(
   tenantId: string,
   identity: ProviderIdentity,
   roles: { roles: Role[]; followProvider: boolean },
+  claimedDomains: string[],
 ): Promise<StoredUser> {
   const linked = await findUserBySubject(trx, tenantId, identity.subject);
   if (linked) return roles.followProvider ? updateRoles(trx, linked, roles.roles) : linked;
@@ -35,6 +38,12 @@ export async function personForIdentity(
       .where('id', '=', existing.id)
       .execute();
     return roles.followProvider ? updateRoles(trx, existing, roles.roles) : existing;
+  }
+  if (!claimedDomains.includes(email.split('@')[1] ?? '')) {
+    throw new DomainError(
+      'unauthorized',
+      `company sign-in refused: ${email} is not in the team’s email domains; an admin can add the person to the team first`,
+    );
   }
   const user = await insertUser(trx, {
     tenantId,

@@ -12,7 +12,7 @@ import { startSession } from '../auth/sessions.ts';
 import { checkClientRedirect, clientRedirect } from './client-redirect.ts';
 import { rolesFromGroups } from './group-roles.ts';
 import { personForIdentity } from './sso-people.ts';
-import { findSsoSettings, findTenantOfDomain, verifySsoDomain } from './sso-settings.ts';
+import { findSsoSettings, findTenantOfDomain, listSsoDomains, verifySsoDomain } from './sso-settings.ts';
 import {
   claimSsoAttempt,
   issueSsoHandoff,
@@ -119,10 +119,17 @@ export const ssoRoutes: ApiPlugin = async (app, { context }) => {
         callbackUrl.search = new URL(request.url, sso.publicUrl).search;
         const person = await sso.providers.complete(configuration, callbackUrl, { ...attempt, state });
         const code = await withTenant(database.db, tenantId, async (trx) => {
-          const user = await personForIdentity(trx, tenantId, person, {
-            roles: rolesFromGroups(person.claims, settings),
-            followProvider: settings.groupsClaim !== null && settings.groupRoles.length > 0,
-          });
+          const domains = await listSsoDomains(trx, tenantId);
+          const user = await personForIdentity(
+            trx,
+            tenantId,
+            person,
+            {
+              roles: rolesFromGroups(person.claims, settings),
+              followProvider: settings.groupsClaim !== null && settings.groupRoles.length > 0,
+            },
+            domains.map(({ domain }) => domain),
+          );
           // The provider vouches for this address: its domain, if the tenant claimed it, is proven.
           if (person.emailVerified && person.email) {
             await verifySsoDomain(trx, tenantId, person.email.split('@')[1] ?? '');
