@@ -53,6 +53,7 @@ export async function startTestProvider(options: { redirectUri: string }): Promi
     conformIdTokenClaims: false,
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     cookies: { keys: ['test-provider-cookie-key'] },
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600 },
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx, id) {
       const account = accounts.get(id);

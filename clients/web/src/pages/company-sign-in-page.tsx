@@ -132,9 +132,11 @@ function CompanySignInSettings({ slug }: { slug: string }) {
         />
         <div class="field">
           <label for="field-defaultRole">Role of people signing in the first time</label>
-          <select id="field-defaultRole" name="defaultRole" defaultValue={settings?.defaultRole ?? 'participant'}>
+          <select id="field-defaultRole" name="defaultRole">
             {roles.map((role) => (
-              <option value={role}>{role}</option>
+              <option value={role} selected={role === (settings?.defaultRole ?? 'participant')}>
+                {role}
+              </option>
             ))}
           </select>
         </div>
@@ -165,10 +167,13 @@ function CompanySignInSettings({ slug }: { slug: string }) {
             ))}
           </ul>
         )}
-        <label class="checkbox">
-          <input type="checkbox" name="passwordSignIn" defaultChecked={settings?.passwordSignIn ?? true} /> People may
-          also sign in with a password
-        </label>
+        <fieldset class="roles">
+          <legend>Password sign-in</legend>
+          <label>
+            <input type="checkbox" name="passwordSignIn" defaultChecked={settings?.passwordSignIn ?? true} /> People may
+            also sign in with a password (turn off once a domain is verified)
+          </label>
+        </fieldset>
         <FormError message={error && !Object.keys(error.fields).length ? error.message : undefined} />
         {saved && (
           <p role="status" class="success">

@@ -174,7 +174,9 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
                 >
                   Continue with {step.company.name}
                 </button>
-                {!step.password && (
+                {step.password ? (
+                  <p class="muted">or with a password:</p>
+                ) : (
                   <>
                     <p class="muted">{step.company.name} signs in with its company account only.</p>
                     <FormError message={message} />
