@@ -1,7 +1,8 @@
 /**
  * Company single sign-on through OpenID Connect (issue 21), against a real certified provider
  * (`oidc-provider`) started by the test, with the API listening on a real port so the browser's round
- * trip (provider → the API's callback → the client's redirect) is made of real HTTP redirects.
+ * trip (provider → the API's callback → the client's redirect) is made of real HTTP redirects. On the
+ * Postgres server and on the embedded PGlite (the default of `npm start`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -29,7 +30,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('company sign-in with OpenID Connect', () => {
+describe.each([
+  { database: 'Postgres', embedded: false },
+  { database: 'embedded PGlite', embedded: true },
+])('company sign-in with OpenID Connect on $database', ({ embedded }) => {
   let api: TestApi;
   let provider: TestProvider;
   let publicUrl: string;
@@ -42,7 +46,7 @@ describe('company sign-in with OpenID Connect', () => {
     publicUrl = `http://127.0.0.1:${port}`;
     callbackUri = `${publicUrl}/api/v1/auth/sso/callback`;
     provider = await startTestProvider({ redirectUri: callbackUri });
-    api = await startTestApi({ env: { API_PUBLIC_URL: publicUrl, API_SSO_ALLOW_HTTP_ISSUERS: 'true' } });
+    api = await startTestApi({ embedded, env: { API_PUBLIC_URL: publicUrl, API_SSO_ALLOW_HTTP_ISSUERS: 'true' } });
     await api.app.listen({ port, host: '127.0.0.1' });
     admin = await signUp(api.app, 'Initech');
   }, 60_000);

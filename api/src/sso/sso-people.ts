@@ -19,7 +19,7 @@ export async function personForIdentity(
   claimedDomains: string[],
 ): Promise<StoredUser> {
   const linked = await findUserBySubject(trx, tenantId, identity.subject);
-  if (linked) return roles.followProvider ? updateRoles(trx, linked, roles.roles) : linked;
+  if (linked) return roles.followProvider ? updateRoles(trx, tenantId, linked, roles.roles) : linked;
   const { email } = identity;
   if (!email)
     throw new DomainError('unauthorized', 'company sign-in refused: the identity provider sent no email address');
@@ -37,7 +37,7 @@ export async function personForIdentity(
       .where('tenant_id', '=', tenantId)
       .where('id', '=', existing.id)
       .execute();
-    return roles.followProvider ? updateRoles(trx, existing, roles.roles) : existing;
+    return roles.followProvider ? updateRoles(trx, tenantId, existing, roles.roles) : existing;
   }
   if (!claimedDomains.includes(email.split('@')[1] ?? '')) {
     throw new DomainError(
@@ -75,9 +75,14 @@ async function findUserBySubject(
   return row && findUserByEmail(trx, tenantId, row.email);
 }
 
-async function updateRoles(trx: TenantTransaction, user: StoredUser, roles: Role[]): Promise<StoredUser> {
+async function updateRoles(
+  trx: TenantTransaction,
+  tenantId: string,
+  user: StoredUser,
+  roles: Role[],
+): Promise<StoredUser> {
   if (sameRoles(user.roles, roles)) return user;
-  await trx.updateTable('users').set({ roles }).where('id', '=', user.id).execute();
+  await trx.updateTable('users').set({ roles }).where('tenant_id', '=', tenantId).where('id', '=', user.id).execute();
   return { ...user, roles };
 }
 
