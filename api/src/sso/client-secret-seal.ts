@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { DomainError } from '@pocdojo/shared';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -25,11 +26,19 @@ export function secretSeal(key: Buffer): SecretSeal {
     },
     open(sealed, tenantId) {
       const [version, iv, tag, text] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || text === undefined) throw new Error('unknown sealed secret format');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
-        .setAAD(Buffer.from(tenantId))
-        .setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(text, 'base64url')), decipher.final()]).toString('utf8');
+      try {
+        if (version !== 'v1' || !iv || !tag || text === undefined) throw new Error('unknown sealed secret format');
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+          .setAAD(Buffer.from(tenantId))
+          .setAuthTag(Buffer.from(tag, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(text, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        // The usual cause: API_SSO_SECRET_KEY (or the data dir's key) changed since the secret was saved.
+        throw new DomainError(
+          'unavailable',
+          'the team’s stored client secret cannot be opened with this server’s key: an admin must enter it again',
+        );
+      }
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   unverifySsoDomains,
 } from './sso-settings.ts';
 
-const problems = problemResponses(400, 401, 403, 404, 409);
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 
 /**
  * The team's single sign-on configuration, for its admins: the OpenID Connect provider (checked by
