@@ -3,7 +3,8 @@
  * provider (`oidc-provider`, started here) whose own login page the browser fills in. A person invited
  * to a team signs in with the company account from the invitation link, which verifies the company's
  * domain; after that, typing any address of the domain offers "Continue with <team>", and an admin finds
- * the settings and the verified domain on the Company sign-in page.
+ * the settings and the verified domain on the Company sign-in page. A refused sign-in (an expired ID
+ * token) says why on the sign-in form.
  * Screenshots go to test-artifacts/sso-sign-in/.
  */
 import { mkdir, rm } from 'node:fs/promises';
@@ -113,8 +114,24 @@ describe('company sign-in, in a real browser', () => {
     await page.getByText('Peter Gibbons · Initech').waitFor();
   });
 
-  it('shows the admin the settings, the redirect URI to register and the verified domain', async () => {
+  it('says why a sign-in the provider answered badly was refused', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
+    const now = Math.floor(Date.now() / 1000);
+    provider.tamper = (claims, sign) => sign({ ...claims, iat: now - 7200, exp: now - 3600 });
+    try {
+      await page.getByLabel('Email').fill('peter@initech.test');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue with Initech' }).click();
+      await page.waitForURL((url) => url.origin === stack.origin || url.origin === provider.issuer);
+      if (new URL(page.url()).origin === provider.issuer) await loginAtProvider('peter');
+      await page.getByRole('alert').filter({ hasText: 'the ID token has expired' }).waitFor();
+      await shoot('refused-expired-id-token');
+    } finally {
+      provider.tamper = undefined;
+    }
+  });
+
+  it('shows the admin the settings, the redirect URI to register and the verified domain', async () => {
     await page.getByLabel('Email').fill('bill@lumbergh.test');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Password').fill('correct horse battery');
