@@ -49,6 +49,24 @@ export const apiConfigSection = reportsVideosConfigSection.extend({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/)
     .default('pocdojo-pocs'),
+  /**
+   * The address browsers reach the product at (`https://dojo.example.com`): the single sign-on callback
+   * registered at identity providers is `<API_PUBLIC_URL>/api/v1/auth/sso/callback`, and the web app
+   * there may receive sign-ins. Defaults to `http://localhost:<PORT>`.
+   */
+  API_PUBLIC_URL: z
+    .url()
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** 32 bytes, base64: seals tenants' client secrets. Unset: a key created once in DATA_DIR. */
+  API_SSO_SECRET_KEY: z
+    .string()
+    .refine((text) => Buffer.from(text, 'base64').length === 32, '32 bytes in base64')
+    .optional(),
+  /** Accept identity providers over plain http (local Keycloak, tests); never in production. */
+  API_SSO_ALLOW_HTTP_ISSUERS: flag(false),
+  /** How long a single sign-on attempt (browser round trip, then redeeming its code) may take. */
+  API_SSO_SIGN_IN_TTL: duration('10m'),
   // Runs started over the API obey the same limits as the dojo's `run` command.
   ...runRequestConfigSection.shape,
 });

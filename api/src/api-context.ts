@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiConfig } from './api-config.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SearchEngine } from './search/search-engine.ts';
+import type { SsoServices } from './sso/sso-services.ts';
 
 /** What the API needs from its process: passed to `buildApi` by the all-in-one server or `api-process.ts`. */
 export interface ApiDeps {
@@ -19,6 +20,7 @@ export interface ApiContext extends ApiDeps {
   /** True when POC changes must also go to the search outbox (OpenSearch engine). */
   searchOutbox: boolean;
   limits: RateLimits;
+  sso: SsoServices;
 }
 
 /** A feature of the API: a Fastify plugin registered under its prefix with the shared context. */

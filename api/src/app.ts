@@ -23,12 +23,17 @@ import { reportRoutes } from './reports/report-routes.ts';
 import { runRoutes } from './runs/run-routes.ts';
 import { createSearch } from './search/search-setup.ts';
 import { searchRoutes } from './search/search-routes.ts';
+import { ssoAdminRoutes } from './sso/sso-admin-routes.ts';
+import { ssoRoutes } from './sso/sso-routes.ts';
+import { createSsoServices } from './sso/sso-services.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { videoRoutes } from './videos/video-routes.ts';
 
 /** The API's features, each a plugin mounted under /api/v1. Adding a feature is adding it here. */
 const features: ApiPlugin[] = [
   authRoutes,
+  ssoRoutes,
+  ssoAdminRoutes,
   userRoutes,
   pocRoutes,
   searchRoutes,
@@ -109,6 +114,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     search: search.engine,
     searchOutbox: search.outbox,
     limits: createRateLimits(app, config),
+    sso: await createSsoServices(config),
   };
   app.addHook('onClose', async () => search.close());
 

@@ -9,12 +9,13 @@ import { enterTenant, withAppRole, withTenant } from '../tenancy/tenant-transact
 import { findUserByEmail, findUserById, insertUser } from '../users/users.ts';
 import { sessionSchema } from '@pocdojo/shared/contract/auth';
 import { loginBodySchema, refreshBodySchema, signInMethodsBodySchema, signupBodySchema } from './auth-schemas.ts';
+import { findTenantOfDomain, tenantsWithoutPasswords } from '../sso/sso-settings.ts';
 import { findMembershipsByEmail, membershipsWithPassword } from './memberships.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { refreshTokenTenant, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens.ts';
 import { issuerOf, startSession } from './sessions.ts';
 
-const problems = problemResponses(400, 401, 409, 429, 503);
+const problems = problemResponses(400, 401, 403, 409, 429, 503);
 
 /**
  * Signup (creates a tenant), the sign-in methods of an address, login, refresh-token rotation and
@@ -27,6 +28,8 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
   // failures do not tell which accounts exist.
   const loginFailed = (byTeam: boolean) =>
     new DomainError('unauthorized', byTeam ? 'team, email or password is wrong' : 'email or password is wrong');
+  const passwordsOff = (team: string) =>
+    new DomainError('forbidden', `${team} signs in with its company sign-in: passwords are turned off for this team`);
   const refreshFailed = () => new DomainError('unauthorized', 'refresh token invalid, expired or revoked');
 
   app.addHook('onRequest', async (request) => limits.authByAddress.consume(request));
@@ -72,12 +75,16 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
         response: { 200: signInMethodsSchema, ...problemResponses(400, 429, 503) },
       },
     },
-    // Every address signs in with a password for now, so the answer cannot depend on the address (or it
-    // would tell which ones have accounts); a tenant's own identity provider will be decided here by the
-    // address's domain.
-    async () => {
+    // The answer depends on the address's domain only, which is public knowledge, never on whether the
+    // address has an account (that would tell which ones do): a tenant that verified the domain announces
+    // its company sign-in, and keeps the password beside it unless its admin turned passwords off.
+    async (request) => {
       issuerOf(identity);
-      return { methods: [{ kind: 'password' as const }] };
+      const domain = request.body.email.split('@')[1] ?? '';
+      const company = await withAppRole(database.db, (trx) => findTenantOfDomain(trx, domain));
+      if (!company) return { methods: [{ kind: 'password' as const }] };
+      const sso = { kind: 'sso' as const, tenant: { name: company.name, slug: company.slug } };
+      return { methods: company.passwordSignIn ? [sso, { kind: 'password' as const }] : [sso] };
     },
   );
 
@@ -97,12 +104,25 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
       const { tenant: slugOrId, email, password } = request.body;
       if (slugOrId === undefined) {
         await limits.loginFailures.check(request);
-        const memberships = await withAppRole(database.db, (trx) => findMembershipsByEmail(trx, email));
+        const { memberships, withoutPasswords } = await withAppRole(database.db, async (trx) => {
+          const found = await findMembershipsByEmail(trx, email);
+          return {
+            memberships: found,
+            withoutPasswords: await tenantsWithoutPasswords(
+              trx,
+              found.map((m) => m.tenant.id),
+            ),
+          };
+        });
         // Verified outside the transaction (argon2 takes tens of ms).
-        const matches = await membershipsWithPassword(memberships, password);
+        const passwordMatches = await membershipsWithPassword(memberships, password);
+        const matches = passwordMatches.filter(({ tenant }) => !withoutPasswords.has(tenant.id));
         const [only] = matches;
         if (!only) {
           await limits.loginFailures.record(request);
+          // Said only to someone who knows the password: the team moved to its company sign-in.
+          const [moved] = passwordMatches;
+          if (moved) throw passwordsOff(moved.tenant.name);
           throw loginFailed(false);
         }
         // Only teams where the password matched are named: someone who knows it could sign in to each.
@@ -125,6 +145,13 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
       request.body.tenant = found?.tenant.slug ?? slugOrId.toLowerCase();
       await limits.loginsByTenant.consume(request);
       await limits.loginFailures.check(request);
+      // The team's policy is no secret (its sign-in page announces it), so it is said before any check.
+      if (
+        found &&
+        (await withAppRole(database.db, (trx) => tenantsWithoutPasswords(trx, [found.tenant.id]))).size > 0
+      ) {
+        throw passwordsOff(found.tenant.name);
+      }
       // Unknown accounts cost the same time as a wrong password.
       const user = found?.user;
       const valid = await verifyPassword(user?.passwordHash, password);

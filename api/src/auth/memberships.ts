@@ -7,7 +7,8 @@ import { verifyPassword } from './passwords.ts';
 export interface Membership {
   tenant: Tenant;
   userId: string;
-  passwordHash: string;
+  /** Null for people provisioned by their company's identity provider. */
+  passwordHash: string | null;
 }
 
 /**
@@ -27,7 +28,7 @@ export async function findMembershipsByEmail(trx: TenantTransaction, email: stri
     tenant_name: string;
     tenant_slug: string;
     user_id: string;
-    password_hash: string;
+    password_hash: string | null;
   }>`SELECT * FROM pocdojo_memberships_by_email(${email}, ${maxTeamsPerEmail})`.execute(trx);
   return rows.map((row) => ({
     tenant: { id: row.tenant_id, name: row.tenant_name, slug: row.tenant_slug },

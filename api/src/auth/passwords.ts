@@ -15,8 +15,9 @@ export const hashPassword = (password: string): Promise<string> => hash(password
  */
 let unknownAccountHash: Promise<string> | undefined;
 
-export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
-  if (storedHash === undefined) {
+/** People without a password (provisioned by their company's provider) fail like unknown accounts. */
+export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
+  if (storedHash === undefined || storedHash === null) {
     unknownAccountHash ??= hashPassword(randomUUID());
     await verify(await unknownAccountHash, password);
     return false;

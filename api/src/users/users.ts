@@ -4,7 +4,8 @@ import { newId } from '../tenancy/identifiers.ts';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
 
 export interface StoredUser extends User {
-  passwordHash: string;
+  /** Null for people provisioned by the tenant's identity provider: they sign in there. */
+  passwordHash: string | null;
   createdAt: string;
 }
 
@@ -15,7 +16,7 @@ function toUser(row: {
   email: string;
   display_name: string;
   roles: string[];
-  password_hash: string;
+  password_hash: string | null;
   created_at: Date;
 }): StoredUser {
   return {
@@ -37,7 +38,7 @@ export const publicUser = (user: StoredUser): User => ({
 
 export async function insertUser(
   trx: TenantTransaction,
-  user: { tenantId: string; email: string; displayName: string; roles: Role[]; passwordHash: string },
+  user: { tenantId: string; email: string; displayName: string; roles: Role[]; passwordHash: string | null },
 ): Promise<StoredUser> {
   const row = await trx
     .insertInto('users')

@@ -26,6 +26,12 @@ import {
   turnListSchema,
 } from '@pocdojo/shared/contract/dojos';
 import { pocReportSchema } from '@pocdojo/shared/contract/reports';
+import {
+  ssoSettingsSchema,
+  ssoStartResultSchema,
+  type SsoSettingsBody,
+  type SsoStartBody,
+} from '@pocdojo/shared/contract/sso';
 import { queuedVideoSchema, videoDownloadSchema, videoSchema, videoShareSchema } from '@pocdojo/shared/contract/videos';
 import { z } from 'zod';
 
@@ -59,6 +65,7 @@ export type Session = z.infer<typeof sessionSchema>;
 
 // Defined once, in the API's response contract (shared/src/contract/), which the server serializes with.
 export type { SignInMethod, TeamChoice, Tenant, User } from '@pocdojo/shared/contract/auth';
+export type { SsoSettings, SsoSettingsBody } from '@pocdojo/shared/contract/sso';
 
 /** What a login comes to: a session, or the teams (name and slug) the password opens, to choose from. */
 export type LoginOutcome = { kind: 'signedIn'; session: Session } | { kind: 'chooseTeam'; teams: TeamChoice[] };
@@ -254,8 +261,8 @@ export class ApiClient {
   }
 
   /**
-   * The first step of signing in: how this address signs in. Today every address answers a password;
-   * the answer does not depend on whether the address has an account.
+   * The first step of signing in: how this address signs in (a password, and the company sign-in of
+   * the team that verified its domain); the answer does not depend on whether the address has an account.
    */
   signInMethods = (email: string) =>
     this.request('POST', '/auth/sign-in-methods', signInMethodsSchema, { body: { email }, anonymous: true });
@@ -273,6 +280,27 @@ export class ApiClient {
     this.setSession(session, 'signedIn');
     return { ok: true, value: { kind: 'signedIn', session } };
   }
+
+  /**
+   * Starts a company sign-in (single sign-on): the provider's URL to open in the browser. The caller
+   * keeps the PKCE verifier of `codeChallenge` and its `state` for `redeemCompanySignIn`
+   * (see `@pocdojo/shared/contract/sso` for the whole flow).
+   */
+  startCompanySignIn = (input: SsoStartBody) =>
+    this.request('POST', '/auth/sso/start', ssoStartResultSchema, { body: input, anonymous: true });
+
+  /** Redeems the one-time code a finished company sign-in sent back, with the client's PKCE verifier. */
+  async redeemCompanySignIn(input: { code: string; codeVerifier: string }): Promise<ApiResult<Session>> {
+    const result = await this.request('POST', '/auth/sso/token', sessionSchema, { body: input, anonymous: true });
+    if (result.ok) this.setSession(result.value, 'signedIn');
+    return result;
+  }
+
+  /** The team's company sign-in settings (admins); `not_found` when none is set up. */
+  getCompanySignIn = () => this.request('GET', '/tenant/sso', ssoSettingsSchema);
+  saveCompanySignIn = (input: SsoSettingsBody) =>
+    this.request('PUT', '/tenant/sso', ssoSettingsSchema, { body: input });
+  removeCompanySignIn = () => this.request('DELETE', '/tenant/sso', z.unknown());
 
   async logout(): Promise<void> {
     const refreshToken = this.session?.refreshToken;
@@ -366,7 +394,7 @@ export class ApiClient {
 
   /** Calls an endpoint; public so that new endpoints are usable before they get a named method. */
   async request<T extends z.ZodType>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     schema: T,
     options: { body?: unknown; query?: Query; anonymous?: boolean } = {},

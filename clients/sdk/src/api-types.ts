@@ -96,6 +96,27 @@ export interface paths {
           };
         };
         /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
@@ -198,10 +219,20 @@ export interface paths {
           };
           content: {
             'application/json': {
-              methods: {
-                /** @enum {string} */
-                kind: 'password';
-              }[];
+              methods: (
+                | {
+                    /** @enum {string} */
+                    kind: 'password';
+                  }
+                | {
+                    /** @enum {string} */
+                    kind: 'sso';
+                    tenant: {
+                      name: string;
+                      slug: string;
+                    };
+                  }
+              )[];
             };
           };
         };
@@ -357,6 +388,27 @@ export interface paths {
         };
         /** @description Problem details (RFC 9457) */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -539,6 +591,27 @@ export interface paths {
           };
         };
         /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
@@ -684,6 +757,27 @@ export interface paths {
           };
         };
         /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
         409: {
           headers: {
             [name: string]: unknown;
@@ -749,6 +843,832 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start signing in through the team’s identity provider: the URL to open in the browser */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            email?: string;
+            tenant?: string;
+            redirectUri: string;
+            state: string;
+            codeChallenge: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              authorizationUrl: string;
+              tenant: {
+                name: string;
+                slug: string;
+              };
+              expiresIn: number;
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Where identity providers send the browser back (register this URI at the provider); redirects to the client with a one-time code */
+    get: {
+      parameters: {
+        query?: {
+          state?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        302: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Redeem the one-time code of a finished company sign-in (with the client’s PKCE verifier) for a session */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            code: string;
+            codeVerifier: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accessToken: string;
+              refreshToken: string;
+              expiresIn: number;
+              user: {
+                id: string;
+                email: string;
+                displayName: string;
+                roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+              };
+              tenant: {
+                id: string;
+                name: string;
+                slug: string;
+              };
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tenant/sso': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The team’s company sign-in settings, without the client secret (admin) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              issuer: string;
+              clientId: string;
+              clientSecretSet: boolean;
+              /** @enum {string} */
+              defaultRole: 'admin' | 'facilitator' | 'participant' | 'observer';
+              groupsClaim: string | null;
+              groupRoles: {
+                group: string;
+                roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+              }[];
+              domains: {
+                domain: string;
+                verified: boolean;
+              }[];
+              passwordSignIn: boolean;
+              redirectUri: string;
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    /** Set up or change the team’s OpenID Connect provider, checked by discovery (admin) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uri */
+            issuer: string;
+            clientId: string;
+            clientSecret?: string;
+            /**
+             * @default participant
+             * @enum {string}
+             */
+            defaultRole?: 'admin' | 'facilitator' | 'participant' | 'observer';
+            /** @default null */
+            groupsClaim?: string | null;
+            /** @default [] */
+            groupRoles?: {
+              group: string;
+              roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+            }[];
+            /** @default [] */
+            domains?: string[];
+            /** @default true */
+            passwordSignIn?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              issuer: string;
+              clientId: string;
+              clientSecretSet: boolean;
+              /** @enum {string} */
+              defaultRole: 'admin' | 'facilitator' | 'participant' | 'observer';
+              groupsClaim: string | null;
+              groupRoles: {
+                group: string;
+                roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+              }[];
+              domains: {
+                domain: string;
+                verified: boolean;
+              }[];
+              passwordSignIn: boolean;
+              redirectUri: string;
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Remove the team’s company sign-in; password sign-in is turned back on (admin) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;

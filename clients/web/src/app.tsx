@@ -1,5 +1,7 @@
 import type { ComponentChildren, ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { returningFromCompanySignIn } from './company-sign-in.ts';
+import { CompanySignInPage } from './pages/company-sign-in-page.tsx';
 import { PocDetailPage } from './pages/poc-detail-page.tsx';
 import { PocListPage } from './pages/poc-list-page.tsx';
 import { ReportsPage } from './pages/reports-page.tsx';
@@ -17,7 +19,7 @@ export function App() {
 
   useEffect(() => {
     // The address, not `route`: "Sign out" moves to the form before its hashchange event has arrived.
-    if (session || parseRoute(location.hash).name === 'signin') return;
+    if (session || parseRoute(location.hash).name === 'signin' || returningFromCompanySignIn()) return;
     // Signed out here or in another tab, or the session ended: the sign-in form says why and returns to
     // this page. An invitation link names the team (`#/dojos/abc?tenant=acme`): the form chooses it.
     const [path = '/', query = ''] = currentPath().split('?');
@@ -26,6 +28,8 @@ export function App() {
   }, [session, route.name]);
 
   if (route.name === 'signin') return <SignInPage tenant={route.tenant} next={route.next} />;
+  // Back from the company's provider (`/?code=…&state=…`), signed in or not: the sign-in page redeems it.
+  if (returningFromCompanySignIn()) return <SignInPage tenant={undefined} next={undefined} />;
   if (!session) return null;
   return <Layout route={route}>{page(route)}</Layout>;
 }
@@ -40,6 +44,8 @@ function page(route: Exclude<Route, { name: 'signin' }>) {
       return <LazyDojoPage key={route.id} id={route.id} />;
     case 'users':
       return <UsersPage />;
+    case 'companySignIn':
+      return <CompanySignInPage />;
     case 'reports':
       return <ReportsPage />;
     case 'videos':
@@ -83,6 +89,7 @@ function Layout({ route, children }: { route: Route; children: ComponentChildren
         <nav aria-label="Main">
           {link('/pocs', 'POCs', route.name === 'pocs' || route.name === 'poc')}
           {isAdmin && link('/users', 'Users', route.name === 'users')}
+          {isAdmin && link('/company-sign-in', 'Sign-in', route.name === 'companySignIn')}
           {link('/reports', 'Reports', route.name === 'reports')}
           {link('/videos', 'Videos', route.name === 'videos')}
         </nav>

@@ -17,6 +17,7 @@ export type Route =
   | { name: 'poc'; id: string }
   | { name: 'dojo'; id: string }
   | { name: 'users' }
+  | { name: 'companySignIn' }
   | { name: 'reports' }
   | { name: 'videos' }
   | { name: 'notFound'; path: string };
@@ -32,6 +33,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'pocs' && second) return { name: 'poc', id: second };
   if (first === 'dojos' && second) return { name: 'dojo', id: second };
   if (first === 'users') return { name: 'users' };
+  if (first === 'company-sign-in') return { name: 'companySignIn' };
   if (first === 'reports') return { name: 'reports' };
   if (first === 'videos') return { name: 'videos' };
   return { name: 'notFound', path };

@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { roleSchema } from '../auth/claims.ts';
+import { ssoSignInMethodSchema } from './sso.ts';
 
 /**
  * What the REST API answers about accounts and sessions. The API serializes and documents its auth
  * responses with these schemas; the SDK validates what it receives with the same ones.
  *
  * Signing in starts from the email address alone: nobody has to know a team's slug.
- * 1. `POST /auth/sign-in-methods {email}` says how that address signs in. Every address gets the same
- *    answer today (a password), so it reveals nothing about which addresses have accounts; a tenant
- *    that signs in through its own identity provider will add its method here.
+ * 1. `POST /auth/sign-in-methods {email}` says how that address signs in. The answer depends on the
+ *    address's domain only (public knowledge), never on whether it has an account: a password, and the
+ *    company sign-in (`sso`, see `./sso.ts`) of the tenant that verified the domain; a tenant that
+ *    turned passwords off announces only its sign-in.
  * 2. `POST /auth/login {email, password}` checks the password in every team the address belongs to and
  *    answers a session when it matches in one, or the teams it matches in (name and slug) when several:
  *    the client repeats the request with the chosen team's slug as `tenant`.
@@ -43,7 +45,10 @@ export const signupResultSchema = sessionSchema.extend({
 });
 export type SignupResult = z.infer<typeof signupResultSchema>;
 
-export const signInMethodSchema = z.object({ kind: z.literal('password') });
+export const signInMethodSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('password') }),
+  ssoSignInMethodSchema,
+]);
 export type SignInMethod = z.infer<typeof signInMethodSchema>;
 
 export const signInMethodsSchema = z.object({ methods: z.array(signInMethodSchema).min(1) });

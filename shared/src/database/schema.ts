@@ -23,6 +23,9 @@ export interface Database {
   dojo_leases: DojoLeasesTable;
   dojo_runs: DojoRunsTable;
   runner_heartbeats: RunnerHeartbeatsTable;
+  tenant_sso: TenantSsoTable;
+  tenant_sso_domains: TenantSsoDomainsTable;
+  sso_sign_ins: SsoSignInsTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -52,6 +55,8 @@ export interface TenantsTable {
   id: string;
   name: string;
   slug: string;
+  /** False when the tenant's admin turned password sign-in off (its people use the company's SSO). */
+  password_sign_in: Generated<boolean>;
   created_at: Generated<Date>;
 }
 
@@ -61,9 +66,11 @@ export interface UsersTable {
   /** Lower-cased. */
   email: string;
   display_name: string;
-  /** argon2id PHC string. */
-  password_hash: string;
+  /** argon2id PHC string; null for people provisioned by the tenant's identity provider. */
+  password_hash: string | null;
   roles: string[];
+  /** The `sub` of the tenant's identity provider, once the person signed in through it. */
+  sso_subject: string | null;
   created_at: Generated<Date>;
 }
 
@@ -258,4 +265,40 @@ export interface RunnerHeartbeatsTable {
     string
   >;
   beat_at: Generated<Date>;
+}
+
+/** A tenant's OpenID Connect provider; the client secret is sealed (AES-256-GCM), never stored plain. */
+export interface TenantSsoTable {
+  tenant_id: string;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string;
+  default_role: string;
+  groups_claim: string | null;
+  /** `[{group, roles}]`: the roles a person gets for each group the provider lists. */
+  group_roles: ColumnType<unknown, string, string>;
+  updated_at: Generated<Date>;
+}
+
+/** Email domains a tenant claims for sign-in discovery; verified by a sign-in through its provider. */
+export interface TenantSsoDomainsTable {
+  tenant_id: string;
+  domain: string;
+  verified_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** One single sign-on attempt: what the callback checks, then the one-time code the client redeems. */
+export interface SsoSignInsTable {
+  state_hash: string;
+  tenant_id: string;
+  nonce: string;
+  code_verifier: string;
+  client_redirect_uri: string;
+  client_state: string;
+  client_code_challenge: string;
+  expires_at: Date;
+  user_id: string | null;
+  handoff_hash: string | null;
+  created_at: Generated<Date>;
 }

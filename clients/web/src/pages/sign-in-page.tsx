@@ -1,4 +1,5 @@
-import type { ApiError, ApiResult, TeamChoice } from '@pocdojo/sdk/api-client';
+import type { ApiError, ApiResult, SignInMethod, TeamChoice } from '@pocdojo/sdk/api-client';
+import { beginCompanySignIn, finishCompanySignIn } from '../company-sign-in.ts';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { navigate } from '../router.ts';
@@ -9,13 +10,14 @@ import { welcomeNewTeam } from '../team-welcome.tsx';
 /**
  * Sign in from the email address (nobody has to know a team's slug), or create a new team whose first
  * member becomes its admin and facilitator. Signing in takes steps: the email, then the way that
- * address signs in (a password today), then — when the password opens several teams — the team.
+ * address signs in (the company's sign-in when its domain has one, a password unless the company turned
+ * passwords off), then — when the password opens several teams — the team.
  * An invitation link names its team (`tenant`), which is then chosen without asking; `next` is the
  * page to return to.
  */
 type Step =
   | { name: 'email' }
-  | { name: 'password'; email: string }
+  | { name: 'password'; email: string; company: TeamChoice | undefined; password: boolean }
   | { name: 'team'; email: string; password: string; teams: TeamChoice[] };
 
 export function SignInPage({ tenant, next }: { tenant: string | undefined; next: string | undefined }) {
@@ -26,6 +28,22 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
   const [notice] = useState(signedOutNotice);
+
+  // Back from the company's identity provider: redeem its one-time code (or say why it was refused).
+  useEffect(() => {
+    void finishCompanySignIn().then((finished) => {
+      if (!finished) return;
+      if (!finished.result.ok) return setError(finished.result.error);
+      if (finished.next) navigate(finished.next);
+    });
+  }, []);
+
+  async function continueWithCompany(who: { email: string } | { tenant: string }): Promise<void> {
+    setBusy(true);
+    const refused = await beginCompanySignIn(who, next);
+    setBusy(false);
+    setError(refused);
+  }
 
   // Signed in here or in another tab: carry on to where the person was going. (Effects run after the
   // next paint, so a sign-up's answer has been noted, for the welcome, by then.)
@@ -58,7 +76,7 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
   const restart = () => (setStep({ name: 'email' }), setError(undefined));
   const message =
     error &&
-    (error.code === 'unauthorized'
+    (error.code === 'unauthorized' && step.name !== 'email'
       ? 'Email or password is wrong.'
       : error.code === 'rate_limited'
         ? 'Too many attempts: wait a few minutes, then try again.'
@@ -114,7 +132,7 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
               setEmail(typed);
               void submit(
                 () => api.signInMethods(typed),
-                () => setStep({ name: 'password', email: typed }),
+                ({ methods }) => setStep(stepOf(typed, methods)),
               );
             }}
           >
@@ -131,16 +149,55 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
             <button type="submit" class="primary" disabled={busy}>
               Continue
             </button>
+            {tenant && (
+              // An invitation names the team: its people may sign in with the company's account without a
+              // verified domain (the team's answer says whether it has a company sign-in).
+              <button
+                type="button"
+                class="link-button"
+                disabled={busy}
+                onClick={() => void continueWithCompany({ tenant })}
+              >
+                Sign in with your company account
+              </button>
+            )}
           </form>
         ) : step.name === 'password' ? (
-          <PasswordStep
-            email={step.email}
-            busy={busy}
-            error={error}
-            message={message}
-            onRestart={restart}
-            onSubmit={(password) => void login({ email: step.email, password })}
-          />
+          <div>
+            {step.company && (
+              <div class="company-sign-in">
+                <button
+                  type="button"
+                  class="primary"
+                  disabled={busy}
+                  onClick={() => void continueWithCompany({ email: step.email })}
+                >
+                  Continue with {step.company.name}
+                </button>
+                {step.password ? (
+                  <p class="muted">or with a password:</p>
+                ) : (
+                  <>
+                    <p class="muted">{step.company.name} signs in with its company account only.</p>
+                    <FormError message={message} />
+                    <button type="button" class="link-button" onClick={restart}>
+                      Use another email
+                    </button>
+                  </>
+                )}
+              </div>
+            )}
+            {step.password && (
+              <PasswordStep
+                email={step.email}
+                busy={busy}
+                error={error}
+                message={message}
+                onRestart={restart}
+                onSubmit={(password) => void login({ email: step.email, password })}
+              />
+            )}
+          </div>
         ) : (
           <div>
             <h2 id="team-choice-title">Choose a team</h2>
@@ -167,6 +224,16 @@ export function SignInPage({ tenant, next }: { tenant: string | undefined; next:
       </section>
     </main>
   );
+}
+
+function stepOf(email: string, methods: SignInMethod[]): Step {
+  const company = methods.find((method) => method.kind === 'sso');
+  return {
+    name: 'password',
+    email,
+    company: company?.tenant,
+    password: methods.some((method) => method.kind === 'password'),
+  };
 }
 
 function PasswordStep(props: {
