@@ -2,15 +2,20 @@ import { DomainError, type Logger, type Registry, type TokenVerifier } from '@po
 import type { TemplatedApp } from 'uWebSockets.js';
 import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
 import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
+import { redisRoomPlacement, singleProcessPlacement, type Placement } from './room-placement.ts';
 import { SignalingSession } from './signaling-session.ts';
+import { mintTurnCredentials } from './turn-credentials.ts';
 import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
 import { closeCodes } from './voice-protocol.ts';
 import { VoiceRoom } from './voice-room.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface VoiceServiceDeps {
-  /** The voice settings (`mediaSettingsShape`), read with the rest of the process's configuration. */
-  config: MediaSettings;
+  /**
+   * The voice settings (`mediaSettingsShape`), read with the rest of the process's configuration; with
+   * REDIS_URL and MEDIA_PUBLIC_URL, rooms are placed across media processes.
+   */
+  config: MediaSettings & { REDIS_URL?: string | undefined };
   /** The same verifier the rest of the process uses (`identity.verifier`). */
   verifier: TokenVerifier;
   logger: Logger;
@@ -28,6 +33,8 @@ export interface VoiceService {
   /** Whether voice can take participants (false when no worker binary exists here). */
   ready(): boolean;
   status(): VoiceStatus;
+  /** Which media process hosts a dojo's room (claiming it for this one when nobody does). */
+  place(id: VoiceRoomId): Promise<Placement>;
   /** The open room of a dojo, if anyone is in voice there. */
   room(id: VoiceRoomId): VoiceRoom | undefined;
   /** Force-mute or unmute a user in a dojo (the control document changed). Returns the peers touched. */
@@ -89,6 +96,32 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     }
   });
 
+  const placement =
+    config.MEDIA_PUBLIC_URL && config.REDIS_URL
+      ? redisRoomPlacement({
+          redisUrl: config.REDIS_URL,
+          publicUrl: config.MEDIA_PUBLIC_URL,
+          leaseMs: config.MEDIA_ROOM_LEASE_MS,
+          logger,
+          hosts: (key) => rooms.has(key),
+        })
+      : singleProcessPlacement;
+  placement.onLost((key) =>
+    openRooms.get(key)?.close(closeCodes.unavailable, 'this voice room moved to another media server; join again'),
+  );
+  const place = async (id: VoiceRoomId): Promise<Placement> => {
+    if (!pool) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
+    return placement.place(formatVoiceRoomId(id));
+  };
+
+  const turn =
+    config.TURN_URLS?.length && config.TURN_SHARED_SECRET
+      ? { urls: config.TURN_URLS, secret: config.TURN_SHARED_SECRET, ttlSeconds: config.TURN_TTL_SECONDS }
+      : undefined;
+  // Every transport gets the static servers and, with TURN configured, credentials of its own.
+  const iceServersFor = (userId: string) =>
+    turn ? [...config.MEDIA_TURN_SERVERS, mintTurnCredentials(turn, userId)] : config.MEDIA_TURN_SERVERS;
+
   const openRoom = (id: VoiceRoomId): Promise<VoiceRoom> => {
     const running = pool;
     if (!running) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
@@ -100,7 +133,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       consumersPerWorker: config.MEDIA_CONSUMERS_PER_WORKER,
       listenIp: config.MEDIA_LISTEN_IP,
       announcedIp: config.MEDIA_ANNOUNCED_IP,
-      iceServers: config.MEDIA_TURN_SERVERS,
+      iceServersFor,
       logger,
     });
     rooms.set(key, opening);
@@ -110,6 +143,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
         room.onClose(() => {
           rooms.delete(key);
           openRooms.delete(key);
+          placement.release(key);
         });
       },
       () => rooms.delete(key),
@@ -122,6 +156,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     verifier: deps.verifier,
     policy,
     logger,
+    place,
     openRoom,
     room,
     requestsPerSecond: config.MEDIA_REQUESTS_PER_SECOND,
@@ -174,6 +209,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       pool
         ? { available: true, workers: pool.workers.length, mediasoupVersion: pool.version }
         : { available: false, reason: unavailable ?? 'voice closed' },
+    place,
     room,
     async setMuted(id, userId, muted) {
       return (await room(id)?.setMuted(userId, muted)) ?? 0;
@@ -185,6 +221,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       for (const session of sessions) session.disconnect(closeCodes.unavailable, 'voice service shutting down');
       sessions.clear();
       for (const open of openRooms.values()) open.close();
+      await placement.close();
       pool?.close();
       pool = undefined;
       unavailable = 'voice service closed';
