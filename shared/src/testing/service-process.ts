@@ -23,6 +23,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string>;
   /** The port its /readyz answers on once it can take traffic. */
   port: number;
+  /** What "started" means: `/readyz` (default), or `/healthz` for a service whose readiness takes long. */
+  readyPath?: '/readyz' | '/healthz';
   readyTimeoutMs?: number;
 }
 
@@ -72,7 +74,7 @@ export class ServiceProcess {
     while (Date.now() < until) {
       if (!this.running) throw new Error(`${this.options.name} exited before it was ready:\n${this.recentLogs()}`);
       try {
-        if ((await fetch(`${this.httpUrl}/readyz`)).ok) return;
+        if ((await fetch(`${this.httpUrl}${this.options.readyPath ?? '/readyz'}`)).ok) return;
       } catch {
         // not listening yet
       }
