@@ -8,8 +8,11 @@ import { parseDocumentName } from '@pocdojo/shared/tenant';
 import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/** Pause before joining again after the voice connection dropped; the room may need a few seconds to move. */
-const rejoinPauseMs = 1000;
+/**
+ * Pause before joining again after the voice connection dropped: a second at first (a room needs a few
+ * to move to another media server), one more each failed attempt, at most five.
+ */
+const rejoinPauseMs = (attempt: number) => 1000 * Math.min(attempt, 5);
 import { api } from '../session.ts';
 import { nameOf } from './people.ts';
 import { collaborationUrl, type DojoView } from './use-dojo.ts';
@@ -50,12 +53,14 @@ export function VoicePanel({
 
   // Joining again after a dropped connection, until it works or the person leaves.
   const rejoinTimer = useRef<ReturnType<typeof setTimeout>>();
+  const rejoinAttempts = useRef(0);
   const [reconnecting, setReconnecting] = useState(false);
   useEffect(() => () => clearTimeout(rejoinTimer.current), []);
   function rejoinSoon(muted: boolean) {
     clearTimeout(rejoinTimer.current);
     setReconnecting(true);
-    rejoinTimer.current = setTimeout(() => void join(muted, true), rejoinPauseMs);
+    rejoinAttempts.current += 1;
+    rejoinTimer.current = setTimeout(() => void join(muted, true), rejoinPauseMs(rejoinAttempts.current));
   }
 
   // A connection lost without a facilitator's removal: the server went away or moved the room.
@@ -141,6 +146,7 @@ export function VoicePanel({
       );
     setJoining(false);
     setReconnecting(false);
+    rejoinAttempts.current = 0;
     joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
@@ -148,6 +154,7 @@ export function VoicePanel({
 
   function leave() {
     clearTimeout(rejoinTimer.current);
+    rejoinAttempts.current = 0;
     setReconnecting(false);
     forgetVoice(dojoId);
     client?.close();
