@@ -129,6 +129,9 @@ describe('the split deployment behind HAProxy', () => {
     await bob.locator('.people li', { hasText: 'Ada' }).getByText('receiving audio').waitFor({ timeout: 60_000 });
     const rooms = await Promise.all(stack.media.map((media) => stack.gauge(media, 'media_peers')));
     expect([...rooms].sort()).toEqual([0, 2]);
+    // The balancer sent the second voice socket to the other process, which sent it to the room's.
+    const redirects = await Promise.all(stack.media.map((media) => stack.gauge(media, 'media_room_redirects_total')));
+    expect(redirects.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(1);
     await shoot(bob, 'voice');
   });
 

@@ -111,7 +111,9 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
   );
   const place = async (id: VoiceRoomId): Promise<Placement> => {
     if (!pool) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
-    return placement.place(formatVoiceRoomId(id));
+    const placed = await placement.place(formatVoiceRoomId(id));
+    if (!placed.here) metrics.redirected();
+    return placed;
   };
 
   const turn =
