@@ -33,8 +33,6 @@ export interface VoiceService {
   /** Whether voice can take participants (false when no worker binary exists here). */
   ready(): boolean;
   status(): VoiceStatus;
-  /** Which media process hosts a dojo's room (claiming it for this one when nobody does). */
-  place(id: VoiceRoomId): Promise<Placement>;
   /** The open room of a dojo, if anyone is in voice there. */
   room(id: VoiceRoomId): VoiceRoom | undefined;
   /** Force-mute or unmute a user in a dojo (the control document changed). Returns the peers touched. */
@@ -106,6 +104,9 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
           hosts: (key) => rooms.has(key),
         })
       : singleProcessPlacement;
+  // A renewal found the room's lease taken (this process stalled past it; a join placed the room elsewhere
+  // meanwhile): its participants rejoin and are sent to the new owner. A renewal after a missed release
+  // reclaims a free lease, so a room never runs here for long without one.
   placement.onLost((key) =>
     openRooms.get(key)?.close(closeCodes.unavailable, 'this voice room moved to another media server; join again'),
   );
@@ -211,7 +212,6 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       pool
         ? { available: true, workers: pool.workers.length, mediasoupVersion: pool.version }
         : { available: false, reason: unavailable ?? 'voice closed' },
-    place,
     room,
     async setMuted(id, userId, muted) {
       return (await room(id)?.setMuted(userId, muted)) ?? 0;
