@@ -16,6 +16,10 @@ have espeak-ng || need+=(espeak-ng)
 have pdftotext || need+=(poppler-utils)
 # The web app's end-to-end tests drive Debian's Chromium through playwright-core (e2e/).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The split-topology tests: HAProxy in front of the services (e2e/split-topology.test.ts, media placement),
+# and coturn relaying voice with TURN REST API credentials (media/test/voice-turn-relay.test.ts).
+have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+have turnserver || need+=(coturn)
 # promtool checks and unit-tests the alerting rules in deploy/prometheus (deploy/test).
 have promtool || need+=(prometheus)
 # Sandboxed test runs (runner/): bubblewrap, and each language's toolchain at the Debian paths the

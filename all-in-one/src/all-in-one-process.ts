@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { App, us_listen_socket_close, us_socket_local_port, type us_listen_socket } from 'uWebSockets.js';
 import { z } from 'zod';
 import { apiConfigSection, buildApi, serveApiOnSharedPort } from '@pocdojo/api';
-import { createVoiceService, mediaSettingsShape } from '@pocdojo/media';
+import { createVoiceService, mediaSettingsShape, refineMediaSettings } from '@pocdojo/media';
 import {
   createRunner,
   RunMetrics,
@@ -44,7 +44,8 @@ const allInOneConfigSchema = collabConfigSchema
       .string()
       .min(1)
       .default(fileURLToPath(new URL('../../clients/web/dist', import.meta.url))),
-  });
+  })
+  .superRefine(refineMediaSettings);
 
 const config = readConfigOrExit(allInOneConfigSchema);
 

@@ -1,7 +1,8 @@
 /**
  * The REST API as its own process (`npm run api`), for scaling it apart from the WebSocket tier:
  * reads the configuration, opens and migrates the database, serves /api/v1 plus /healthz, /readyz
- * and /metrics on PORT, and shuts down cleanly on SIGTERM/SIGINT.
+ * and /metrics on PORT, and shuts down cleanly on SIGTERM/SIGINT. With WEB_ROOT (a built `clients/web/dist`)
+ * it serves the web app at `/` too, so a split deployment needs no other web server.
  */
 import {
   createIdentity,
@@ -12,17 +13,18 @@ import {
   openDatabase,
   readConfigOrExit,
 } from '@pocdojo/shared';
+import { z } from 'zod';
 import { apiConfigSchema } from './api-config.ts';
 import { buildApi } from './app.ts';
 
-const config = readConfigOrExit(apiConfigSchema);
+const config = readConfigOrExit(apiConfigSchema.extend({ WEB_ROOT: z.string().min(1).optional() }));
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const metrics = createMetricsRegistry({ service: 'api' });
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
 const identity = await createIdentity(config);
-const app = await buildApi({ config, database, identity, logger, metrics });
+const app = await buildApi({ config, database, identity, logger, metrics }, { webRoot: config.WEB_ROOT });
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info(
   { address, embeddedDatabase: database.embedded, search: config.OPENSEARCH_URL ? 'opensearch' : 'postgres' },

@@ -28,6 +28,7 @@ import { ssoRoutes } from './sso/sso-routes.ts';
 import { createSsoServices } from './sso/sso-services.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { videoRoutes } from './videos/video-routes.ts';
+import { serveWebApp } from './web-app.ts';
 
 /** The API's features, each a plugin mounted under /api/v1. Adding a feature is adding it here. */
 const features: ApiPlugin[] = [
@@ -48,9 +49,10 @@ export const apiPrefix = '/api/v1';
 
 /**
  * Builds the REST API as a ready Fastify instance that does not listen: the all-in-one server forwards
- * `/api/` and `/.well-known/` requests to `app.inject`, `api-process.ts` calls `listen` for a standalone process.
+ * `/api/` and `/.well-known/` requests to `app.inject`, `api-process.ts` calls `listen` for a standalone process
+ * (which may also serve the web app's files from `webRoot`).
  */
-export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(deps: ApiDeps, options: { webRoot?: string } = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const logger: FastifyBaseLogger = deps.logger.child({ component: 'api' });
   const app = Fastify({
@@ -125,6 +127,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get(`${apiPrefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   for (const feature of features) await app.register(feature, { prefix: apiPrefix, context });
   await app.register(operationRoutes, { context });
+  if (options.webRoot) await serveWebApp(app, options.webRoot);
 
   await app.ready();
   search.start();

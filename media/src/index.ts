@@ -2,6 +2,7 @@ export { createVoiceService, type VoiceService, type VoiceServiceDeps, type Voic
 export {
   mediaConfigSchema,
   mediaSettingsShape,
+  refineMediaSettings,
   resolveWorkerBinary,
   debianWorkerBinary,
   type MediaConfig,

@@ -14,6 +14,7 @@ import {
   type Request,
   type RequestData,
 } from './voice-protocol.ts';
+import type { Placement } from './room-placement.ts';
 import type { VoiceRoom } from './voice-room.ts';
 
 /** What a session needs from the service around it. */
@@ -22,6 +23,8 @@ export interface SessionContext {
   policy: DojoVoicePolicy;
   requestsPerSecond: number;
   logger: Logger;
+  /** Which media process hosts the room; this one claims it when nobody does. */
+  place(id: VoiceRoomId): Promise<Placement>;
   /** The room for this id, opened on demand; throws `unavailable` when voice cannot run here. */
   openRoom(id: VoiceRoomId): Promise<VoiceRoom>;
   /** The room if it is open. */
@@ -197,6 +200,12 @@ export class SignalingSession implements PeerConnection {
 
     const identity = { userId: claims.sub, name: claims.name, role: dojoRole(claims) };
     const muted = await this.context.policy.isMuted(roomId, identity.userId);
+    const placement = await this.context.place(roomId);
+    if (!placement.here) {
+      this.context.logger.debug({ room: formatVoiceRoomId(roomId), to: placement.url }, 'voice room is elsewhere');
+      return { redirect: placement.url };
+    }
+    // Opened right after the claim, with no await between: the lease is never renewed for a room not opening.
     const room = await this.context.openRoom(roomId);
     const peer = await room.join(identity, this, muted);
     if (this.closed) {

@@ -29,6 +29,8 @@ export async function workerUsage(workers: readonly MediaWorker[]): Promise<Work
 /** What the service counts as it happens; the gauges are read from the snapshot when scraped. */
 export interface VoiceMetrics {
   workerDied(): void;
+  /** A join was sent to the media process that hosts its room. */
+  redirected(): void;
 }
 
 /** Registers the voice service's metrics on the process registry. */
@@ -141,5 +143,10 @@ export function registerVoiceMetrics(registry: Registry, snapshot: VoiceSnapshot
     help: 'mediasoup worker processes that died (each closes its rooms; the pool starts a replacement)',
     registers: [registry],
   });
-  return { workerDied: () => deaths.inc() };
+  const redirects = new Counter({
+    name: 'media_room_redirects_total',
+    help: 'Joins sent to the media process that hosts their room (several media processes, placed through Redis)',
+    registers: [registry],
+  });
+  return { workerDied: () => deaths.inc(), redirected: () => redirects.inc() };
 }

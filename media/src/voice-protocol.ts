@@ -16,6 +16,10 @@
  *
  *   join {token, room}              room = "<tid>/<dojo>", exactly the tenant and dojo the join token names.
  *                                   → {peerId, routerRtpCapabilities, canProduce, muted, peers}
+ *                                   or, when several media processes run and another one hosts this dojo's
+ *                                   room, → {redirect: "wss://…/media/…"}: open a socket there and join again.
+ *                                   A client that loses its socket (4503, or the process died) joins again
+ *                                   through the URL it started from, after a short pause, with a fresh token.
  *   createTransport {direction}     "send" | "recv" → {id, iceParameters, iceCandidates, dtlsParameters,
  *                                   iceServers}: the options of device.createSendTransport/createRecvTransport.
  *   connectTransport {transportId, dtlsParameters}

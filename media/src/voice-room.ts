@@ -22,7 +22,8 @@ export interface VoiceRoomOptions {
   consumersPerWorker: number;
   listenIp: string;
   announcedIp: string | undefined;
-  iceServers: IceServer[];
+  /** STUN/TURN servers for a participant's transports (TURN credentials are minted per user). */
+  iceServersFor(userId: string): IceServer[];
   logger: Logger;
 }
 
@@ -143,7 +144,7 @@ export class VoiceRoom {
       iceParameters: transport.iceParameters,
       iceCandidates: transport.iceCandidates,
       dtlsParameters: transport.dtlsParameters,
-      iceServers: this.options.iceServers,
+      iceServers: this.options.iceServersFor(peer.identity.userId),
     };
   }
 

@@ -2,15 +2,20 @@ import { DomainError, type Logger, type Registry, type TokenVerifier } from '@po
 import type { TemplatedApp } from 'uWebSockets.js';
 import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
 import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
+import { redisRoomPlacement, singleProcessPlacement, type Placement } from './room-placement.ts';
 import { SignalingSession } from './signaling-session.ts';
+import { mintTurnCredentials } from './turn-credentials.ts';
 import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
 import { closeCodes } from './voice-protocol.ts';
 import { VoiceRoom } from './voice-room.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface VoiceServiceDeps {
-  /** The voice settings (`mediaSettingsShape`), read with the rest of the process's configuration. */
-  config: MediaSettings;
+  /**
+   * The voice settings (`mediaSettingsShape`), read with the rest of the process's configuration; with
+   * REDIS_URL and MEDIA_PUBLIC_URL, rooms are placed across media processes.
+   */
+  config: MediaSettings & { REDIS_URL?: string | undefined };
   /** The same verifier the rest of the process uses (`identity.verifier`). */
   verifier: TokenVerifier;
   logger: Logger;
@@ -89,6 +94,37 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     }
   });
 
+  const placement =
+    config.MEDIA_PUBLIC_URL && config.REDIS_URL
+      ? redisRoomPlacement({
+          redisUrl: config.REDIS_URL,
+          publicUrl: config.MEDIA_PUBLIC_URL,
+          leaseMs: config.MEDIA_ROOM_LEASE_MS,
+          logger,
+          hosts: (key) => rooms.has(key),
+        })
+      : singleProcessPlacement;
+  // A renewal found the room's lease taken (this process stalled past it; a join placed the room elsewhere
+  // meanwhile): its participants rejoin and are sent to the new owner. A renewal after a missed release
+  // reclaims a free lease, so a room never runs here for long without one.
+  placement.onLost((key) =>
+    openRooms.get(key)?.close(closeCodes.unavailable, 'this voice room moved to another media server; join again'),
+  );
+  const place = async (id: VoiceRoomId): Promise<Placement> => {
+    if (!pool) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
+    const placed = await placement.place(formatVoiceRoomId(id));
+    if (!placed.here) metrics.redirected();
+    return placed;
+  };
+
+  const turn =
+    config.TURN_URLS?.length && config.TURN_SHARED_SECRET
+      ? { urls: config.TURN_URLS, secret: config.TURN_SHARED_SECRET, ttlSeconds: config.TURN_TTL_SECONDS }
+      : undefined;
+  // Every transport gets the static servers and, with TURN configured, credentials of its own.
+  const iceServersFor = (userId: string) =>
+    turn ? [...config.MEDIA_TURN_SERVERS, mintTurnCredentials(turn, userId)] : config.MEDIA_TURN_SERVERS;
+
   const openRoom = (id: VoiceRoomId): Promise<VoiceRoom> => {
     const running = pool;
     if (!running) throw new DomainError('unavailable', `voice is unavailable on this server: ${unavailable}`);
@@ -100,7 +136,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       consumersPerWorker: config.MEDIA_CONSUMERS_PER_WORKER,
       listenIp: config.MEDIA_LISTEN_IP,
       announcedIp: config.MEDIA_ANNOUNCED_IP,
-      iceServers: config.MEDIA_TURN_SERVERS,
+      iceServersFor,
       logger,
     });
     rooms.set(key, opening);
@@ -110,6 +146,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
         room.onClose(() => {
           rooms.delete(key);
           openRooms.delete(key);
+          placement.release(key);
         });
       },
       () => rooms.delete(key),
@@ -122,6 +159,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
     verifier: deps.verifier,
     policy,
     logger,
+    place,
     openRoom,
     room,
     requestsPerSecond: config.MEDIA_REQUESTS_PER_SECOND,
@@ -185,6 +223,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       for (const session of sessions) session.disconnect(closeCodes.unavailable, 'voice service shutting down');
       sessions.clear();
       for (const open of openRooms.values()) open.close();
+      await placement.close();
       pool?.close();
       pool = undefined;
       unavailable = 'voice service closed';

@@ -46,4 +46,33 @@ describe('voice configuration', () => {
   it('reports no worker when the configured binary does not exist', () => {
     expect(resolveWorkerBinary({ MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' })).toBeUndefined();
   });
+
+  it('reads the TURN URLs with their shared secret, and refuses one without the other', () => {
+    const config = readConfig(mediaConfigSchema, {
+      TURN_URLS: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349',
+      TURN_SHARED_SECRET: 'a-secret-long-enough',
+    });
+    expect(config).toMatchObject({
+      TURN_URLS: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'],
+      TURN_TTL_SECONDS: 3600,
+    });
+    expect(() => readConfig(mediaConfigSchema, { TURN_URLS: 'turn:turn.example.org' })).toThrow(
+      'TURN_URLS and TURN_SHARED_SECRET go together',
+    );
+    expect(() =>
+      readConfig(mediaConfigSchema, { TURN_URLS: 'stun:x', TURN_SHARED_SECRET: 'a-secret-long-enough' }),
+    ).toThrow('each TURN URL starts with turn: or turns:');
+  });
+
+  it('places rooms across processes only with Redis', () => {
+    expect(() => readConfig(mediaConfigSchema, { MEDIA_PUBLIC_URL: 'wss://voice.example.org/media/m1' })).toThrow(
+      'needs REDIS_URL',
+    );
+    expect(
+      readConfig(mediaConfigSchema, {
+        MEDIA_PUBLIC_URL: 'wss://voice.example.org/media/m1',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      }),
+    ).toMatchObject({ MEDIA_PUBLIC_URL: 'wss://voice.example.org/media/m1', MEDIA_ROOM_LEASE_MS: 5000 });
+  });
 });

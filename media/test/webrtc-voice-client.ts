@@ -59,6 +59,15 @@ const transportSchema = z.object({
     z.object({ foundation: z.string(), priority: z.number(), ip: z.string(), protocol: z.string(), port: z.number() }),
   ),
   dtlsParameters: z.object({ fingerprints: z.array(z.object({ algorithm: z.string(), value: z.string() })) }),
+  iceServers: z
+    .array(
+      z.object({
+        urls: z.union([z.string(), z.array(z.string())]),
+        username: z.string().optional(),
+        credential: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 type TransportOptions = z.infer<typeof transportSchema>;
 
@@ -130,6 +139,7 @@ export class VoiceTestClient {
   private constructor(
     private readonly socket: WebSocket,
     private readonly stunUrl: string,
+    private readonly relayOnly: boolean,
   ) {
     socket.on('message', (raw) => {
       const frame = decodeServerFrame(String(raw));
@@ -151,14 +161,17 @@ export class VoiceTestClient {
     });
   }
 
-  /** `stunUrl`: a local STUN responder (see local-stun-server.ts). */
-  static async connect(url: string, stunUrl: string): Promise<VoiceTestClient> {
+  /**
+   * `stunUrl`: a local STUN responder (see local-stun-server.ts). `relayOnly`: ICE through the TURN server
+   * the server hands out with each transport, and nothing else (iceTransportPolicy "relay").
+   */
+  static async connect(url: string, stunUrl: string, options: { relayOnly?: boolean } = {}): Promise<VoiceTestClient> {
     const socket = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    return new VoiceTestClient(socket, stunUrl);
+    return new VoiceTestClient(socket, stunUrl, options.relayOnly ?? false);
   }
 
   request<M extends Method>(method: M, data: RequestData<M>): Promise<unknown> {
@@ -176,7 +189,7 @@ export class VoiceTestClient {
   /** Opens the receive side: every other participant's producer arrives as a consumer. */
   async startReceiving(): Promise<void> {
     this.recvTransport = transportSchema.parse(await this.request(methods.createTransport, { direction: 'recv' }));
-    this.recvPc = await newPeerConnection(this.stunUrl);
+    this.recvPc = await this.newPeerConnection(this.recvTransport);
     // Tracks appear while the remote offer is applied; packets are told apart by the consumer's SSRC.
     this.recvPc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
@@ -251,7 +264,7 @@ export class VoiceTestClient {
 
   private async openSendTransport(): Promise<SendSide> {
     const transport = transportSchema.parse(await this.request(methods.createTransport, { direction: 'send' }));
-    const pc = await newPeerConnection(this.stunUrl);
+    const pc = await this.newPeerConnection(transport);
     this.sendPc = pc;
     const track = new MediaStreamTrack({ kind: 'audio' });
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly' });
@@ -268,6 +281,21 @@ export class VoiceTestClient {
     });
     const cname = /a=ssrc:\d+ cname:(\S+)/.exec(local)?.[1] ?? 'werift';
     return { transport, track, mid, ssrc: transceiver.sender.ssrc, cname };
+  }
+
+  private newPeerConnection(transport: TransportOptions): Promise<RTCPeerConnection> {
+    if (!this.relayOnly) return newPeerConnection([{ urls: this.stunUrl }], 'all');
+    // werift takes one `turn:host:port` string per server, without the `?transport=` query browsers read.
+    const turn = transport.iceServers
+      .flatMap((server) =>
+        (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) => ({ ...server, url })),
+      )
+      .find((server) => server.url.startsWith('turn:'));
+    if (!turn) throw new Error('the server handed out no TURN server');
+    return newPeerConnection(
+      [{ urls: turn.url.replace(/\?.*$/, ''), username: turn.username, credential: turn.credential }],
+      'relay',
+    );
   }
 
   packetsFromUser(userId: string): number {
@@ -377,10 +405,14 @@ function dtlsKeys(): Promise<DtlsKeys> {
   return sharedCertificate;
 }
 
-async function newPeerConnection(stunUrl: string): Promise<RTCPeerConnection> {
+async function newPeerConnection(
+  iceServers: { urls: string; username?: string; credential?: string }[],
+  iceTransportPolicy: 'all' | 'relay',
+): Promise<RTCPeerConnection> {
   const pc = new RTCPeerConnection({
     dtls: { keys: await dtlsKeys() },
-    iceServers: [{ urls: stunUrl }],
+    iceServers,
+    iceTransportPolicy,
     codecs: {
       audio: [
         new RTCRtpCodecParameters({

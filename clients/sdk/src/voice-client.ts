@@ -27,6 +27,12 @@ const joinedSchema = z.object({
   muted: z.boolean(),
 });
 
+/** Another media process hosts this dojo's room: join there (docs/adr/0010-voice-placement.md). */
+const redirectSchema = z.object({ redirect: z.string().regex(/^wss?:\/\//) });
+
+/** Redirects a join follows before giving up: one is the rule, more means the room is moving right now. */
+const maxRedirects = 3;
+
 const transportSchema = z.object({
   id: z.string(),
   iceParameters: z.custom<types.IceParameters>((value) => typeof value === 'object' && value !== null),
@@ -124,8 +130,11 @@ export class VoiceClient {
     });
   }
 
-  /** Connects, joins the dojo's room, starts receiving everyone and (when allowed) sends `microphone`. */
-  static async join(options: VoiceJoinOptions): Promise<VoiceResult<VoiceClient>> {
+  /**
+   * Connects, joins the dojo's room, starts receiving everyone and (when allowed) sends `microphone`.
+   * When another media process hosts the room, follows the server's redirect there.
+   */
+  static async join(options: VoiceJoinOptions, redirects = 0): Promise<VoiceResult<VoiceClient>> {
     const Socket = options.WebSocketPolyfill ?? WebSocket;
     const client = new VoiceClient(new Socket(options.url));
     const failure = (error: VoiceError): VoiceResult<VoiceClient> => {
@@ -140,9 +149,15 @@ export class VoiceClient {
     const joined = await client.request(
       'join',
       { token: options.token, room: `${options.tenantId}/${options.dojoId}` },
-      joinedSchema,
+      z.union([redirectSchema, joinedSchema]),
     );
     if (!joined.ok) return failure(joined.error);
+    if ('redirect' in joined.value) {
+      client.close();
+      if (redirects >= maxRedirects)
+        return { ok: false, error: { code: 'unavailable', message: 'the voice room is moving; try again' } };
+      return VoiceClient.join({ ...options, url: joined.value.redirect }, redirects + 1);
+    }
     client.state.canProduce = joined.value.canProduce;
     client.state.forceMuted = joined.value.muted;
     const device = new Device();

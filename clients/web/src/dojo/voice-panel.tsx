@@ -1,11 +1,18 @@
 /**
  * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who speaks and
  * whether a facilitator muted you. Where the server has no voice worker, joining says so. Someone who
- * was in the call is back in it after a reload, muted as they were.
+ * was in the call is back in it after a reload, muted as they were, and after losing the connection
+ * (the media server restarted, or the room moved to another one) the panel joins again by itself.
  */
 import { parseDocumentName } from '@pocdojo/shared/tenant';
 import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
 import { useEffect, useRef, useState } from 'preact/hooks';
+
+/**
+ * Pause before joining again after the voice connection dropped: a second at first (a room needs a few
+ * to move to another media server), one more each failed attempt, at most five.
+ */
+const rejoinPauseMs = (attempt: number) => 1000 * Math.min(attempt, 5);
 import { api } from '../session.ts';
 import { nameOf } from './people.ts';
 import { collaborationUrl, type DojoView } from './use-dojo.ts';
@@ -44,6 +51,23 @@ export function VoicePanel({
 
   useEffect(() => () => client?.close(), [client]);
 
+  // Joining again after a dropped connection, until it works or the person leaves.
+  const rejoinTimer = useRef<ReturnType<typeof setTimeout>>();
+  const rejoinAttempts = useRef(0);
+  const [reconnecting, setReconnecting] = useState(false);
+  useEffect(() => () => clearTimeout(rejoinTimer.current), []);
+  function rejoinSoon(muted: boolean) {
+    clearTimeout(rejoinTimer.current);
+    setReconnecting(true);
+    rejoinAttempts.current += 1;
+    rejoinTimer.current = setTimeout(() => void join(muted, true), rejoinPauseMs(rejoinAttempts.current));
+  }
+
+  // A connection lost without a facilitator's removal: the server went away or moved the room.
+  useEffect(() => {
+    if (state?.closed && state.closed.code !== 'forbidden') rejoinSoon(state.selfMuted);
+  }, [state?.closed]);
+
   // Back in the call after a reload, with the microphone as it was.
   useEffect(() => {
     const remembered = rememberedVoice(dojoId);
@@ -75,7 +99,7 @@ export function VoicePanel({
     return () => clearInterval(timer);
   }, [client]);
 
-  async function join(muted = false) {
+  async function join(muted = false, rejoining = false) {
     setJoining(true);
     setError(undefined);
     const tenantId = parseDocumentName(view.join.documents.code)?.tenantId;
@@ -88,14 +112,21 @@ export function VoicePanel({
         setError(`No microphone (${failure instanceof Error ? failure.name : 'unknown error'}): you will listen only.`);
       }
     }
-    // A failed (re)join is not retried on the next reload, and leaves the microphone closed.
-    const fail = (message: string) => {
+    // A failed (re)join is not retried on the next reload, and leaves the microphone closed; a rejoin
+    // after a dropped connection tries again, unless the server refuses this person.
+    const fail = (message: string, code = 'unavailable') => {
       microphone?.stop();
+      if (rejoining && code !== 'forbidden' && code !== 'unauthorized') return rejoinSoon(muted);
+      setReconnecting(false);
       forgetVoice(dojoId);
       setJoining(false);
       setError(message);
     };
-    if (!token.ok || !tenantId) return fail(token.ok ? 'This dojo has no voice room.' : token.error.message);
+    if (!token.ok || !tenantId)
+      return fail(
+        token.ok ? 'This dojo has no voice room.' : token.error.message,
+        token.ok ? 'forbidden' : token.error.code,
+      );
     // mediasoup-client loads only when someone joins voice.
     const { VoiceClient } = await import('@pocdojo/sdk/voice-client');
     const joined = await VoiceClient.join({
@@ -111,14 +142,20 @@ export function VoicePanel({
         joined.error.code === 'unavailable'
           ? `Voice is unavailable on this server (${joined.error.message}).`
           : joined.error.message,
+        joined.error.code,
       );
     setJoining(false);
+    setReconnecting(false);
+    rejoinAttempts.current = 0;
     joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
   }
 
   function leave() {
+    clearTimeout(rejoinTimer.current);
+    rejoinAttempts.current = 0;
+    setReconnecting(false);
     forgetVoice(dojoId);
     client?.close();
     setClient(undefined);
@@ -155,11 +192,16 @@ export function VoicePanel({
           </button>
         </p>
       )}
-      {state.closed && (
-        <p class="field-error" role="alert">
-          {state.closed.message}
-        </p>
-      )}
+      {state.closed &&
+        (reconnecting ? (
+          <p class="notice" role="status">
+            Voice connection lost: reconnecting…
+          </p>
+        ) : (
+          <p class="field-error" role="alert">
+            {state.closed.message}
+          </p>
+        ))}
       {state.forceMuted && (
         <p class="notice" role="status">
           A facilitator muted you.
