@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps, ApiPlugin } from './api-context.ts';
+import { auditRoutes } from './audit/audit-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { dojoHistoryRoutes } from './dojo-history/dojo-history-routes.ts';
 import { dojoRoutes } from './dojos/dojo-routes.ts';
@@ -37,6 +38,7 @@ const features: ApiPlugin[] = [
   dojoHistoryRoutes,
   reportRoutes,
   videoRoutes,
+  auditRoutes,
 ];
 
 export const apiPrefix = '/api/v1';

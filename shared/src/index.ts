@@ -18,3 +18,6 @@ export * from './database/migrate.ts';
 export { DataDirLockedError } from './database/data-dir-lock.ts';
 export type { Database } from './database/schema.ts';
 export * from './jobs/job-queue.ts';
+export { recordAudit, type AuditRecord } from './audit/record-audit.ts';
+export { traceIdFrom, serverSource, type AuditSource } from './audit/audit-source.ts';
+export { verifyAuditChain, type ChainBreak, type ChainReport } from './audit/verify-audit-chain.ts';

@@ -1,6 +1,7 @@
 import { userSchema } from '@pocdojo/shared/contract/auth';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
+import { auditCaller } from '../audit/audit-request.ts';
 import { displayNameSchema, emailSchema, passwordSchema, rolesSchema } from '../auth/auth-schemas.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { authenticate, principalOf, requireAdmin } from '../auth/principal.ts';
@@ -38,9 +39,15 @@ export const userRoutes: ApiPlugin = async (app, { context }) => {
       const principal = principalOf(request);
       requireAdmin(principal);
       const passwordHash = await hashPassword(request.body.password);
-      const user = await withTenant(database.db, principal.tenantId, (trx) =>
-        insertUser(trx, { tenantId: principal.tenantId, ...request.body, passwordHash }),
-      );
+      const user = await withTenant(database.db, principal.tenantId, async (trx) => {
+        const added = await insertUser(trx, { tenantId: principal.tenantId, ...request.body, passwordHash });
+        await auditCaller(trx, request, principal, {
+          action: 'person_added',
+          target: { type: 'person', id: added.id },
+          details: { roles: added.roles },
+        });
+        return added;
+      });
       return reply.code(201).send({ ...publicUser(user), createdAt: user.createdAt });
     },
   );

@@ -23,6 +23,7 @@ export interface Database {
   dojo_leases: DojoLeasesTable;
   dojo_runs: DojoRunsTable;
   runner_heartbeats: RunnerHeartbeatsTable;
+  audit_entries: AuditEntriesTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -258,4 +259,29 @@ export interface RunnerHeartbeatsTable {
     string
   >;
   beat_at: Generated<Date>;
+}
+
+/**
+ * The per-tenant audit trail, append-only and hash-chained (see shared/src/audit/). The personal fields
+ * (`actor_name`, `address`, `user_agent`, `personal_details`, `personal_salt`) are outside the chain,
+ * covered by `personal_digest`, so that an erasure can clear them without breaking it.
+ */
+export interface AuditEntriesTable {
+  tenant_id: string;
+  seq: ColumnType<string, number, never>;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  trace_id: string;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  actor_name: string | null;
+  address: string | null;
+  user_agent: string | null;
+  personal_details: ColumnType<Record<string, unknown> | null, string | null, never>;
+  personal_salt: string | null;
+  personal_digest: string;
+  prev_hash: string;
+  hash: string;
 }
