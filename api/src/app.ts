@@ -17,6 +17,7 @@ import { dojoHistoryRoutes } from './dojo-history/dojo-history-routes.ts';
 import { dojoRoutes } from './dojos/dojo-routes.ts';
 import { refuseNulCharacters } from './nul-characters.ts';
 import { operationRoutes } from './operations/operation-routes.ts';
+import { personalDataRoutes } from './personal-data/personal-data-routes.ts';
 import { pocRoutes } from './pocs/poc-routes.ts';
 import { installProblemHandlers } from './problem-details.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -39,6 +40,7 @@ const features: ApiPlugin[] = [
   reportRoutes,
   videoRoutes,
   auditRoutes,
+  personalDataRoutes,
 ];
 
 export const apiPrefix = '/api/v1';

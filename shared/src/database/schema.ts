@@ -66,6 +66,8 @@ export interface UsersTable {
   password_hash: string;
   roles: string[];
   created_at: Generated<Date>;
+  /** Set when an admin erased the person: their personal fields are anonymised. */
+  erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Only the SHA-256 of each refresh token is stored; a family is one login's chain of rotations. */

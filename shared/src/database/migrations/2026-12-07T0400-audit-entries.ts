@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The audit trail (issue 22): one append-only, hash-chained log per tenant.
+ * The audit trail (issue 22): one append-only, hash-chained log per tenant; and `users.erased_at`, set
+ * when an admin erased the person (their row stays, anonymised, so that ids elsewhere still resolve).
+ *
  *
  * - `seq` numbers a tenant's entries 1, 2, 3…; `prev_hash` is the previous entry's `hash` (64 zeros for
  *   the first) and `hash` = SHA-256 of the entry's canonical JSON and `prev_hash` (see
@@ -19,6 +21,7 @@ const appRole = 'pocdojo_app';
 const personalColumnArray = "ARRAY['actor_name', 'address', 'user_agent', 'personal_details', 'personal_salt']";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('users').addColumn('erased_at', 'timestamptz').execute();
   await db.schema
     .createTable('audit_entries')
     .addColumn('tenant_id', 'text', (c) => c.notNull())
@@ -93,6 +96,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('users').dropColumn('erased_at').execute();
   await db.schema.dropTable('audit_entries').execute();
   await sql`DROP FUNCTION IF EXISTS pocdojo_redact_audit_person(text, text)`.execute(db);
   await sql`DROP FUNCTION IF EXISTS pocdojo_audit_append_only()`.execute(db);
