@@ -1,6 +1,6 @@
 import { DomainError, recordAudit, type AuditSource, type Database } from '@pocdojo/shared';
 import type { EraseBody, ErasureResult } from '@pocdojo/shared/contract/personal-data';
-import { formerMemberName } from '@pocdojo/shared/contract/personal-data';
+import { erasedEmail, formerMemberName } from '@pocdojo/shared/contract/personal-data';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { hashPassword } from '../auth/passwords.ts';
@@ -80,7 +80,7 @@ export async function erasePerson(
     await trx
       .updateTable('users')
       .set({
-        email: `erased-${personId}@erased.invalid`,
+        email: erasedEmail(personId),
         display_name: formerMemberName,
         password_hash: unusablePassword,
         roles: [],

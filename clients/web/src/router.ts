@@ -19,6 +19,8 @@ export type Route =
   | { name: 'users' }
   | { name: 'reports' }
   | { name: 'videos' }
+  | { name: 'audit' }
+  | { name: 'account' }
   | { name: 'notFound'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -34,6 +36,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'users') return { name: 'users' };
   if (first === 'reports') return { name: 'reports' };
   if (first === 'videos') return { name: 'videos' };
+  if (first === 'audit') return { name: 'audit' };
+  if (first === 'account') return { name: 'account' };
   return { name: 'notFound', path };
 }
 

@@ -8,6 +8,10 @@ import { z } from 'zod';
 /** How an erased person is shown wherever their name was (chat, run lists, the people list). */
 export const formerMemberName = 'a former member';
 
+/** An erased person's address: `erased-<id>@erased.invalid` (`.invalid` never resolves, RFC 2606). */
+export const erasedEmail = (userId: string) => `erased-${userId}@erased.invalid`;
+export const isErasedEmail = (email: string) => email.endsWith('@erased.invalid');
+
 /** What happens to the erased person's POCs: handed to another member, or deleted with them. */
 export const eraseBodySchema = z.discriminatedUnion('pocs', [
   z.strictObject({ pocs: z.literal('reassign'), toUserId: z.string().min(1).max(64) }),
