@@ -111,6 +111,30 @@ describe.each([
     expect(await latest('dojo_created')).toMatchObject({ target: { type: 'dojo', id: dojo.body.id } });
   });
 
+  it('records role changes, and keeps an admin from dropping their own admin role', async () => {
+    const personId = await addPerson(`roles${embedded ? 'e' : 'p'}@audited.test`);
+    const changed = await call<{ roles: string[] }>(api.app, 'PATCH', `/api/v1/users/${personId}/roles`, {
+      token: admin.accessToken,
+      body: { roles: ['facilitator', 'participant'] },
+    });
+    expect(changed).toMatchObject({ status: 200, body: { roles: ['facilitator', 'participant'] } });
+    expect(await latest('roles_changed')).toMatchObject({
+      actor: { id: admin.user.id },
+      target: { type: 'person', id: personId },
+      details: { from: ['participant'], to: ['facilitator', 'participant'] },
+    });
+    const own = await call(api.app, 'PATCH', `/api/v1/users/${admin.user.id}/roles`, {
+      token: admin.accessToken,
+      body: { roles: ['participant'] },
+    });
+    expect(own.status).toBe(409);
+    const missing = await call(api.app, 'PATCH', '/api/v1/users/u_nobody/roles', {
+      token: admin.accessToken,
+      body: { roles: ['participant'] },
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('shows the trail to admins only, filtered by person, action and time, one page per cursor', async () => {
     const email = `participant${embedded ? 'e' : 'p'}@audited.test`;
     const personId = await addPerson(email);
