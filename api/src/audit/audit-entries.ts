@@ -1,6 +1,5 @@
 import { DomainError } from '@pocdojo/shared';
-import type { AuditAction, AuditEntry } from '@pocdojo/shared/contract/audit';
-import { auditEntrySchema } from '@pocdojo/shared/contract/audit';
+import { auditEntrySchema, type AuditAction, type AuditEntry } from '@pocdojo/shared/contract/audit';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
 
 export interface AuditFilter {

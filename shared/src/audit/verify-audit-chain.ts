@@ -35,14 +35,14 @@ export async function verifyAuditChain(db: Kysely<Database>, tenantId: string): 
       .execute();
     for (const row of rows) {
       const seq = Number(row.seq);
-      const broken = (reason: ChainBreak['reason']): ChainReport => ({
+      const broken = (reason: ChainBreak['reason'], at = seq): ChainReport => ({
         tenantId,
         entries: expectedSeq - 1,
         headHash: prevHash,
-        firstBroken: { seq, reason },
+        firstBroken: { seq: at, reason },
       });
-      if (seq !== expectedSeq)
-        return { ...broken('missing entry'), firstBroken: { seq: expectedSeq, reason: 'missing entry' } };
+      // A gap: the entry expected here is gone (the rows after it may well be intact).
+      if (seq !== expectedSeq) return broken('missing entry', expectedSeq);
       if (row.prev_hash !== prevHash) return broken('previous hash does not match');
       if (
         row.personal_salt !== null &&
