@@ -4,6 +4,9 @@
  * tampering behind the trigger's back is found by the verification. On the Postgres server and on the
  * embedded PGlite: the trigger, the advisory lock and the row-level security must hold on both.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { verifyAuditChain } from '@pocdojo/shared';
 import type { AuditEntry, AuditPage } from '@pocdojo/shared/contract/audit';
 import { parse } from 'csv-parse/sync';
@@ -246,5 +249,59 @@ describe.each([
     expect((await verifyAuditChain(db, tenant)).firstBroken).toEqual({ seq: 3, reason: 'personal fields changed' });
     await tamper(sql`DELETE FROM audit_entries WHERE tenant_id = ${tenant} AND seq = 2`);
     expect((await verifyAuditChain(db, tenant)).firstBroken).toEqual({ seq: 2, reason: 'missing entry' });
+  });
+});
+
+describe('npm run audit:verify', () => {
+  const command = fileURLToPath(new URL('../src/audit/audit-verify-command.ts', import.meta.url));
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Runs the command as an operator would, against the test's database; its exit code and log lines. */
+  const verify = async (...args: string[]) => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', command, ...args], {
+      env: { ...process.env, DATABASE_URL: api.config.DATABASE_URL, LOG_LEVEL: 'info' },
+    });
+    const { stdout, code } = await run.then(
+      ({ stdout }) => ({ stdout, code: 0 }),
+      (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }),
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { tenant: string; msg: string; firstBroken?: unknown });
+    return { code, lines };
+  };
+
+  it('reports every chain intact, then names the entry a superuser changed behind the trigger', async () => {
+    const first = await signUp(api.app, 'Verified One');
+    await signUp(api.app, 'Verified Two');
+    const intact = await verify();
+    expect(intact.code).toBe(0);
+    expect(intact.lines.map((line) => [line.tenant, line.msg])).toEqual([
+      ['verified-one', 'audit chain intact'],
+      ['verified-two', 'audit chain intact'],
+    ]);
+
+    const db = api.database.db;
+    await sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`.execute(db);
+    await sql`UPDATE audit_entries SET action = 'sign_out' WHERE tenant_id = ${first.tenant.id} AND seq = 2`.execute(
+      db,
+    );
+    await sql`ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only`.execute(db);
+
+    const broken = await verify('--tenant', 'verified-one');
+    expect(broken.code).toBe(1);
+    expect(broken.lines).toMatchObject([
+      { tenant: 'verified-one', msg: 'audit chain broken', firstBroken: { seq: 2, reason: 'entry changed' } },
+    ]);
+    expect((await verify('--tenant', 'verified-two')).code).toBe(0);
+    expect((await verify('--tenant', 'nobody')).code).toBe(2);
   });
 });
