@@ -41,6 +41,8 @@ export const apiConfigSection = reportsVideosConfigSection.extend({
   API_LOGIN_LOCKOUT: duration('15m'),
   API_SEARCH_RATE_PER_MINUTE_USER: positiveInt(120),
   API_SEARCH_RATE_PER_MINUTE_TENANT: positiveInt(1200),
+  /** Personal-data exports per person and hour (each reads every video the person has). */
+  API_EXPORTS_PER_HOUR: positiveInt(10),
   /** Trust X-Forwarded-For (only behind a proxy that sets it). */
   API_TRUST_PROXY: flag(false),
   /** Selects the OpenSearch engine; Postgres full-text search otherwise. */

@@ -11,11 +11,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps, ApiPlugin } from './api-context.ts';
+import { auditRoutes } from './audit/audit-routes.ts';
 import { authRoutes } from './auth/auth-routes.ts';
 import { dojoHistoryRoutes } from './dojo-history/dojo-history-routes.ts';
 import { dojoRoutes } from './dojos/dojo-routes.ts';
 import { refuseNulCharacters } from './nul-characters.ts';
 import { operationRoutes } from './operations/operation-routes.ts';
+import { personalDataRoutes } from './personal-data/personal-data-routes.ts';
 import { pocRoutes } from './pocs/poc-routes.ts';
 import { installProblemHandlers } from './problem-details.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -43,6 +45,8 @@ const features: ApiPlugin[] = [
   dojoHistoryRoutes,
   reportRoutes,
   videoRoutes,
+  auditRoutes,
+  personalDataRoutes,
 ];
 
 export const apiPrefix = '/api/v1';

@@ -28,6 +28,8 @@ export interface RateLimits {
   loginFailures: Limiter;
   searchByUser: Limiter;
   searchByTenant: Limiter;
+  /** Personal-data exports per person. */
+  exportsByUser: Limiter;
 }
 
 function createLimiter(
@@ -92,6 +94,12 @@ export function createRateLimits(app: FastifyInstance, config: ApiConfig): RateL
       max: config.API_SEARCH_RATE_PER_MINUTE_TENANT,
       windowMs: minute,
       key: (request) => principalOf(request).tenantId,
+    }),
+    exportsByUser: createLimiter(app, {
+      name: 'export-user',
+      max: config.API_EXPORTS_PER_HOUR,
+      windowMs: 60 * minute,
+      key: (request) => `${principalOf(request).tenantId}/${principalOf(request).userId}`,
     }),
   };
 }

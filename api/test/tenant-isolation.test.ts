@@ -47,13 +47,15 @@ describe('a second tenant’s token against the first tenant’s resources', () 
       ['GET', `/api/v1/dojos/${dojoA.id}`],
       ['POST', `/api/v1/dojos/${dojoA.id}/join`],
       ['POST', '/api/v1/dojos', { title: 'Steal', pocId: pocA.id, format: 'mob', language: 'Go' }],
+      ['PATCH', `/api/v1/users/${a.user.id}/roles`, { roles: ['observer'] }],
+      ['POST', `/api/v1/people/${a.user.id}/erase`, { pocs: 'delete' }],
     ];
     for (const [method, url, body] of requests) {
       const foreign = await call(api.app, method as 'GET', url, { token: b.accessToken, body });
       const missing = await call(
         api.app,
         method as 'GET',
-        url.replace(/p_[a-z0-9]+|d_[a-z0-9]+/, (id) => `${id.slice(0, 2)}nothing`),
+        url.replace(/p_[a-z0-9]+|d_[a-z0-9]+|u_[a-z0-9]+/, (id) => `${id.slice(0, 2)}nothing`),
         {
           token: b.accessToken,
           body: body && JSON.parse(JSON.stringify(body).replace(pocA.id, 'p_nothing')),
@@ -81,6 +83,19 @@ describe('a second tenant’s token against the first tenant’s resources', () 
     expect(dojos.body.items.map((d) => d.title)).toEqual(['Beta dojo']);
     const users = await call<{ items: { email: string }[] }>(api.app, 'GET', '/api/v1/users', { token: b.accessToken });
     expect(users.body.items.map((u) => u.email)).toEqual([b.user.email]);
+    const audit = await call<{ items: { actor: { id: string | null }; target: { id: string } | null }[] }>(
+      api.app,
+      'GET',
+      '/api/v1/audit?limit=200',
+      { token: b.accessToken },
+    );
+    expect(audit.body.items.length).toBeGreaterThan(0);
+    const firstTenantIds = [a.user.id, pocA.id, dojoA.id];
+    expect(
+      audit.body.items.filter(
+        (entry) => firstTenantIds.includes(entry.actor.id ?? '') || firstTenantIds.includes(entry.target?.id ?? ''),
+      ),
+    ).toEqual([]);
     const search = await call<{ items: unknown[]; facets: { languages: object; tags: object } }>(
       api.app,
       'GET',

@@ -23,3 +23,6 @@ export type { Database } from './database/schema.ts';
 export * from './jobs/job-queue.ts';
 export * from './telemetry/spans.ts';
 export { flushTraces } from './telemetry/tracing.ts';
+export { recordAudit, type AuditRecord } from './audit/record-audit.ts';
+export { traceIdFrom, serverSource, type AuditSource } from './audit/audit-source.ts';
+export { verifyAuditChain, type ChainBreak, type ChainReport } from './audit/verify-audit-chain.ts';

@@ -1,11 +1,13 @@
-import { DomainError } from '@pocdojo/shared';
+import { DomainError, recordAudit } from '@pocdojo/shared';
 import { loginResultSchema, signInMethodsSchema, signupResultSchema } from '@pocdojo/shared/contract/auth';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
+import { auditSourceOf } from '../audit/audit-request.ts';
 import { problemResponses } from '../problem-details.ts';
 import { newId } from '../tenancy/identifiers.ts';
 import { insertTenant, findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
-import { enterTenant, withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
+import { enterTenant, withAppRole, withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { findUserByEmail, findUserById, insertUser } from '../users/users.ts';
 import { sessionSchema } from '@pocdojo/shared/contract/auth';
 import { loginBodySchema, refreshBodySchema, signInMethodsBodySchema, signupBodySchema } from './auth-schemas.ts';
@@ -31,6 +33,30 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
   const passwordsOff = (team: string) =>
     new DomainError('forbidden', `${team} signs in with its company sign-in: passwords are turned off for this team`);
   const refreshFailed = () => new DomainError('unauthorized', 'refresh token invalid, expired or revoked');
+  const signedIn = (trx: TenantTransaction, request: FastifyRequest, tenantId: string, userId: string) =>
+    recordAudit(trx, {
+      tenantId,
+      action: 'sign_in',
+      actor: { userId },
+      target: { type: 'person', id: userId },
+      source: auditSourceOf(request),
+      details: { method: 'password' },
+    });
+  /** A failed sign-in goes to the trail of each team the address is in (no team, no trail to write to). */
+  const signInFailed = async (request: FastifyRequest, tenantIds: string[], email: string) => {
+    for (const tenantId of new Set(tenantIds)) {
+      await withTenant(database.db, tenantId, (trx) =>
+        recordAudit(trx, {
+          tenantId,
+          action: 'sign_in_failed',
+          actor: null,
+          source: auditSourceOf(request),
+          details: { method: 'password' },
+          personalDetails: { email },
+        }),
+      );
+    }
+  };
 
   app.addHook('onRequest', async (request) => limits.authByAddress.consume(request));
 
@@ -59,6 +85,17 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
           roles: ['admin', 'facilitator'],
           passwordHash,
         });
+        const source = auditSourceOf(request);
+        const person = { type: 'person' as const, id: user.id };
+        await recordAudit(trx, {
+          tenantId,
+          action: 'person_added',
+          actor: { userId: user.id },
+          target: person,
+          source,
+          details: { via: 'signup', roles: user.roles },
+        });
+        await signedIn(trx, request, tenantId, user.id);
         return { ...(await startSession(trx, ttl, tenant, user)), slugSuffixed };
       });
       return reply.code(201).send(result);
@@ -120,6 +157,11 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
         const [only] = matches;
         if (!only) {
           await limits.loginFailures.record(request);
+          await signInFailed(
+            request,
+            memberships.map(({ tenant }) => tenant.id),
+            email,
+          );
           // Said only to someone who knows the password: the team moved to its company sign-in.
           const [moved] = passwordMatches;
           if (moved) throw passwordsOff(moved.tenant.name);
@@ -131,6 +173,7 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
         return withTenant(database.db, only.tenant.id, async (trx) => {
           const user = await findUserById(trx, only.tenant.id, only.userId);
           if (!user) throw loginFailed(false);
+          await signedIn(trx, request, only.tenant.id, user.id);
           return startSession(trx, ttl, only.tenant, user);
         });
       }
@@ -157,9 +200,13 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
       const valid = await verifyPassword(user?.passwordHash, password);
       if (!valid || !found || !user) {
         await limits.loginFailures.record(request);
+        if (found) await signInFailed(request, [found.tenant.id], email);
         throw loginFailed(true);
       }
-      return withTenant(database.db, found.tenant.id, (trx) => startSession(trx, ttl, found.tenant, user));
+      return withTenant(database.db, found.tenant.id, async (trx) => {
+        await signedIn(trx, request, found.tenant.id, user.id);
+        return startSession(trx, ttl, found.tenant, user);
+      });
     },
   );
 
@@ -214,7 +261,17 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
     async (request, reply) => {
       const tenantId = refreshTokenTenant(request.body.refreshToken);
       if (tenantId) {
-        await withTenant(database.db, tenantId, (trx) => revokeRefreshToken(trx, request.body.refreshToken));
+        await withTenant(database.db, tenantId, async (trx) => {
+          const userId = await revokeRefreshToken(trx, request.body.refreshToken);
+          if (userId === undefined) return;
+          await recordAudit(trx, {
+            tenantId,
+            action: 'sign_out',
+            actor: { userId },
+            target: { type: 'person', id: userId },
+            source: auditSourceOf(request),
+          });
+        });
       }
       return reply.code(204).send();
     },

@@ -79,14 +79,29 @@ export async function rotateRefreshToken(
   return { outcome: 'rotated', userId: row.user_id, token };
 }
 
-/** Logout: revokes the family of the presented token. Unknown tokens are ignored (logout is idempotent). */
-export async function revokeRefreshToken(trx: TenantTransaction, presented: string): Promise<void> {
+/**
+ * Logout: revokes the family of the presented token and returns whose it was; unknown or already revoked
+ * tokens are ignored (logout is idempotent) and return undefined.
+ */
+export async function revokeRefreshToken(trx: TenantTransaction, presented: string): Promise<string | undefined> {
   const row = await trx
     .selectFrom('refresh_tokens')
-    .select('family_id')
+    .select(['family_id', 'user_id', 'revoked_at'])
     .where('token_hash', '=', hashRefreshToken(presented))
     .executeTakeFirst();
-  if (row) await revokeFamily(trx, row.family_id);
+  if (!row || row.revoked_at !== null) return undefined;
+  await revokeFamily(trx, row.family_id);
+  return row.user_id;
+}
+
+/** Erasure: every refresh token of the person stops working. */
+export async function revokeAllRefreshTokens(trx: TenantTransaction, userId: string): Promise<void> {
+  await trx
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql`now()` })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 async function revokeFamily(trx: TenantTransaction, familyId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { joinResultSchema } from '@pocdojo/shared/contract/dojos';
 import type { ApiPlugin } from '../api-context.ts';
+import { auditCaller } from '../audit/audit-request.ts';
 import { authenticate, principalOf, requireWriter } from '../auth/principal.ts';
 import { issuerOf } from '../auth/sessions.ts';
 import { problemResponses } from '../problem-details.ts';
@@ -39,9 +40,19 @@ export const dojoRoutes: ApiPlugin = async (app, { context }) => {
     async (request, reply) => {
       const principal = principalOf(request);
       requireWriter(principal);
-      const dojo = await withTenant(database.db, principal.tenantId, (trx) =>
-        createDojo(trx, { tenantId: principal.tenantId, createdBy: principal.userId }, request.body),
-      );
+      const dojo = await withTenant(database.db, principal.tenantId, async (trx) => {
+        const created = await createDojo(
+          trx,
+          { tenantId: principal.tenantId, createdBy: principal.userId },
+          request.body,
+        );
+        await auditCaller(trx, request, principal, {
+          action: 'dojo_created',
+          target: { type: 'dojo', id: created.id },
+          details: { format: created.format, pocId: created.pocId },
+        });
+        return created;
+      });
       return reply.code(201).send(dojo);
     },
   );

@@ -2,6 +2,7 @@ import { DomainError } from '@pocdojo/shared';
 import { mayChangePoc } from '@pocdojo/shared/contract/permissions';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
+import { auditCaller } from '../audit/audit-request.ts';
 import { authenticate, principalOf, requireWriter, type Principal } from '../auth/principal.ts';
 import { problemResponses } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
@@ -44,9 +45,15 @@ export const pocRoutes: ApiPlugin = async (app, { context }) => {
     async (request, reply) => {
       const principal = principalOf(request);
       requireWriter(principal);
-      const poc = await withTenant(database.db, principal.tenantId, (trx) =>
-        createPoc(trx, { tenantId: principal.tenantId, ownerId: principal.userId, outbox: searchOutbox }, request.body),
-      );
+      const poc = await withTenant(database.db, principal.tenantId, async (trx) => {
+        const created = await createPoc(
+          trx,
+          { tenantId: principal.tenantId, ownerId: principal.userId, outbox: searchOutbox },
+          request.body,
+        );
+        await auditCaller(trx, request, principal, { action: 'poc_created', target: { type: 'poc', id: created.id } });
+        return created;
+      });
       return reply.code(201).send(poc);
     },
   );
@@ -101,7 +108,18 @@ export const pocRoutes: ApiPlugin = async (app, { context }) => {
       const principal = principalOf(request);
       return withTenant(database.db, principal.tenantId, async (trx) => {
         await requireOwnerOrAdmin(trx, principal, request.params.id);
-        return updatePoc(trx, { tenantId: principal.tenantId, outbox: searchOutbox }, request.params.id, request.body);
+        const poc = await updatePoc(
+          trx,
+          { tenantId: principal.tenantId, outbox: searchOutbox },
+          request.params.id,
+          request.body,
+        );
+        await auditCaller(trx, request, principal, {
+          action: 'poc_changed',
+          target: { type: 'poc', id: poc.id },
+          details: { fields: Object.keys(request.body).sort() },
+        });
+        return poc;
       });
     },
   );
@@ -122,6 +140,10 @@ export const pocRoutes: ApiPlugin = async (app, { context }) => {
       await withTenant(database.db, principal.tenantId, async (trx) => {
         await requireOwnerOrAdmin(trx, principal, request.params.id);
         await deletePoc(trx, { tenantId: principal.tenantId, outbox: searchOutbox }, request.params.id);
+        await auditCaller(trx, request, principal, {
+          action: 'poc_deleted',
+          target: { type: 'poc', id: request.params.id },
+        });
       });
       return reply.code(204).send();
     },

@@ -33,7 +33,7 @@ type PocRow = Pick<
   | 'updated_at'
 >;
 
-const pocColumns = [
+export const pocColumns = [
   'id',
   'name',
   'description',
@@ -142,6 +142,33 @@ export async function updatePoc(
     });
   }
   return toPoc(row);
+}
+
+/** Hands every POC of `fromUserId` to `toUserId` (an erased person's POCs); returns their ids. */
+export async function reassignPocs(
+  trx: TenantTransaction,
+  options: PocWriteOptions,
+  fromUserId: string,
+  toUserId: string,
+): Promise<string[]> {
+  const rows = await trx
+    .updateTable('pocs')
+    .set({ owner_id: toUserId, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('tenant_id', '=', options.tenantId)
+    .where('owner_id', '=', fromUserId)
+    .returning(['id', 'version'])
+    .execute();
+  if (options.outbox) {
+    for (const row of rows) {
+      await enqueueSearchChange(trx, {
+        tenantId: options.tenantId,
+        pocId: row.id,
+        version: row.version,
+        operation: 'upsert',
+      });
+    }
+  }
+  return rows.map((row) => row.id);
 }
 
 export async function deletePoc(trx: TenantTransaction, options: PocWriteOptions, id: string): Promise<void> {

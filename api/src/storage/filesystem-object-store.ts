@@ -1,5 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { DomainError } from '@pocdojo/shared';
 import { dirname, join } from 'node:path';
 import { objectKey, type ObjectLocation, type ObjectStore, type SignedUrlOptions } from './object-store.ts';
 
@@ -77,6 +79,12 @@ export function createFilesystemObjectStore(options: FilesystemStoreOptions): Fi
       const given = Buffer.from(signature);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
       return { file: fileOf(key), downloadName: name };
+    },
+    async read(location) {
+      const file = fileOf(objectKey(location));
+      const found = await stat(file).catch(() => undefined);
+      if (!found?.isFile()) throw new DomainError('not_found', 'no such stored file');
+      return createReadStream(file);
     },
     async delete(location) {
       await rm(fileOf(objectKey(location)), { force: true });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { DomainError, tenantIdSchema } from '@pocdojo/shared';
 
 /**
@@ -25,6 +26,8 @@ export interface ObjectStore {
   putBuffer(location: ObjectLocation, body: Buffer, contentType: string): Promise<void>;
   /** An absolute URL (S3) or a path on this API (filesystem) that works until it expires. */
   signedUrl(location: ObjectLocation, options: SignedUrlOptions): Promise<string>;
+  /** The object's bytes (a personal-data export streams them into its archive); not_found when absent. */
+  read(location: ObjectLocation): Promise<Readable>;
   delete(location: ObjectLocation): Promise<void>;
   close(): Promise<void>;
 }

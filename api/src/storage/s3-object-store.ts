@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DomainError } from '@pocdojo/shared';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { objectKey, type ObjectLocation, type ObjectStore, type SignedUrlOptions } from './object-store.ts';
 
@@ -55,6 +57,17 @@ export function createS3ObjectStore(options: S3StoreOptions): S3ObjectStore {
         ResponseContentDisposition: downloadName ? contentDisposition(downloadName) : undefined,
       });
       return getSignedUrl(client, command, { expiresIn: expiresInSec });
+    },
+    async read(location) {
+      const response = await client
+        .send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(location) }))
+        .catch((error: unknown) => {
+          if (error instanceof NoSuchKey) throw new DomainError('not_found', 'no such stored file');
+          throw error;
+        });
+      // In Node the SDK answers with a readable stream.
+      if (!(response.Body instanceof Readable)) throw new Error('S3 answered without a body stream');
+      return response.Body;
     },
     async delete(location) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(location) }));

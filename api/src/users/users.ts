@@ -85,6 +85,32 @@ export async function findUserById(
   return row && toUser(row);
 }
 
+/** Sets a person's roles; returns the roles they had, or undefined when there is no such (current) person. */
+export async function changeRoles(
+  trx: TenantTransaction,
+  tenantId: string,
+  id: string,
+  roles: Role[],
+): Promise<{ before: Role[]; user: StoredUser } | undefined> {
+  const before = await trx
+    .selectFrom('users')
+    .select('roles')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('erased_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!before) return undefined;
+  const row = await trx
+    .updateTable('users')
+    .set({ roles })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returning(userColumns)
+    .executeTakeFirstOrThrow();
+  return { before: before.roles.map((role) => roleSchema.parse(role)), user: toUser(row) };
+}
+
 export async function listUsers(trx: TenantTransaction, tenantId: string): Promise<StoredUser[]> {
   const rows = await trx
     .selectFrom('users')

@@ -18,6 +18,7 @@ import { getVideo, requestVideo, videoLink, type VideoRequestDeps } from './vide
 import { createVideoBodySchema, shareTokenParamsSchema, videoIdParamsSchema } from './video-schemas.ts';
 import { createVideoMetrics } from './video-metrics.ts';
 import { superviseVideoServices } from './video-services.ts';
+import { auditCaller } from '../audit/audit-request.ts';
 import { isShared, resolveShare, revokeShare, shareVideo, sharePage } from './video-sharing.ts';
 import type { VideoRow } from './videos.ts';
 
@@ -155,7 +156,13 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
         },
       },
       async (request, reply) => {
-        const token = await shareVideo(context.database, principalOf(request), request.params.id);
+        const principal = principalOf(request);
+        const token = await shareVideo(context.database, principal, request.params.id, (trx, videoId) =>
+          auditCaller(trx, request, principal, {
+            action: 'video_share_created',
+            target: { type: 'video', id: videoId },
+          }),
+        );
         return reply.code(201).send({ url: absolute(request, `/api/v1/share/videos/${token}`) });
       },
     );
@@ -172,7 +179,13 @@ export const videoRoutes: ApiPlugin = async (app, { context }) => {
         },
       },
       async (request, reply) => {
-        await revokeShare(context.database, principalOf(request), request.params.id);
+        const principal = principalOf(request);
+        await revokeShare(context.database, principal, request.params.id, (trx, videoId) =>
+          auditCaller(trx, request, principal, {
+            action: 'video_share_revoked',
+            target: { type: 'video', id: videoId },
+          }),
+        );
         return reply.code(204).send();
       },
     );

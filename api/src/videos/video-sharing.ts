@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DomainError, type DatabaseHandle } from '@pocdojo/shared';
 import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
-import { withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
+import { withAppRole, withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { yearRange } from './video-source.ts';
 import { visibleVideo } from './video-requests.ts';
 import type { VideoRow } from './videos.ts';
@@ -16,7 +16,15 @@ import type { VideoRow } from './videos.ts';
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export async function shareVideo(database: DatabaseHandle, principal: Principal, videoId: string): Promise<string> {
+/** Share changes are audited in their transaction; `audit` records the entry (see audit-request.ts). */
+type AuditShare = (trx: TenantTransaction, videoId: string) => Promise<void>;
+
+export async function shareVideo(
+  database: DatabaseHandle,
+  principal: Principal,
+  videoId: string,
+  audit: AuditShare,
+): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await withTenant(database.db, principal.tenantId, async (trx) => {
     const video = await visibleVideo(trx, principal, videoId);
@@ -26,14 +34,21 @@ export async function shareVideo(database: DatabaseHandle, principal: Principal,
       .insertInto('video_shares')
       .values({ token_hash: hashOf(token), tenant_id: video.tenant_id, video_id: video.id })
       .execute();
+    await audit(trx, video.id);
   });
   return token;
 }
 
-export async function revokeShare(database: DatabaseHandle, principal: Principal, videoId: string): Promise<void> {
+export async function revokeShare(
+  database: DatabaseHandle,
+  principal: Principal,
+  videoId: string,
+  audit: AuditShare,
+): Promise<void> {
   await withTenant(database.db, principal.tenantId, async (trx) => {
     const video = await visibleVideo(trx, principal, videoId);
-    await trx.deleteFrom('video_shares').where('video_id', '=', video.id).execute();
+    const revoked = await trx.deleteFrom('video_shares').where('video_id', '=', video.id).executeTakeFirst();
+    if (revoked.numDeletedRows > 0n) await audit(trx, video.id);
   });
 }
 

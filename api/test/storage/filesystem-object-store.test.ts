@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,13 @@ describe('the filesystem object store with HMAC-signed download links', () => {
 
   it('stores objects under DATA_DIR/objects/<tenant>/ without leftovers', async () => {
     expect(await readdir(join(dir, 'objects', 't_alpha', 'videos', 'v1'))).toEqual(['video.mp4']);
+  });
+
+  it('reads an object back as a stream (the personal-data export), and says not_found for a missing one', async () => {
+    expect((await buffer(await store.read(location))).equals(bytes)).toBe(true);
+    await expect(store.read({ tenantId: 't_alpha', path: 'videos/v9/none.mp4' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('serves the file to a valid signed link, with the download name', async () => {

@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,14 @@ describe('the S3 object store against a real S3-protocol server', () => {
     } finally {
       client.destroy();
     }
+  });
+
+  it('reads an object back as a stream (the personal-data export), and says not_found for a missing one', async () => {
+    const stream = await store.read({ tenantId: 't_beta', path: 'videos/v2/card.png' });
+    expect((await buffer(stream)).toString()).toBe('png');
+    await expect(store.read({ tenantId: 't_beta', path: 'videos/v9/none.png' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('deletes objects', async () => {

@@ -202,6 +202,20 @@ describe('yearly videos through the API (real Postgres, in-process worker, files
     expect(revoked.status).toBe(204);
     expect((await api.app.inject({ url: page.pathname })).statusCode).toBe(404);
     expect((await api.app.inject({ url: `${page.pathname}/video.mp4` })).statusCode).toBe(404);
+
+    const trail = await call<{ items: Array<{ action: string; actor: { id: string }; target: unknown }> }>(
+      api.app,
+      'GET',
+      '/api/v1/audit?limit=2',
+      { token: admin.accessToken },
+    );
+    expect(trail.body.items.map(({ action, actor, target }) => ({ action, actor: actor.id, target }))).toEqual(
+      ['video_share_revoked', 'video_share_created'].map((action) => ({
+        action,
+        actor: member.user.id,
+        target: { type: 'video', id: videoId },
+      })),
+    );
   });
 
   it('refuses share page tokens that were never issued', async () => {

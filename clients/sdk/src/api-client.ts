@@ -25,6 +25,8 @@ import {
   turnFilesSchema,
   turnListSchema,
 } from '@pocdojo/shared/contract/dojos';
+import { auditPageSchema, type AuditAction } from '@pocdojo/shared/contract/audit';
+import { erasureResultSchema, type EraseBody } from '@pocdojo/shared/contract/personal-data';
 import { pocReportSchema } from '@pocdojo/shared/contract/reports';
 import {
   ssoSettingsSchema,
@@ -171,6 +173,8 @@ export type Dojo = z.infer<typeof dojoSchema>;
 export type { DojoJoin, TurnFiles, TurnSnapshot } from '@pocdojo/shared/contract/dojos';
 export type { PocReport } from '@pocdojo/shared/contract/reports';
 export type { Video } from '@pocdojo/shared/contract/videos';
+export type { AuditAction, AuditEntry, AuditPage } from '@pocdojo/shared/contract/audit';
+export type { EraseBody, ErasureResult } from '@pocdojo/shared/contract/personal-data';
 
 const problemSchema = z.object({
   title: z.string().optional(),
@@ -229,6 +233,16 @@ export interface ApiClientOptions {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+export type AuditQuery = {
+  person?: string;
+  action?: AuditAction;
+  /** ISO 8601 times: `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+};
 
 export class ApiClient {
   session: Session | undefined;
@@ -377,6 +391,16 @@ export class ApiClient {
     this.request('GET', `/videos/${encodeURIComponent(id)}/download`, videoDownloadSchema);
   shareVideo = (id: string) => this.request('POST', `/videos/${encodeURIComponent(id)}/share`, videoShareSchema);
   unshareVideo = (id: string) => this.request('DELETE', `/videos/${encodeURIComponent(id)}/share`, z.unknown());
+
+  /** The team's audit trail, newest first, one page per cursor (admins). */
+  listAudit = (query: AuditQuery = {}) => this.request('GET', '/audit', auditPageSchema, { query });
+  /** Every entry matching the filters as CSV (admins). */
+  auditCsv = (query: Omit<AuditQuery, 'cursor' | 'limit'> = {}) => this.download('/audit', { ...query, format: 'csv' });
+  /** Everything the product holds about the caller, as one zip. */
+  exportMyData = () => this.download('/me/export', {});
+  /** Erases a person (admins): their POCs go to `toUserId` or are deleted. */
+  erasePerson = (id: string, choice: EraseBody) =>
+    this.request('POST', `/people/${encodeURIComponent(id)}/erase`, erasureResultSchema, { body: choice });
 
   /** A binary response (CSV, PDF) as a Blob, with the same session handling as `request`. */
   async download(path: string, query: Query): Promise<ApiResult<Blob>> {

@@ -1921,6 +1921,161 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/users/{id}/roles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a member’s roles (admin); an admin cannot drop their own admin role */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              email: string;
+              displayName: string;
+              roles: ('admin' | 'facilitator' | 'participant' | 'observer')[];
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/v1/pocs': {
     parameters: {
       query?: never;
@@ -5397,6 +5552,420 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The audit trail of the caller’s tenant, newest first (admin); `format=csv` exports every match */
+    get: {
+      parameters: {
+        query?: {
+          person?: string;
+          action?:
+            | 'sign_in'
+            | 'sign_in_failed'
+            | 'sign_out'
+            | 'person_added'
+            | 'person_removed'
+            | 'roles_changed'
+            | 'sso_settings_changed'
+            | 'poc_created'
+            | 'poc_changed'
+            | 'poc_deleted'
+            | 'dojo_created'
+            | 'dojo_started'
+            | 'dojo_ended'
+            | 'dojo_member_removed'
+            | 'dojo_member_muted'
+            | 'video_share_created'
+            | 'video_share_revoked'
+            | 'data_exported'
+            | 'person_erased';
+          from?: string;
+          to?: string;
+          cursor?: string;
+          limit?: number;
+          format?: 'json' | 'csv';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of entries, or every matching entry as CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                seq: number;
+                at: string;
+                actor: {
+                  id: string | null;
+                  name: string | null;
+                };
+                /** @enum {string} */
+                action:
+                  | 'sign_in'
+                  | 'sign_in_failed'
+                  | 'sign_out'
+                  | 'person_added'
+                  | 'person_removed'
+                  | 'roles_changed'
+                  | 'sso_settings_changed'
+                  | 'poc_created'
+                  | 'poc_changed'
+                  | 'poc_deleted'
+                  | 'dojo_created'
+                  | 'dojo_started'
+                  | 'dojo_ended'
+                  | 'dojo_member_removed'
+                  | 'dojo_member_muted'
+                  | 'video_share_created'
+                  | 'video_share_revoked'
+                  | 'data_exported'
+                  | 'person_erased';
+                target: {
+                  /** @enum {string} */
+                  type: 'person' | 'tenant' | 'poc' | 'dojo' | 'video';
+                  id: string;
+                } | null;
+                address: string | null;
+                userAgent: string | null;
+                traceId: string;
+                details: {
+                  [key: string]: unknown;
+                };
+                personalDetails: {
+                  [key: string]: unknown;
+                } | null;
+                redacted: boolean;
+              }[];
+              nextCursor: string | null;
+            };
+            'text/csv': string;
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download everything the product holds about you as one zip (JSON files and your videos) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A zip archive */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/zip': string;
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/people/{id}/erase': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Erase a person (admin): personal fields anonymised, sessions revoked, POCs reassigned or deleted, videos removed */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json':
+            | {
+                /** @enum {string} */
+                pocs: 'reassign';
+                toUserId: string;
+              }
+            | {
+                /** @enum {string} */
+                pocs: 'delete';
+              };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              userId: string;
+              pocsReassigned: number;
+              pocsDeleted: number;
+              videosRemoved: number;
+              dojoDocumentsRewritten: number;
+              auditEntriesRedacted: number;
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;

@@ -1,5 +1,7 @@
 import type { ComponentChildren, ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { AccountPage } from './pages/account-page.tsx';
+import { AuditPage } from './pages/audit-page.tsx';
 import { returningFromCompanySignIn } from './company-sign-in.ts';
 import { CompanySignInPage } from './pages/company-sign-in-page.tsx';
 import { PocDetailPage } from './pages/poc-detail-page.tsx';
@@ -50,6 +52,10 @@ function page(route: Exclude<Route, { name: 'signin' }>) {
       return <ReportsPage />;
     case 'videos':
       return <VideosPage />;
+    case 'audit':
+      return <AuditPage />;
+    case 'account':
+      return <AccountPage />;
     case 'notFound':
       return <NotFoundPage path={route.path} />;
   }
@@ -92,11 +98,17 @@ function Layout({ route, children }: { route: Route; children: ComponentChildren
           {isAdmin && link('/company-sign-in', 'Sign-in', route.name === 'companySignIn')}
           {link('/reports', 'Reports', route.name === 'reports')}
           {link('/videos', 'Videos', route.name === 'videos')}
+          {isAdmin && link('/audit', 'Audit', route.name === 'audit')}
         </nav>
         <div class="account">
-          <span class="muted" title={session.user.email}>
+          <a
+            class="muted"
+            href="#/account"
+            title={session.user.email}
+            aria-current={route.name === 'account' ? 'page' : undefined}
+          >
             {session.user.displayName} · {session.tenant.name}
-          </span>
+          </a>
           <button
             type="button"
             class="link-button"

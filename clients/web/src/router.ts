@@ -20,6 +20,8 @@ export type Route =
   | { name: 'companySignIn' }
   | { name: 'reports' }
   | { name: 'videos' }
+  | { name: 'audit' }
+  | { name: 'account' }
   | { name: 'notFound'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -36,6 +38,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'company-sign-in') return { name: 'companySignIn' };
   if (first === 'reports') return { name: 'reports' };
   if (first === 'videos') return { name: 'videos' };
+  if (first === 'audit') return { name: 'audit' };
+  if (first === 'account') return { name: 'account' };
   return { name: 'notFound', path };
 }
 

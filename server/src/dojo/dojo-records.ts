@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
-import { withTenant, type Database } from '@pocdojo/shared';
+import { recordAudit, serverSource, withTenant, type Database } from '@pocdojo/shared';
 import type { CodeFiles } from '@pocdojo/shared/contract/dojo-code';
 import { controlStateSchema } from '@pocdojo/shared/contract/dojo-documents';
+import type { DojoAuditEntry } from './dojo-audit.ts';
 import type { TurnEndReason } from './dojo-session.ts';
 
 const formatSchema = controlStateSchema.shape.format.unwrap();
@@ -37,6 +38,13 @@ export class DojoRecords {
     private readonly db: Kysely<Database>,
     private readonly nodeId: string,
   ) {}
+
+  /** Appends to the dojo's tenant's audit trail; `actor` null when the server acted (the turn timer). */
+  async audit(key: DojoKey, actor: { userId: string; name: string } | null, entry: DojoAuditEntry): Promise<void> {
+    await withTenant(this.db, key.tenantId, (trx) =>
+      recordAudit(trx, { ...entry, tenantId: key.tenantId, actor, source: serverSource() }),
+    );
+  }
 
   async isRemoved(key: DojoKey, userId: string): Promise<boolean> {
     const row = await withTenant(this.db, key.tenantId, (trx) =>

@@ -12,6 +12,7 @@ import {
 import { encodeEvent, protocolVersion, type DojoEvent } from '@pocdojo/shared/contract/dojo-protocol';
 import { presenceSchema } from '@pocdojo/shared/contract/presence';
 import { ChatLog } from './chat-log.ts';
+import { dojoAuditEntries, type DojoAuditEntry } from './dojo-audit.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
 import { inFlight, type DojoRuns, type RunRequester } from './dojo-runs.ts';
@@ -175,7 +176,25 @@ export class DojoRoom {
     if (transition.effects.some((effect) => effect.type === 'reopened')) await this.deps.records.reopen(this.deps.key);
     await this.writeState(base, transition.state);
     for (const effect of transition.effects) await this.perform(effect, transition.state, actor);
+    await this.audit(dojoAuditEntries(this.deps.key.dojoId, base, transition.state, transition.effects), actor);
     return null;
+  }
+
+  /**
+   * Appends to the tenant's audit trail after the change is in the documents (which no database
+   * transaction covers): a failed write is logged, and the dojo carries on.
+   */
+  private async audit(entries: DojoAuditEntry[], actor: Actor | null): Promise<void> {
+    for (const entry of entries) {
+      await this.deps.records
+        .audit(this.deps.key, actor && { userId: actor.userId, name: actor.name }, entry)
+        .catch((error: unknown) => {
+          this.deps.logger.error(
+            { err: error, dojo: this.deps.key.dojoId, action: entry.action },
+            'audit entry not written',
+          );
+        });
+    }
   }
 
   private async perform(effect: Effect, state: ControlState, actor: Actor | null): Promise<void> {

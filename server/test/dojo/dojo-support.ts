@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from '@pocdojo/shared';
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
 import {
   codeFiles,
@@ -105,6 +107,38 @@ export async function turnRows(databaseUrl: string, dojoId: string) {
     return rows;
   } finally {
     await client.end();
+  }
+}
+
+/** The tenant's audit entries in order: what was done, by whom, to what. */
+export async function auditRows(databaseUrl: string, tenantId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{
+      action: string;
+      actor_id: string | null;
+      actor_name: string | null;
+      target_type: string | null;
+      target_id: string | null;
+    }>(
+      'SELECT action, actor_id, actor_name, target_type, target_id FROM audit_entries WHERE tenant_id = $1 ORDER BY seq',
+      [tenantId],
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Lends a Kysely handle on the test database to `work` (the product's own readers take one). */
+export async function withDatabase<T>(databaseUrl: string, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
   }
 }
 

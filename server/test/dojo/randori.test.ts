@@ -3,7 +3,8 @@ import { chatMessages, controlState } from '@pocdojo/shared/contract/dojo-docume
 import { createServicesLogin, createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
-import { createDojoRow, join, turnRows, type Member } from './dojo-support.ts';
+import { verifyAuditChain } from '@pocdojo/shared';
+import { auditRows, createDojoRow, join, turnRows, withDatabase, type Member } from './dojo-support.ts';
 
 /**
  * A full Randori on one real server: a facilitator and three participants on the SDK's real
@@ -185,6 +186,11 @@ describe('a Randori enforced by the server', () => {
     }
   });
 
+  it('mutes and unmutes a participant', async () => {
+    expect(await facilitator.connection.send('mute', { userId: 'cyd' })).toMatchObject({ ok: true });
+    expect(await facilitator.connection.send('unmute', { userId: 'cyd' })).toMatchObject({ ok: true });
+  });
+
   it('ends the dojo and keeps one snapshot of the code per turn', async () => {
     cyd.type('main.ts', 'turn3;');
     await eventually(() => facilitator.text('main.ts') === 'turn1;turn2;turn3;', 'turn 3’s typing arrives');
@@ -197,6 +203,36 @@ describe('a Randori enforced by the server', () => {
       [2, 'bob', 'rotation', 'turn1;turn2;'],
       [3, 'cyd', 'end', 'turn1;turn2;turn3;'],
     ]);
+  });
+
+  it('leaves the start, the removal, the mute and the end in the tenant’s audit trail, chained', async () => {
+    const entries = await auditRows(database.url, tenantId);
+    expect(entries).toEqual([
+      {
+        action: 'dojo_started',
+        actor_id: 'fac',
+        actor_name: 'Fay Facilitator',
+        target_type: 'dojo',
+        target_id: dojoId,
+      },
+      {
+        action: 'dojo_member_removed',
+        actor_id: 'fac',
+        actor_name: 'Fay Facilitator',
+        target_type: 'person',
+        target_id: 'ann',
+      },
+      {
+        action: 'dojo_member_muted',
+        actor_id: 'fac',
+        actor_name: 'Fay Facilitator',
+        target_type: 'person',
+        target_id: 'cyd',
+      },
+      { action: 'dojo_ended', actor_id: 'fac', actor_name: 'Fay Facilitator', target_type: 'dojo', target_id: dojoId },
+    ]);
+    const verification = await withDatabase(database.url, (db) => verifyAuditChain(db, tenantId));
+    expect(verification).toMatchObject({ entries: 4, firstBroken: null });
   });
 
   it('answers every command after the end with a conflict', async () => {

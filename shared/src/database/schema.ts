@@ -26,6 +26,7 @@ export interface Database {
   tenant_sso: TenantSsoTable;
   tenant_sso_domains: TenantSsoDomainsTable;
   sso_sign_ins: SsoSignInsTable;
+  audit_entries: AuditEntriesTable;
 }
 
 /** One row per collaborative document: its update counter and latest snapshot. */
@@ -72,6 +73,8 @@ export interface UsersTable {
   /** The `sub` of the tenant's identity provider, once the person signed in through it. */
   sso_subject: string | null;
   created_at: Generated<Date>;
+  /** Set when an admin erased the person: their personal fields are anonymised. */
+  erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Only the SHA-256 of each refresh token is stored; a family is one login's chain of rotations. */
@@ -301,4 +304,29 @@ export interface SsoSignInsTable {
   user_id: string | null;
   handoff_hash: string | null;
   created_at: Generated<Date>;
+}
+
+/**
+ * The per-tenant audit trail, append-only and hash-chained (see shared/src/audit/). The personal fields
+ * (`actor_name`, `address`, `user_agent`, `personal_details`, `personal_salt`) are outside the chain,
+ * covered by `personal_digest`, so that an erasure can clear them without breaking it.
+ */
+export interface AuditEntriesTable {
+  tenant_id: string;
+  seq: ColumnType<string, number, never>;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  trace_id: string;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  actor_name: string | null;
+  address: string | null;
+  user_agent: string | null;
+  personal_details: ColumnType<Record<string, unknown> | null, string | null, never>;
+  personal_salt: string | null;
+  personal_digest: string;
+  prev_hash: string;
+  hash: string;
 }

@@ -1,8 +1,10 @@
-import type { ApiError, User } from '@pocdojo/sdk/api-client';
+import type { ApiError, ErasureResult, User } from '@pocdojo/sdk/api-client';
+import { isErasedEmail } from '@pocdojo/shared/contract/personal-data';
 import { mayManageMembers } from '@pocdojo/shared/contract/permissions';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { api, useSession } from '../session.ts';
+import { ErasePersonDialog } from './erase-person-dialog.tsx';
 
 const assignable: User['roles'] = ['admin', 'facilitator', 'participant', 'observer'];
 
@@ -25,6 +27,8 @@ function TeamMembers() {
   const [error, setError] = useState<ApiError | undefined>();
   const [formError, setFormError] = useState<ApiError | undefined>();
   const [added, setAdded] = useState<string | undefined>();
+  const [erasing, setErasing] = useState<User | undefined>();
+  const [erased, setErased] = useState<string | undefined>();
 
   const load = () =>
     void api.listUsers().then((answer) => (answer.ok ? setUsers(answer.value) : setError(answer.error)));
@@ -63,6 +67,9 @@ function TeamMembers() {
             <th scope="col">Name</th>
             <th scope="col">Email</th>
             <th scope="col">Roles</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -71,10 +78,35 @@ function TeamMembers() {
               <td>{user.displayName}</td>
               <td>{user.email}</td>
               <td>{user.roles.join(', ')}</td>
+              <td>
+                {user.id !== session?.user.id && !isErasedEmail(user.email) && (
+                  <button type="button" class="link-button" onClick={() => setErasing(user)}>
+                    Erase<span class="visually-hidden"> {user.displayName}</span>
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {erased && (
+        <p role="status" class="success">
+          {erased}
+        </p>
+      )}
+      <ErasePersonDialog
+        person={erasing}
+        heirs={users.filter((user) => user.id !== erasing?.id && !isErasedEmail(user.email))}
+        onErased={(result: ErasureResult, person: User) => {
+          const pocs =
+            result.pocsReassigned > 0
+              ? `${result.pocsReassigned} POCs reassigned`
+              : `${result.pocsDeleted} POCs deleted`;
+          setErased(`${person.displayName} was erased: ${pocs}, ${result.videosRemoved} videos removed.`);
+          load();
+        }}
+        onClose={() => setErasing(undefined)}
+      />
       <form class="card" onSubmit={(event) => void submit(event)} aria-labelledby="add-user-title">
         <h2 id="add-user-title">Add a member</h2>
         <Field label="Name" name="displayName" required error={formError?.fields.displayName} />

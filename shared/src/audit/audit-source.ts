@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+
+/** Where an audited action came from: the caller's address and user agent, and the trace it belongs to. */
+export interface AuditSource {
+  address: string | null;
+  userAgent: string | null;
+  traceId: string;
+}
+
+// W3C Trace Context: version-traceid-parentid-flags; an all-zero trace id is invalid.
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The trace id of a W3C `traceparent` header, or a fresh random one: entries of one request share it, and
+ * once the services trace, the id written here is the one the traces carry.
+ */
+export function traceIdFrom(traceparent: string | string[] | undefined): string {
+  const header = Array.isArray(traceparent) ? traceparent[0] : traceparent;
+  const traceId = header ? traceparentPattern.exec(header.trim().toLowerCase())?.[1] : undefined;
+  if (traceId && !/^0+$/.test(traceId)) return traceId;
+  return randomBytes(16).toString('hex');
+}
+
+/** An action the server took by itself or on a WebSocket command: no HTTP request to name. */
+export const serverSource = (): AuditSource => ({ address: null, userAgent: null, traceId: traceIdFrom(undefined) });
