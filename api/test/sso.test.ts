@@ -409,6 +409,25 @@ describe.each([
     const back = await call(api.app, 'POST', '/api/v1/auth/login', { body: { email: admin.user.email, password } });
     expect(back.status).toBe(200);
   });
+
+  it('writes company sign-ins, their refusals and every settings change to the audit trail', async () => {
+    const trail = async (action: string) => {
+      const page = await call<{ items: { action: string; details: Record<string, unknown> }[] }>(
+        api.app,
+        'GET',
+        `/api/v1/audit?action=${action}`,
+        { token: admin.accessToken },
+      );
+      return page.body.items.map(({ details }) => details);
+    };
+    expect(await trail('sign_in')).toContainEqual({ method: 'sso' });
+    expect(await trail('sign_in_failed')).toContainEqual(
+      expect.objectContaining({ method: 'sso', reason: expect.stringMatching(/nonce mismatch/) }),
+    );
+    const changes = await trail('sso_settings_changed');
+    expect(changes).toContainEqual(expect.objectContaining({ passwordSignIn: false }));
+    expect(changes).toContainEqual({ removed: true, passwordSignIn: true });
+  });
 });
 
 type Claims = Parameters<NonNullable<TestProvider['tamper']>>[0];

@@ -77,12 +77,15 @@ export async function erasePerson(
     const videosRemoved = await removeVideos(trx, deps.store, tenantId, personId);
     await anonymiseDojoRecords(trx, tenantId, personId);
     await revokeAllRefreshTokens(trx, personId);
+    await trx.deleteFrom('sso_sign_ins').where('tenant_id', '=', tenantId).where('user_id', '=', personId).execute();
     await trx
       .updateTable('users')
       .set({
         email: erasedEmail(personId),
         display_name: formerMemberName,
         password_hash: unusablePassword,
+        // The identity provider's subject identifies the person too; a later company sign-in starts afresh.
+        sso_subject: null,
         roles: [],
         erased_at: new Date(),
       })

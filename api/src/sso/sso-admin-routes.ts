@@ -2,6 +2,7 @@ import { DomainError } from '@pocdojo/shared';
 import { ssoSettingsBodySchema, ssoSettingsSchema, type SsoSettings } from '@pocdojo/shared/contract/sso';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
+import { auditCaller } from '../audit/audit-request.ts';
 import { authenticate, principalOf, requireAdmin } from '../auth/principal.ts';
 import { problemResponses } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
@@ -112,6 +113,11 @@ export const ssoAdminRoutes: ApiPlugin = async (app, { context }) => {
           }
         }
         await setPasswordSignIn(trx, tenantId, body.passwordSignIn);
+        await auditCaller(trx, request, principal, {
+          action: 'sso_settings_changed',
+          target: { type: 'tenant', id: tenantId },
+          details: { issuer: body.issuer, passwordSignIn: body.passwordSignIn, domains: body.domains },
+        });
         const saved = await view(trx, tenantId);
         if (!saved) throw notConfigured();
         return saved;
@@ -135,6 +141,11 @@ export const ssoAdminRoutes: ApiPlugin = async (app, { context }) => {
       await withTenant(database.db, principal.tenantId, async (trx) => {
         if (!(await findSsoSettings(trx, principal.tenantId))) throw notConfigured();
         await deleteSsoSettings(trx, principal.tenantId);
+        await auditCaller(trx, request, principal, {
+          action: 'sso_settings_changed',
+          target: { type: 'tenant', id: principal.tenantId },
+          details: { removed: true, passwordSignIn: true },
+        });
       });
       return reply.code(204).send();
     },

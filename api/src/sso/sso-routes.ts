@@ -1,4 +1,4 @@
-import { DomainError, isDomainError } from '@pocdojo/shared';
+import { DomainError, isDomainError, recordAudit } from '@pocdojo/shared';
 import { sessionSchema } from '@pocdojo/shared/contract/auth';
 import { ssoStartBodySchema, ssoStartResultSchema, ssoTokenBodySchema } from '@pocdojo/shared/contract/sso';
 import * as oidc from 'openid-client';
@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { problemResponses } from '../problem-details.ts';
 import { findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
+import { auditSourceOf } from '../audit/audit-request.ts';
 import { withAppRole, withTenant } from '../tenancy/tenant-transaction.ts';
 import { findUserById } from '../users/users.ts';
 import { startSession } from '../auth/sessions.ts';
@@ -140,6 +141,15 @@ export const ssoRoutes: ApiPlugin = async (app, { context }) => {
       } catch (error) {
         if (!isDomainError(error)) throw error;
         request.log.warn({ tenantId, reason: error.message }, 'company sign-in refused');
+        await withTenant(database.db, tenantId, (trx) =>
+          recordAudit(trx, {
+            tenantId,
+            action: 'sign_in_failed',
+            actor: null,
+            source: auditSourceOf(request),
+            details: { method: 'sso', reason: error.message },
+          }),
+        );
         return reply.redirect(
           clientRedirect(attempt.clientRedirectUri, {
             error: 'access_denied',
@@ -180,7 +190,16 @@ export const ssoRoutes: ApiPlugin = async (app, { context }) => {
           findUserById(trx, tenantId, handoff.userId),
         ]);
         if (!tenant || !user) return { refused: spentCode() };
-        return { session: await startSession(trx, ttl, tenant, user) };
+        const session = await startSession(trx, ttl, tenant, user);
+        await recordAudit(trx, {
+          tenantId,
+          action: 'sign_in',
+          actor: { userId: user.id },
+          target: { type: 'person', id: user.id },
+          source: auditSourceOf(request),
+          details: { method: 'sso' },
+        });
+        return { session };
       });
       if ('refused' in outcome) throw outcome.refused;
       return outcome.session;

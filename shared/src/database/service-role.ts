@@ -62,6 +62,9 @@ export async function createServiceRole(options: ServiceRoleOptions): Promise<vo
          GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${id(role)}`,
       `ALTER DEFAULT PRIVILEGES FOR ROLE ${id(ownerRole)} IN SCHEMA public
          GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${id(role)}`,
+      // The audit trail is append-only: the services add entries and read them, never change or remove one
+      // (erasure clears personal fields through the owner's pocdojo_redact_audit_person function).
+      `REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries FROM ${id(role)}`,
     ];
     for (const statement of statements) await owner.query(statement);
     await installJobQueueAs(owner, database, role, options.serviceUrl, log);

@@ -18,6 +18,16 @@ let serviceUrl: string;
 let ownerRole: string;
 /** Every table under row-level security, found in the catalog so that later migrations' tables count too. */
 let tenantTables: string[];
+/**
+ * Tables every tenant may read by design, though only their own rows may they write: the directory of
+ * claimed sign-in domains, which email-first sign-in reads before anyone is signed in (docs/api.md).
+ */
+const directoryTables = new Set(['tenant_sso_domains']);
+/** What the services' login may read of each table when its transaction names `tenant` (or none). */
+const readable = (tenant: string | null) =>
+  Object.fromEntries(
+    tenantTables.map((table) => [table, directoryTables.has(table) ? [...tenants] : tenant ? [tenant] : []]),
+  );
 
 interface Column {
   table: string;
@@ -179,13 +189,13 @@ describe('the services’ login', () => {
     });
   });
 
-  it('has every tenant table under a policy: without a tenant it reads no rows of any', async () => {
+  it('has every tenant table under a policy: without a tenant it reads no rows of any but the directories', async () => {
     const seen = await asServices(async (client) => {
       const rows: Record<string, string[]> = {};
       for (const table of tenantTables) rows[table] = await visibleRows(client, table);
       return rows;
     });
-    expect(seen).toEqual(Object.fromEntries(tenantTables.map((t) => [t, []])));
+    expect(seen).toEqual(readable(null));
   });
 
   it('reads only the tenant its transaction names, in every tenant table', async () => {
@@ -198,7 +208,7 @@ describe('the services’ login', () => {
         await client.query('ROLLBACK');
         return rows;
       });
-      expect(seen).toEqual(Object.fromEntries(tenantTables.map((t) => [t, [tenant]])));
+      expect(seen).toEqual(readable(tenant));
     }
   });
 
@@ -211,7 +221,7 @@ describe('the services’ login', () => {
       for (const table of tenantTables) rows[table] = await visibleRows(client, table);
       return rows;
     });
-    expect(seen).toEqual(Object.fromEntries(tenantTables.map((t) => [t, []])));
+    expect(seen).toEqual(readable(null));
   });
 
   it('cannot become the owner or a superuser', async () => {
@@ -236,6 +246,16 @@ describe('the services’ login', () => {
       await expect(client.query('ALTER TABLE pocs DISABLE ROW LEVEL SECURITY')).rejects.toThrow(/must be owner/);
       await expect(client.query('DROP POLICY tenant_isolation ON pocs')).rejects.toThrow(/must be owner/);
       await expect(client.query('CREATE TABLE escape (id text)')).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it('may add to the audit trail and read it, but not change, remove or truncate an entry', async () => {
+    await asServices(async (client) => {
+      await client.query(`SELECT set_config('app.tenant_id', 't_one', false)`);
+      expect((await client.query('SELECT seq FROM audit_entries')).rowCount).toBe(1);
+      await expect(client.query(`UPDATE audit_entries SET action = 'sign_out'`)).rejects.toThrow(/permission denied/);
+      await expect(client.query('DELETE FROM audit_entries')).rejects.toThrow(/permission denied/);
+      await expect(client.query('TRUNCATE audit_entries')).rejects.toThrow(/permission denied/);
     });
   });
 
