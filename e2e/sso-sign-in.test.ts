@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProvider, type TestProvider } from '../api/test/oidc-test-provider.ts';
+import { startTestProvider, type TestProvider } from '@pocdojo/api/testing/oidc-test-provider';
 import { seriousViolations } from './support/accessibility.ts';
 import { launchChromium } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
