@@ -48,7 +48,9 @@ export async function logInWithCompany(store: CredentialStore, input: CompanyLog
     if (!started.ok) return { kind: 'refused', message: started.error.message };
     const { authorizationUrl, tenant, expiresIn } = started.value;
     input.say(
-      `Sign in to ${tenant.name} in your browser. If it does not open, open this address:\n  ${authorizationUrl}`,
+      input.openBrowser
+        ? `Sign in to ${tenant.name} in your browser. If it does not open, open this address:\n  ${authorizationUrl}`
+        : `Open this address in a browser on this machine to sign in to ${tenant.name}:\n  ${authorizationUrl}`,
     );
     if (input.openBrowser) {
       await input.openBrowser(authorizationUrl).catch((error: unknown) => {
