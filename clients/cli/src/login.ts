@@ -1,9 +1,7 @@
 /**
  * `pocdojo login`: email and password against the server's `/api/v1/auth/login`, the session stored
  * for the following commands. When the password opens several teams the person picks one (`--team`).
- *
- * Single sign-on in the browser (PKCE with a loopback redirect) is not offered yet: the API side of it
- * is being built, and this command will open the browser once the API has the endpoints.
+ * A team's company sign-in goes through the browser instead: `company-login.ts`.
  */
 import { ApiClient, type TeamChoice, type User } from '@pocdojo/sdk/api-client';
 import type { CredentialStore } from './credentials.ts';
@@ -23,6 +21,18 @@ export function serverOrigin(address: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`"${address}" is not an http(s) address`);
   return url.origin;
+}
+
+/** How the API lets this address sign in: a team's company sign-in (when announced), a password, or both. */
+export async function signInMethodsFor(
+  server: string,
+  email: string,
+): Promise<{ company?: { name: string; slug: string }; password: boolean }> {
+  const answer = await new ApiClient({ baseUrl: serverOrigin(server) }).signInMethods(email);
+  if (!answer.ok) throw new Error(answer.error.message);
+  const { methods } = answer.value;
+  const company = methods.find((method) => method.kind === 'sso')?.tenant;
+  return { ...(company && { company }), password: methods.some((method) => method.kind === 'password') };
 }
 
 export async function logIn(

@@ -2,16 +2,19 @@
  * `pocdojo`: join a POC Dojo from your own editor.
  *
  *   pocdojo login --server https://dojo.example.com   email and password; the session is kept (0600)
+ *   pocdojo login --server … --sso [--email a@b.c]     the team's company sign-in in the system browser
  *   pocdojo dojos                                      the dojos you may join
  *   pocdojo join <invitation link | dojo id> [folder]  mirrors the dojo into the folder until Ctrl-C
  *   pocdojo logout
  */
 import { Command } from 'commander';
+import open from 'open';
 import { readCliEnvironment } from './cli-environment.ts';
+import { logInWithCompany } from './company-login.ts';
 import { CredentialStore } from './credentials.ts';
 import { parseDojoTarget } from './dojo-target.ts';
 import { JoinedDojo } from './joined-dojo.ts';
-import { logIn, serverOrigin } from './login.ts';
+import { logIn, signInMethodsFor, serverOrigin, type LoginOutcome } from './login.ts';
 import { ask } from './prompts.ts';
 import { RoomTerminal } from './room-terminal.ts';
 import { explain, signedInApi } from './signed-in-api.ts';
@@ -22,18 +25,51 @@ const program = new Command('pocdojo').description('Join a POC Dojo from your ow
 
 program
   .command('login')
-  .description('sign in with your email and password (kept in your configuration folder, readable by you only)')
+  .description(
+    'sign in with your email and password, or your company sign-in in the browser ' +
+      '(kept in your configuration folder, readable by you only)',
+  )
   .requiredOption('--server <url>', 'the dojo server, e.g. https://dojo.example.com')
   .option('--email <address>', 'your email address (asked when missing)')
-  .option('--team <slug>', 'the team to sign in to, when your password opens several')
-  .action(async (options: { server: string; email?: string; team?: string }) => {
+  .option('--team <slug>', 'the team to sign in to, when your password opens several (or for --sso)')
+  .option('--sso', "sign in through your team's company sign-in, in the system browser")
+  .option('--no-browser', 'print the company sign-in address to open yourself instead of opening a browser')
+  .action(async (options: { server: string; email?: string; team?: string; sso?: boolean; browser: boolean }) => {
     const server = serverOrigin(options.server);
-    const email = options.email ?? (await ask('Email: '));
-    const password = await ask('Password: ', { hidden: true });
-    const outcome = await logIn(store, { server, email, password, ...(options.team ? { team: options.team } : {}) });
+    const company = (account: { email: string } | { team: string }) =>
+      logInWithCompany(store, {
+        server,
+        account,
+        say,
+        ...(options.browser && { openBrowser: async (url: string) => void (await open(url)) }),
+      });
+    let outcome: LoginOutcome;
+    if (options.sso) {
+      outcome = await company(
+        options.team && !options.email ? { team: options.team } : { email: options.email ?? (await ask('Email: ')) },
+      );
+    } else {
+      const email = options.email ?? (await ask('Email: '));
+      const methods = await signInMethodsFor(server, email);
+      // A team that turned passwords off leaves nothing to choose; otherwise the person may decline.
+      const offered =
+        methods.company &&
+        (!methods.password ||
+          !/^n/i.test(
+            await ask(`${methods.company.name} signs you in with its company sign-in. Continue in the browser? [Y/n] `),
+          ));
+      outcome = offered
+        ? await company({ email })
+        : await logIn(store, {
+            server,
+            email,
+            password: await ask('Password: ', { hidden: true }),
+            ...(options.team ? { team: options.team } : {}),
+          });
+    }
     if (outcome.kind === 'refused') throw new Error(outcome.message);
     if (outcome.kind === 'chooseTeam') {
-      const teams = outcome.teams.map((team) => `  ${team.slug}  (${team.name})`).join('\n');
+      const teams = outcome.teams.map((choice) => `  ${choice.slug}  (${choice.name})`).join('\n');
       throw new Error(`your password opens several teams; choose one with --team:\n${teams}`);
     }
     say(`Logged in to ${server} as ${outcome.user.displayName}, team ${outcome.team.name}.`);

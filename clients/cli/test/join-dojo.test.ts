@@ -59,6 +59,13 @@ beforeAll(async () => {
     password,
   });
   if (!created.ok) throw new Error(created.error.message);
+  const observer = await api.createUser({
+    email: 'olivia@editors.test',
+    displayName: 'Olivia',
+    roles: ['observer'],
+    password,
+  });
+  if (!observer.ok) throw new Error(observer.error.message);
   const dojo = await api.createDojo({ title: 'FizzBuzz from Vim', format: 'randori', language: 'typescript' });
   if (!dojo.ok) throw new Error(dojo.error.message);
   dojoId = dojo.value.id;
@@ -132,6 +139,35 @@ describe('pocdojo join', () => {
       () => ada.connection.peers().some((peer) => peer.name === 'Bob' && peer.editor === 'pocdojo'),
       'Ada sees Bob in his own editor',
     );
+  });
+
+  it('gives an observer a read-only folder and says so', async () => {
+    const store = new CredentialStore(join(configHome, 'olivia'));
+    expect(await logIn(store, { server: link.httpUrl, email: 'olivia@editors.test', password })).toMatchObject({
+      kind: 'signedIn',
+    });
+    const { api, server: origin } = await signedInApi(store);
+    const oliviaFolder = join(folder, '..', 'olivia');
+    const heard: RoomLine[] = [];
+    const olivia = await JoinedDojo.open({
+      api,
+      server: origin,
+      dojoId,
+      folder: oliviaFolder,
+      say: (line) => heard.push(line),
+    });
+    try {
+      expect(olivia.mayEdit()).toBe(false);
+      expect(await readFile(join(oliviaFolder, 'src/fizz.ts'), 'utf8')).toBe(ada.text('src/fizz.ts'));
+      await eventually(
+        async () => ((await stat(join(oliviaFolder, 'src/fizz.ts'))).mode & 0o777) === 0o444,
+        'Olivia’s files are read-only',
+      );
+      expect(heard.map((line) => line.text)).toContain('You may not edit right now: your files are read-only.');
+      expect(olivia.status()).toContain('read-only');
+    } finally {
+      await olivia.close();
+    }
   });
 
   it('sends a save as edits that keep what Ada typed meanwhile, and writes the merge back', async () => {
@@ -294,9 +330,19 @@ describe('pocdojo join', () => {
     expect(await bob.runTests()).toMatchObject({ ok: false, error: { code: 'unavailable' } });
   });
 
-  it('leaves the folder as last synced, writable, when Bob quits', async () => {
+  it('makes the folder read-only with a message when Ada ends the dojo, and writable again when Bob quits', async () => {
     ada.file('src/fizz.ts')?.insert(0, '// last words\n');
     await eventually(async () => (await onDisk('src/fizz.ts')) === ada.text('src/fizz.ts'), 'the last edit is written');
+    expect(await ada.connection.send('end', {})).toMatchObject({ ok: true });
+    await eventually(async () => (await mode('src/fizz.ts')) === 0o444, 'Bob’s files turn read-only');
+    await eventually(
+      () =>
+        saidText().includes('The dojo is ended.') &&
+        saidText().includes('You may not edit now: your files are read-only.'),
+      'Bob is told the dojo ended and he may not edit',
+    );
+    expect(bob.mayEdit()).toBe(false);
+
     expect(await bob.close()).toBe(true);
     expect(await mode('src/fizz.ts')).toBe(0o644);
     expect(await onDisk('src/fizz.ts')).toBe(ada.text('src/fizz.ts'));
