@@ -320,6 +320,13 @@ describe.each(overlays)('the %s overlay', (overlay) => {
           capabilities: { drop: ['ALL'] },
         });
         expect(container.securityContext?.privileged, `${where}: not privileged`).not.toBe(true);
+        if (container.command?.includes('tsx')) {
+          // tsx writes its compile cache to the temporary directory, and fails to start without one.
+          expect(
+            container.volumeMounts?.map((m) => m.mountPath),
+            `${where}: a writable /tmp`,
+          ).toContain('/tmp');
+        }
         expect(workload.pod.hostNetwork, `${where}: own network namespace`).not.toBe(true);
       }
     }
@@ -564,7 +571,13 @@ describe('docker-compose.yml', () => {
   let compose: {
     services: Record<
       string,
-      { environment?: Record<string, string | number>; command?: string[]; depends_on?: Record<string, unknown> }
+      {
+        environment?: Record<string, string | number>;
+        command?: string[];
+        depends_on?: Record<string, unknown>;
+        read_only?: boolean;
+        tmpfs?: string[];
+      }
     >;
   };
 
@@ -579,6 +592,12 @@ describe('docker-compose.yml', () => {
     const schema = z.looseObject({}).parse(withoutDraft4Ids(composeSpec));
     const validate = ajv.compile({ ...schema, $schema: undefined });
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('gives every read-only service that runs tsx a writable /tmp, where tsx keeps its compile cache', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.read_only && service.command?.includes('tsx')) expect(service.tmpfs, name).toContain('/tmp');
+    }
   });
 
   it('runs the same split topology, and each service accepts its configuration', () => {
