@@ -9,7 +9,8 @@
 #
 # The services run from source with tsx, as `npm run <service>` does, but as one process
 # (`node --import tsx <entry>`): SIGTERM reaches the service's own drain, and npm writes nothing at run
-# time (the root filesystem is read-only). The command picks the service; api runs api/src/main.ts.
+# time (the root filesystem is read-only). tsx keeps its compile cache in /tmp, so a read-only container
+# mounts a writable /tmp (it does not start otherwise). The command picks the service; api runs api/src/main.ts.
 # No Docker engine runs where this project is developed: this file has not been built here.
 
 ARG NODE_IMAGE=node:20-bookworm-slim

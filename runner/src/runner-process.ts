@@ -1,20 +1,17 @@
-import { z } from 'zod';
 import {
-  baseConfigSchema,
   createLogger,
   createMetricsRegistry,
   flushTraces,
   migrateAsOwner,
   openDatabase,
-  port,
   readConfigOrExit,
   Readiness,
   startOperationsServer,
   watchDatabase,
 } from '@pocdojo/shared';
-import { createRunner, runnerSettingsShape } from './runner-config.ts';
+import { createRunner } from './runner-config.ts';
+import { runnerProcessConfigSchema } from './runner-process-config.ts';
 import { RunMetrics } from './service/run-metrics.ts';
-import { runServiceSettingsShape } from './service/run-service-config.ts';
 import { RunWorker } from './service/run-worker.ts';
 
 /**
@@ -23,16 +20,7 @@ import { RunWorker } from './service/run-worker.ts';
  * the embedded database lives inside the all-in-one process, which runs tests by itself. SIGTERM/SIGINT
  * drain: no new runs, RUNNER_DRAIN_SECONDS for the running ones, then they are aborted and handed back.
  */
-const config = readConfigOrExit(
-  baseConfigSchema.extend({
-    ...runnerSettingsShape,
-    ...runServiceSettingsShape,
-    PORT: port(8092),
-    DATABASE_URL: z.url({
-      error: 'a separate runner needs the shared database (the all-in-one process runs tests by itself)',
-    }),
-  }),
-);
+const config = readConfigOrExit(runnerProcessConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-runner' });
 const registry = createMetricsRegistry({ service: 'runner' });
 const readiness = new Readiness();

@@ -17,6 +17,7 @@ export * from './database/open-database.ts';
 export * from './database/notifications.ts';
 export * from './database/migrate.ts';
 export * from './database/service-role.ts';
+export { serviceRoleConfigSchema } from './database/service-role-config.ts';
 export * from './database/tenant-transaction.ts';
 export { DataDirLockedError } from './database/data-dir-lock.ts';
 export type { Database } from './database/schema.ts';

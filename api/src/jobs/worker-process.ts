@@ -1,18 +1,16 @@
-import { z } from 'zod';
 import {
   createLogger,
   createMetricsRegistry,
   flushTraces,
   migrateAsOwner,
   openDatabase,
-  port,
   readConfigOrExit,
   Readiness,
   startOperationsServer,
 } from '@pocdojo/shared';
-import { videoServiceConfigSchema } from '../videos/video-config.ts';
 import { createVideoMetrics } from '../videos/video-metrics.ts';
 import { startVideoServices } from '../videos/video-services.ts';
+import { workerConfigSchema } from './worker-config.ts';
 
 /**
  * `npm run worker`: a process that only renders queued videos, for deployments that keep rendering off
@@ -21,16 +19,7 @@ import { startVideoServices } from '../videos/video-services.ts';
  * the all-in-one process, which renders videos itself. SIGTERM/SIGINT hand the current job back for a
  * retry; SIGKILL is covered by the heartbeats, after which another worker retries it.
  */
-const config = readConfigOrExit(
-  videoServiceConfigSchema.extend({
-    /** Where /healthz, /readyz and /metrics answer. */
-    PORT: port(8083),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z.url({
-      error: 'a separate worker needs the shared database (the all-in-one process renders by itself)',
-    }),
-  }),
-);
+const config = readConfigOrExit(workerConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-worker' });
 const registry = createMetricsRegistry({ service: 'worker' });
 const readiness = new Readiness();

@@ -3,13 +3,13 @@
  * (or checks) the services' login named by DATABASE_URL and grants it what the services need. See
  * service-role.ts for what it may and may not do. Safe to run again.
  */
-import { z } from 'zod';
-import { baseConfigSchema, readConfigOrExit } from '../config.ts';
+import { readConfigOrExit } from '../config.ts';
 import { createLogger } from '../logging.ts';
+import { serviceRoleConfigSchema } from './service-role-config.ts';
 import { createServiceRole, ServiceRoleError } from './service-role.ts';
 
 const config = readConfigOrExit(
-  baseConfigSchema.extend({ DATABASE_URL: z.url(), DATABASE_OWNER_URL: z.url() }),
+  serviceRoleConfigSchema,
   'usage: DATABASE_OWNER_URL=postgresql://owner@host/db DATABASE_URL=postgresql://services:secret@host/db npm run db:create-service-role',
 );
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'service-role' });

@@ -10,7 +10,7 @@ import { readConfigOrExit } from '../config.ts';
  * An entry point calls this first and only then imports the process itself (dynamically), because the
  * instrumentations must hook those modules before their first import.
  */
-const tracingConfigSchema = z.object({
+export const tracingConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /** Overrides the service name the entry point gives (e.g. to tell two collab nodes apart). */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
