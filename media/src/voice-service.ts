@@ -6,7 +6,7 @@ import { redisRoomPlacement, singleProcessPlacement, type Placement } from './ro
 import { SignalingSession } from './signaling-session.ts';
 import { mintTurnCredentials } from './turn-credentials.ts';
 import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
-import { closeCodes } from './voice-protocol.ts';
+import { closeCodes } from '@pocdojo/shared/contract/voice-protocol';
 import { VoiceRoom } from './voice-room.ts';
 import { WorkerPool } from './worker-pool.ts';
 

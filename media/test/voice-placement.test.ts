@@ -16,7 +16,7 @@ import { HaproxyProcess } from '@pocdojo/shared/testing/haproxy-process';
 import { ServiceProcess, sparePort } from '@pocdojo/shared/testing/service-process';
 import { testRedisUrl } from '@pocdojo/shared/testing/test-database';
 import { z } from 'zod';
-import { methods } from '../src/voice-protocol.ts';
+import { methods } from '@pocdojo/shared/contract/voice-protocol';
 import { startLocalStunServer } from './local-stun-server.ts';
 import { joinResultSchema, VoiceTestClient } from './webrtc-voice-client.ts';
 
