@@ -1,7 +1,9 @@
 /**
  * The services deployed apart, in Debian's Chromium: HAProxy (deploy/haproxy.split.cfg) in front of two
  * collab nodes, one API serving the web app, two media processes, the worker and the runner, on real
- * Postgres and Redis (e2e/support/split-stack.ts). Two people open a dojo through the balancer and their
+ * Postgres and Redis (e2e/support/split-stack.ts). Every service logs in to Postgres as the services'
+ * restricted login (row-level security, no owner rights; docs/adr/0007-services-database-login.md), as a
+ * deployment's do, and only migrations use the owner's. Two people open a dojo through the balancer and their
  * sockets land on different collab nodes; they type, chat and talk, their voice placed in one room on one
  * media process. Then the collab node holding Ada is killed (SIGKILL): her page reconnects through the
  * balancer to the other node and nothing she saw acknowledged is lost. Last, the media process holding
@@ -85,6 +87,11 @@ describe('the split deployment behind HAProxy', () => {
     await browser?.close();
     await stack?.close();
   }, 120_000);
+
+  it("runs every service on the services' restricted database login", async () => {
+    const { connected, services } = await stack.databaseLogins();
+    expect(connected).toEqual([services]);
+  });
 
   it('has the two browsers on different collab nodes', async () => {
     await eventually(
@@ -180,5 +187,14 @@ describe('the split deployment behind HAProxy', () => {
     await ada.locator('.people li', { hasText: 'Bob' }).getByText('receiving audio').waitFor({ timeout: 60_000 });
     await bob.locator('.people li', { hasText: 'Ada' }).getByText('receiving audio').waitFor({ timeout: 60_000 });
     await shoot(bob, 'voice-after-media-crash');
+  });
+
+  it('met no refusal from row-level security or a missing grant in any service', () => {
+    const refusals = stack.services.flatMap((service) =>
+      service.logs
+        .filter((line) => /permission denied|row-level security|must be owner/i.test(line))
+        .map((line) => `${service.options.name}: ${line}`),
+    );
+    expect(refusals).toEqual([]);
   });
 });

@@ -10,9 +10,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { HaproxyProcess } from '@pocdojo/shared/testing/haproxy-process';
 import { ServiceProcess, sparePort } from '@pocdojo/shared/testing/service-process';
-import { createTestDatabase, testRedisUrl } from '@pocdojo/shared/testing/test-database';
+import { createServicesLogin, createTestDatabase, testRedisUrl } from '@pocdojo/shared/testing/test-database';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,13 +23,19 @@ export interface SplitStack {
   collab: ServiceProcess[];
   media: ServiceProcess[];
   api: ServiceProcess;
+  /** Every service process started, the worker and the runner too. */
+  services: ServiceProcess[];
   /** The value of a gauge on one service's /metrics (summed over its label sets). */
   gauge(service: ServiceProcess, name: string): Promise<number>;
+  /** The logins the services hold database connections with now, and the one they were given. */
+  databaseLogins(): Promise<{ connected: string[]; services: string }>;
   close(): Promise<void>;
 }
 
 export async function startSplitStack(): Promise<SplitStack> {
   const database = await createTestDatabase('pocdojo_split');
+  // Every service logs in as a deployment's do: a role under row-level security; migrations use the owner's.
+  const servicesLogin = await createServicesLogin(database);
   const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-split-'));
   const balancerPort = await sparePort();
   const origin = `http://127.0.0.1:${balancerPort}`;
@@ -36,7 +43,8 @@ export async function startSplitStack(): Promise<SplitStack> {
   const common = {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
+    DATABASE_URL: servicesLogin.url,
+    DATABASE_OWNER_URL: database.url,
     REDIS_URL: testRedisUrl(),
     LOG_LEVEL: 'info',
   };
@@ -139,6 +147,7 @@ export async function startSplitStack(): Promise<SplitStack> {
       collab,
       media,
       api,
+      services: started,
       async gauge(service, name) {
         const text = await (await fetch(`${service.httpUrl}/metrics`)).text();
         return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
@@ -146,10 +155,23 @@ export async function startSplitStack(): Promise<SplitStack> {
           0,
         );
       },
+      async databaseLogins() {
+        const owner = new pg.Client({ connectionString: database.url });
+        await owner.connect();
+        try {
+          const { rows } = await owner.query<{ usename: string }>(
+            `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          );
+          return { connected: rows.map((row) => row.usename), services: new URL(servicesLogin.url).username };
+        } finally {
+          await owner.end();
+        }
+      },
       async close() {
         await balancer.close();
         await Promise.all(started.map((service) => service.kill()));
         await database.drop();
+        await servicesLogin.drop();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
@@ -157,6 +179,7 @@ export async function startSplitStack(): Promise<SplitStack> {
     await haproxy?.close();
     await Promise.all(started.map((service) => service.kill()));
     await database.drop();
+    await servicesLogin.drop();
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }

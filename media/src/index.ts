@@ -17,6 +17,5 @@ export {
   type FacilitatorCommand,
   type VoiceRoomId,
 } from './dojo-voice-policy.ts';
-export * from './voice-protocol.ts';
 export type { VoiceRoom } from './voice-room.ts';
 export type { VoicePeer } from './voice-peer.ts';

@@ -1,5 +1,6 @@
 import { DomainError, type Logger } from '@pocdojo/shared';
 import { Redis } from 'ioredis';
+import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy } from './dojo-voice-policy.ts';
 
 /** Where a dojo's voice room lives: on this process, or on the one at `url`. */
 export type Placement = { here: true } | { here: false; url: string };
@@ -15,6 +16,11 @@ export interface RoomPlacement {
   release(room: string): void;
   /** `listener` hears of rooms this process hosted and no longer holds (its lease was taken over). */
   onLost(listener: (room: string) => void): void;
+  /**
+   * Who a facilitator force-muted in each room, kept where the room's next host reads it: a room that
+   * moves to another process (its process died or drained) keeps its muted participants muted.
+   */
+  readonly mutes: DojoVoicePolicy;
   close(): Promise<void>;
 }
 
@@ -22,20 +28,31 @@ export const singleProcessPlacement: RoomPlacement = {
   place: () => Promise.resolve({ here: true }),
   release: () => undefined,
   onLost: () => undefined,
+  mutes: roomLocalPolicy,
   close: () => Promise.resolve(),
 };
 
 /**
+ * How long a room's force-mutes outlive its last lease renewal. Longer than any lease, so that the room's
+ * next host finds them after a crash; a force-mute also holds when everyone leaves and comes back within
+ * it, as the dojo's control document keeps it in the all-in-one process.
+ */
+const mutesKeptMs = 60 * 60_000;
+
+/**
  * Returns the lease's owner after making it this process's when nobody holds it (SET NX PX), and extends
- * it when this process holds it already: claiming and renewing are the same atomic step.
+ * it when this process holds it already: claiming and renewing are the same atomic step. The holder keeps
+ * the room's force-muted set (KEYS[2]) alive with it.
  */
 const claimScript = `
 local owner = redis.call('GET', KEYS[1])
 if not owner then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return ARGV[1]
+  owner = ARGV[1]
+elseif owner == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
 return owner`;
 
 /** Deletes the lease only while this process holds it. */
@@ -68,8 +85,37 @@ export function redisRoomPlacement(options: RedisPlacementOptions): RoomPlacemen
   const held = new Set<string>();
   const lostListeners: ((room: string) => void)[] = [];
 
+  const mutedKey = (room: string) => `${prefix}${room}:muted`;
   const claim = async (room: string): Promise<string> =>
-    String(await redis.eval(claimScript, 1, prefix + room, publicUrl, String(leaseMs)));
+    String(
+      await redis.eval(claimScript, 2, prefix + room, mutedKey(room), publicUrl, String(leaseMs), String(mutesKeptMs)),
+    );
+  const unreachable = (error: unknown) =>
+    new DomainError(
+      'unavailable',
+      `voice placement is unreachable (${error instanceof Error ? error.message : String(error)}); try again`,
+    );
+
+  const mutes: DojoVoicePolicy = {
+    async isMuted(room, userId) {
+      try {
+        return (await redis.sismember(mutedKey(formatVoiceRoomId(room)), userId)) === 1;
+      } catch (error) {
+        throw unreachable(error);
+      }
+    },
+    // Recorded before the room applies it: a mute Redis did not take is refused rather than lost on a move.
+    async recordCommand(command) {
+      if (command.action !== 'mute' && command.action !== 'unmute') return;
+      const key = mutedKey(formatVoiceRoomId(command.room));
+      try {
+        if (command.action === 'unmute') await redis.srem(key, command.userId);
+        else await redis.multi().sadd(key, command.userId).pexpire(key, mutesKeptMs).exec();
+      } catch (error) {
+        throw unreachable(error);
+      }
+    },
+  };
 
   const release = (room: string) => {
     if (!held.delete(room)) return;
@@ -105,10 +151,7 @@ export function redisRoomPlacement(options: RedisPlacementOptions): RoomPlacemen
       try {
         owner = await claim(room);
       } catch (error) {
-        throw new DomainError(
-          'unavailable',
-          `voice placement is unreachable (${error instanceof Error ? error.message : String(error)}); try again`,
-        );
+        throw unreachable(error);
       }
       if (owner !== publicUrl) return { here: false, url: owner };
       held.add(room);
@@ -118,6 +161,7 @@ export function redisRoomPlacement(options: RedisPlacementOptions): RoomPlacemen
     onLost(listener) {
       lostListeners.push(listener);
     },
+    mutes,
     async close() {
       clearInterval(renewal);
       // A draining process hands its rooms over at once instead of after the lease runs out.

@@ -13,7 +13,7 @@ import {
   type EventName,
   type Request,
   type RequestData,
-} from './voice-protocol.ts';
+} from '@pocdojo/shared/contract/voice-protocol';
 import type { Placement } from './room-placement.ts';
 import type { VoiceRoom } from './voice-room.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Claims, Role } from '@pocdojo/shared';
 import type { types } from 'mediasoup';
-import type { EventName } from './voice-protocol.ts';
+import type { EventName } from '@pocdojo/shared/contract/voice-protocol';
 
 /** Who a peer is in its dojo, from the join token. */
 export interface PeerIdentity {

@@ -2,7 +2,7 @@ import { DomainError, type Logger } from '@pocdojo/shared';
 import type { types } from 'mediasoup';
 import type { IceServer } from './media-config.ts';
 import { VoicePeer, type PeerConnection, type PeerIdentity, type TransportDirection } from './voice-peer.ts';
-import { closeCodes, events } from './voice-protocol.ts';
+import { closeCodes, events } from '@pocdojo/shared/contract/voice-protocol';
 import type { MediaWorker, WorkerPool } from './worker-pool.ts';
 
 /** Opus with in-band FEC and DTX: loss resilience and near-zero bitrate while a participant is silent. */

@@ -1,12 +1,12 @@
 import { DomainError, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { formatVoiceRoomId, roomLocalPolicy, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
+import { formatVoiceRoomId, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
 import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
 import { redisRoomPlacement, singleProcessPlacement, type Placement } from './room-placement.ts';
 import { SignalingSession } from './signaling-session.ts';
 import { mintTurnCredentials } from './turn-credentials.ts';
 import { registerVoiceMetrics, workerUsage, type WorkerUsage } from './voice-metrics.ts';
-import { closeCodes } from './voice-protocol.ts';
+import { closeCodes } from '@pocdojo/shared/contract/voice-protocol';
 import { VoiceRoom } from './voice-room.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -20,7 +20,10 @@ export interface VoiceServiceDeps {
   verifier: TokenVerifier;
   logger: Logger;
   registry: Registry;
-  /** The dojo control document's view of muting; without it, voice keeps that state per room. */
+  /**
+   * The dojo control document's view of muting; without it, voice keeps that state per room, and in Redis
+   * with the room's lease when rooms are placed across processes.
+   */
   policy?: DojoVoicePolicy;
 }
 
@@ -55,7 +58,6 @@ interface SocketData {
  */
 export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceService> {
   const { config, logger } = deps;
-  const policy = deps.policy ?? roomLocalPolicy;
   const rooms = new Map<string, Promise<VoiceRoom>>();
   const openRooms = new Map<string, VoiceRoom>();
   const sessions = new Set<SignalingSession>();
@@ -104,6 +106,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
           hosts: (key) => rooms.has(key),
         })
       : singleProcessPlacement;
+  const policy = deps.policy ?? placement.mutes;
   // A renewal found the room's lease taken (this process stalled past it; a join placed the room elsewhere
   // meanwhile): its participants rejoin and are sent to the new owner. A renewal after a missed release
   // reclaims a free lease, so a room never runs here for long without one.

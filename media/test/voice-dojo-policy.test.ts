@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '@pocdojo/shared';
 import type { DojoVoicePolicy, FacilitatorCommand } from '../src/dojo-voice-policy.ts';
-import { events, methods } from '../src/voice-protocol.ts';
+import { events, methods } from '@pocdojo/shared/contract/voice-protocol';
 import { startVoiceTestServer, type VoiceTestServer } from './voice-test-server.ts';
 
 const turnServers = [{ urls: 'turn:turn.example.org:3478', username: 'dojo', credential: 'secret' }];

@@ -4,7 +4,7 @@
  * sockets over both and reaches each one by its own path (`/media/m1`, `/media/m2`). Two participants
  * whose sockets reach different processes end up in one room and hear each other; when the process
  * holding the room is killed (SIGKILL), its lease expires and both rejoin through the balancer, as
- * clients do, on the other one.
+ * clients do, on the other one, where whoever a facilitator had force-muted is still muted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,13 +16,14 @@ import { HaproxyProcess } from '@pocdojo/shared/testing/haproxy-process';
 import { ServiceProcess, sparePort } from '@pocdojo/shared/testing/service-process';
 import { testRedisUrl } from '@pocdojo/shared/testing/test-database';
 import { z } from 'zod';
-import { methods } from '../src/voice-protocol.ts';
+import { methods } from '@pocdojo/shared/contract/voice-protocol';
 import { startLocalStunServer } from './local-stun-server.ts';
 import { joinResultSchema, VoiceTestClient } from './webrtc-voice-client.ts';
 
 const leaseMs = 3000;
 const room = `t_place/d${Date.now().toString(36)}`;
 const leaseKey = `pocdojo:voice-room:${room}`;
+const mutedKey = `${leaseKey}:muted`;
 
 interface MediaNode {
   name: string;
@@ -38,29 +39,33 @@ const nodes: MediaNode[] = [];
 const clients: VoiceTestClient[] = [];
 let tokens: { ada: string; bob: string };
 
+interface Joined {
+  client: VoiceTestClient;
+  redirectedTo: string | undefined;
+  /** Whether the room holds this user force-muted. */
+  muted: boolean;
+}
+
 /** Join as a browser would: through `entry`, following a redirect to the room's process. */
-async function joinVoice(
-  token: string,
-  entry = `ws://127.0.0.1:${balancer.port}/media`,
-): Promise<{ client: VoiceTestClient; redirectedTo: string | undefined }> {
+async function joinVoice(token: string, entry = `ws://127.0.0.1:${balancer.port}/media`): Promise<Joined> {
   let client = await VoiceTestClient.connect(entry, stun.url);
   clients.push(client);
   const first = z
     .union([z.object({ redirect: z.string() }), joinResultSchema])
     .parse(await client.request(methods.join, { token, room }));
-  if (!('redirect' in first)) return { client, redirectedTo: undefined };
+  if (!('redirect' in first)) return { client, redirectedTo: undefined, muted: first.muted };
   await client.close();
   client = await VoiceTestClient.connect(first.redirect, stun.url);
   clients.push(client);
-  await client.join(token, room);
-  return { client, redirectedTo: first.redirect };
+  const { muted } = await client.join(token, room);
+  return { client, redirectedTo: first.redirect, muted };
 }
 
 /** What a client does after losing its voice socket: try again through the balancer until it is back in. */
-async function rejoinVoice(token: string): Promise<VoiceTestClient> {
+async function rejoinVoice(token: string): Promise<Joined> {
   for (;;) {
     try {
-      return (await joinVoice(token)).client;
+      return await joinVoice(token);
     } catch {
       // The room's process is gone and its lease not yet expired, or the balancer has not seen it go.
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -80,8 +85,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-placement-'));
   const identity = await createIdentity({ DATA_DIR: dataDir, AUTH_ISSUER: 'poc-dojo', AUTH_AUDIENCE: 'poc-dojo' });
   const dojo = room.split('/')[1] ?? '';
-  const issue = (sub: string) => identity.issuer!.issue({ sub, tid: 't_place', roles: ['participant'], dojo }, 600);
-  tokens = { ada: await issue('ada'), bob: await issue('bob') };
+  const issue = (sub: string, role: 'facilitator' | 'participant') =>
+    identity.issuer!.issue({ sub, tid: 't_place', roles: [role], dojo }, 600);
+  // Ada facilitates: she may force-mute Bob.
+  tokens = { ada: await issue('ada', 'facilitator'), bob: await issue('bob', 'participant') };
   stun = await startLocalStunServer();
   redis = new Redis(testRedisUrl());
 
@@ -151,7 +158,7 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
   await balancer?.close();
   await Promise.all(nodes.map((node) => node.process.kill()));
-  await redis?.del(leaseKey);
+  await redis?.del(leaseKey, mutedKey);
   redis?.disconnect();
   await stun?.close();
   await rm(dataDir, { recursive: true, force: true });
@@ -177,7 +184,8 @@ describe('voice rooms placed across media processes', () => {
     await Promise.all([hears(ada, 'bob'), hears(bob, 'ada')]);
   }, 120_000);
 
-  it('moves the room to the other process when its process is killed, and both rejoin there', async () => {
+  it('moves the room to the other process when its process is killed, and both rejoin there, Bob still muted', async () => {
+    await ada.request(methods.mute, { userId: 'bob' });
     const owner = await redis.get(leaseKey);
     const doomed = nodes.find((node) => node.publicUrl === owner);
     const survivor = nodes.find((node) => node.publicUrl !== owner);
@@ -186,10 +194,16 @@ describe('voice rooms placed across media processes', () => {
     const killedAt = Date.now();
     await doomed.process.kill();
     await Promise.all([ada.waitForClose(), bob.waitForClose()]);
-    [ada, bob] = await Promise.all([rejoinVoice(tokens.ada), rejoinVoice(tokens.bob)]);
+    const [adaBack, bobBack] = await Promise.all([rejoinVoice(tokens.ada), rejoinVoice(tokens.bob)]);
     const rejoinedAfter = Date.now() - killedAt;
+    ada = adaBack.client;
+    bob = bobBack.client;
 
     expect(await redis.get(leaseKey)).toBe(survivor.publicUrl);
+    // The force-mute given on the dead process holds on the new one, until a facilitator lifts it there.
+    expect(bobBack.muted).toBe(true);
+    expect(adaBack.muted).toBe(false);
+    await ada.request(methods.unmute, { userId: 'bob' });
     await Promise.all([speakAndListen(ada), speakAndListen(bob)]);
     await Promise.all([hears(ada, 'bob'), hears(bob, 'ada')]);
     process.stdout.write(`voice room moved: both rejoined ${(rejoinedAfter / 1000).toFixed(1)} s after the kill\n`);

@@ -7,7 +7,7 @@
 import { createTurnClient } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintTurnCredentials } from '../src/turn-credentials.ts';
-import { methods } from '../src/voice-protocol.ts';
+import { methods } from '@pocdojo/shared/contract/voice-protocol';
 import { startLocalStunServer } from './local-stun-server.ts';
 import { TurnServerProcess } from './turn-server-process.ts';
 import { startVoiceTestServer, type VoiceTestServer } from './voice-test-server.ts';

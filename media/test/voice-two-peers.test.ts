@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, methods } from '../src/voice-protocol.ts';
+import { events, methods } from '@pocdojo/shared/contract/voice-protocol';
 import type { VoiceTestClient } from './webrtc-voice-client.ts';
 import { startVoiceTestServer, type VoiceTestServer } from './voice-test-server.ts';
 

@@ -27,7 +27,7 @@ import {
   type EventName,
   type Method,
   type RequestData,
-} from '../src/voice-protocol.ts';
+} from '@pocdojo/shared/contract/voice-protocol';
 
 const midUri = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const audioLevelUri = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';

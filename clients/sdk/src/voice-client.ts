@@ -1,5 +1,5 @@
 /**
- * Voice in a dojo: the `/media` signaling protocol (media/src/voice-protocol.ts, version 1) driving
+ * Voice in a dojo: the `/media` signaling protocol (shared/src/contract/voice-protocol.ts, version 1) driving
  * `mediasoup-client`. One WebSocket of JSON frames — requests `{v, id, method, data}`, responses
  * `{v, id, ok, data | error}`, events `{v, event, data}` — and two WebRTC transports: one sends this
  * user's microphone, one receives everyone else.
@@ -8,51 +8,44 @@
  */
 import { Device, type types } from 'mediasoup-client';
 import { z } from 'zod';
+import {
+  consumerClosedSchema,
+  encodeRequest,
+  events,
+  iceRestartedSchema,
+  joinedSchema,
+  methods,
+  mutedSchema,
+  newConsumerSchema,
+  producedSchema,
+  redirectSchema,
+  serverFrameSchema,
+  speakingSchema,
+  transportCreatedSchema,
+  type EventName,
+  type Method,
+  type RequestData,
+  type ServerFrame,
+} from '@pocdojo/shared/contract/voice-protocol';
 
-const frameSchema = z.union([
-  z.object({ v: z.literal(1), id: z.number().int().nullable(), ok: z.literal(true), data: z.unknown() }),
-  z.object({
-    v: z.literal(1),
-    id: z.number().int().nullable(),
-    ok: z.literal(false),
-    error: z.object({ code: z.string(), message: z.string() }),
-  }),
-  z.object({ v: z.literal(1), event: z.string(), data: z.unknown() }),
-]);
+/** The contract checks mediasoup's objects are objects; mediasoup-client validates them in depth. */
+const mediasoupObject = <T>() => z.custom<T>((value) => typeof value === 'object' && value !== null);
 
-const joinedSchema = z.object({
-  peerId: z.string(),
-  routerRtpCapabilities: z.custom<types.RtpCapabilities>((value) => typeof value === 'object' && value !== null),
-  canProduce: z.boolean(),
-  muted: z.boolean(),
-});
-
-/** Another media process hosts this dojo's room: join there (docs/adr/0010-voice-placement.md). */
-const redirectSchema = z.object({ redirect: z.string().regex(/^wss?:\/\//) });
+const joinedResponse = joinedSchema.extend({ routerRtpCapabilities: mediasoupObject<types.RtpCapabilities>() });
 
 /** Redirects a join follows before giving up: one is the rule, more means the room is moving right now. */
 const maxRedirects = 3;
 
-const transportSchema = z.object({
-  id: z.string(),
-  iceParameters: z.custom<types.IceParameters>((value) => typeof value === 'object' && value !== null),
-  iceCandidates: z.array(z.custom<types.IceCandidate>((value) => typeof value === 'object' && value !== null)),
-  dtlsParameters: z.custom<types.DtlsParameters>((value) => typeof value === 'object' && value !== null),
-  iceServers: z.array(z.custom<RTCIceServer>((value) => typeof value === 'object' && value !== null)).optional(),
+const transportResponse = transportCreatedSchema.extend({
+  iceParameters: mediasoupObject<types.IceParameters>(),
+  iceCandidates: z.array(mediasoupObject<types.IceCandidate>()),
+  dtlsParameters: mediasoupObject<types.DtlsParameters>(),
+  iceServers: z.array(mediasoupObject<RTCIceServer>()).optional(),
 });
 
-const newConsumerSchema = z.object({
-  consumerId: z.string(),
-  producerId: z.string(),
-  peerId: z.string(),
-  userId: z.string(),
-  kind: z.literal('audio'),
-  rtpParameters: z.custom<types.RtpParameters>((value) => typeof value === 'object' && value !== null),
-});
+const iceRestartResponse = iceRestartedSchema.extend({ iceParameters: mediasoupObject<types.IceParameters>() });
 
-const speakingSchema = z.object({ speakers: z.array(z.object({ userId: z.string(), volume: z.number() })) });
-const mutedSchema = z.object({ muted: z.boolean(), canProduce: z.boolean() });
-const consumerClosedSchema = z.object({ consumerId: z.string() });
+const newConsumerEvent = newConsumerSchema.extend({ rtpParameters: mediasoupObject<types.RtpParameters>() });
 
 export interface VoiceError {
   code: string;
@@ -147,9 +140,9 @@ export class VoiceClient {
       return failure({ code: 'unavailable', message: error instanceof Error ? error.message : 'voice unavailable' });
     }
     const joined = await client.request(
-      'join',
+      methods.join,
       { token: options.token, room: `${options.tenantId}/${options.dojoId}` },
-      z.union([redirectSchema, joinedSchema]),
+      z.union([redirectSchema, joinedResponse]),
     );
     if (!joined.ok) return failure(joined.error);
     if ('redirect' in joined.value) {
@@ -166,11 +159,15 @@ export class VoiceClient {
     const receiving = await client.openTransport('recv');
     if (!receiving.ok) return failure(receiving.error);
     client.receiveTransport = receiving.value;
-    const consuming = await client.request('startConsuming', { rtpCapabilities: device.rtpCapabilities }, z.unknown());
+    // A loaded device lists the codecs it shares with the room; none means it can receive nobody.
+    const { codecs } = device.rtpCapabilities;
+    if (!codecs) return failure({ code: 'unavailable', message: 'this browser shares no audio codec with the room' });
+    const rtpCapabilities = { ...device.rtpCapabilities, codecs };
+    const consuming = await client.request(methods.startConsuming, { rtpCapabilities }, z.unknown());
     if (!consuming.ok) return failure(consuming.error);
     if (options.microphone && joined.value.canProduce) {
       if (options.muted) {
-        const paused = await client.request('pauseProducer', {}, z.unknown());
+        const paused = await client.request(methods.pauseProducer, {}, z.unknown());
         if (!paused.ok) return failure(paused.error);
       }
       const sending = await client.startSending(options.microphone);
@@ -192,7 +189,7 @@ export class VoiceClient {
   /** Self-mute: pauses the producer on the server too, so no packets flow while muted. */
   async setMuted(muted: boolean): Promise<VoiceResult<unknown>> {
     if (!this.producer) return { ok: false, error: { code: 'invalid', message: 'not sending audio' } };
-    const result = await this.request(muted ? 'pauseProducer' : 'resumeProducer', {}, z.unknown());
+    const result = await this.request(muted ? methods.pauseProducer : methods.resumeProducer, {}, z.unknown());
     if (!result.ok) return result;
     if (muted) this.producer.pause();
     else this.producer.resume();
@@ -214,7 +211,10 @@ export class VoiceClient {
   }
 
   /** Facilitator commands: force-mute, unmute, remove from voice. */
-  moderate(method: 'mute' | 'unmute' | 'remove', userId: string): Promise<VoiceResult<unknown>> {
+  moderate(
+    method: typeof methods.mute | typeof methods.unmute | typeof methods.remove,
+    userId: string,
+  ): Promise<VoiceResult<unknown>> {
     return this.request(method, { userId }, z.unknown());
   }
 
@@ -246,20 +246,20 @@ export class VoiceClient {
   private async openTransport(direction: 'send' | 'recv'): Promise<VoiceResult<types.Transport>> {
     const device = this.device;
     if (!device) return { ok: false, error: { code: 'invalid', message: 'not joined' } };
-    const created = await this.request('createTransport', { direction }, transportSchema);
+    const created = await this.request(methods.createTransport, { direction }, transportResponse);
     if (!created.ok) return created;
     const options = created.value;
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      void this.request('connectTransport', { transportId: transport.id, dtlsParameters }, z.unknown()).then(
+      void this.request(methods.connectTransport, { transportId: transport.id, dtlsParameters }, z.unknown()).then(
         (result) => (result.ok ? callback() : errback(new Error(result.error.message))),
       );
     });
     transport.on('produce', ({ rtpParameters }, callback, errback) => {
       void this.request(
-        'produce',
+        methods.produce,
         { transportId: transport.id, kind: 'audio', rtpParameters },
-        z.object({ producerId: z.string() }),
+        producedSchema,
       ).then((result) =>
         result.ok ? callback({ id: result.value.producerId }) : errback(new Error(result.error.message)),
       );
@@ -267,18 +267,14 @@ export class VoiceClient {
     transport.on('connectionstatechange', (state) => {
       // A network change breaks ICE: ask the server for fresh parameters and restart.
       if (state !== 'failed' && state !== 'disconnected') return;
-      void this.request(
-        'restartIce',
-        { transportId: transport.id },
-        z.object({ iceParameters: transportSchema.shape.iceParameters }),
-      ).then(async (result) => {
+      void this.request(methods.restartIce, { transportId: transport.id }, iceRestartResponse).then(async (result) => {
         if (result.ok) await transport.restartIce({ iceParameters: result.value.iceParameters });
       });
     });
     return { ok: true, value: transport };
   }
 
-  private async consume(data: z.infer<typeof newConsumerSchema>): Promise<void> {
+  private async consume(data: z.infer<typeof newConsumerEvent>): Promise<void> {
     const transport = this.receiveTransport;
     if (!transport) return;
     const consumer = await transport.consume({
@@ -293,9 +289,9 @@ export class VoiceClient {
   }
 
   private receive(text: string): void {
-    let frame: z.infer<typeof frameSchema>;
+    let frame: ServerFrame;
     try {
-      frame = frameSchema.parse(JSON.parse(text));
+      frame = serverFrameSchema.parse(JSON.parse(text));
     } catch {
       return;
     }
@@ -306,13 +302,13 @@ export class VoiceClient {
     resolve?.(frame.ok ? { ok: true, value: frame.data } : { ok: false, error: frame.error });
   }
 
-  private onEvent(name: string, data: unknown): void {
-    if (name === 'newConsumer') {
-      const parsed = newConsumerSchema.safeParse(data);
+  private onEvent(name: EventName, data: unknown): void {
+    if (name === events.newConsumer) {
+      const parsed = newConsumerEvent.safeParse(data);
       if (parsed.success) void this.consume(parsed.data);
       return;
     }
-    if (name === 'consumerClosed') {
+    if (name === events.consumerClosed) {
       const parsed = consumerClosedSchema.safeParse(data);
       const entry = parsed.success ? this.consumers.get(parsed.data.consumerId) : undefined;
       if (!entry || !parsed.success) return;
@@ -320,23 +316,27 @@ export class VoiceClient {
       this.consumers.delete(parsed.data.consumerId);
       // Someone who reloaded may be back with a new consumer before the old one closes: keep theirs.
       if (this.state.tracks.get(entry.userId) === entry.consumer.track) this.state.tracks.delete(entry.userId);
-    } else if (name === 'speaking') {
+    } else if (name === events.speaking) {
       const parsed = speakingSchema.safeParse(data);
       if (parsed.success) this.state.speaking = parsed.data.speakers.map((speaker) => speaker.userId);
-    } else if (name === 'silence') {
+    } else if (name === events.silence) {
       this.state.speaking = [];
-    } else if (name === 'muted') {
+    } else if (name === events.muted) {
       const parsed = mutedSchema.safeParse(data);
       if (!parsed.success) return;
       this.state.forceMuted = parsed.data.muted;
       this.state.canProduce = parsed.data.canProduce;
-    } else if (name === 'removed') {
+    } else if (name === events.removed) {
       this.state.closed = { code: 'forbidden', message: 'a facilitator removed you from voice' };
     } else return;
     this.changed();
   }
 
-  private request<T extends z.ZodType>(method: string, data: unknown, schema: T): Promise<VoiceResult<z.output<T>>> {
+  private request<M extends Method, T extends z.ZodType>(
+    method: M,
+    data: RequestData<M>,
+    schema: T,
+  ): Promise<VoiceResult<z.output<T>>> {
     const id = ++this.nextId;
     return new Promise((resolve) => {
       this.pending.set(id, (result) => {
@@ -348,7 +348,7 @@ export class VoiceClient {
             : { ok: false, error: { code: 'unavailable', message: `unexpected ${method} response` } },
         );
       });
-      this.socket.send(JSON.stringify({ v: 1, id, method, data }));
+      this.socket.send(encodeRequest(id, method, data));
     });
   }
 

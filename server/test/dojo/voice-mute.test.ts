@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, methods } from '@pocdojo/media';
+import { events, methods } from '@pocdojo/shared/contract/voice-protocol';
 import { startLocalStunServer } from '@pocdojo/media/testing/local-stun-server';
 import { VoiceTestClient } from '@pocdojo/media/testing/webrtc-voice-client';
 import { eventually } from '../support/providers.ts';

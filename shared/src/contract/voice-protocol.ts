@@ -46,7 +46,7 @@
  *   removed {reason}                sent before the server closes the socket.
  */
 import { z } from 'zod';
-import type { ErrorCode } from '@pocdojo/shared';
+import type { ErrorCode } from '../errors.ts';
 
 export const protocolVersion = 1;
 
@@ -207,3 +207,44 @@ export const serverFrameSchema = z.union([
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
 export const decodeServerFrame = (text: string): ServerFrame => serverFrameSchema.parse(JSON.parse(text));
+
+/*
+ * What the server answers and announces. mediasoup's own objects (RTP capabilities and parameters, ICE and
+ * DTLS parameters, ICE servers) are checked as objects only: mediasoup-client validates them in depth, and a
+ * client narrows their type to its WebRTC library's (clients/sdk/src/voice-client.ts).
+ */
+const mediasoupObject = z.looseObject({});
+
+export const joinedSchema = z.object({
+  peerId: z.string(),
+  routerRtpCapabilities: mediasoupObject,
+  canProduce: z.boolean(),
+  muted: z.boolean(),
+});
+
+/** Another media process hosts this dojo's room: join there (docs/adr/0010-voice-placement.md). */
+export const redirectSchema = z.object({ redirect: z.string().regex(/^wss?:\/\//) });
+
+export const transportCreatedSchema = z.object({
+  id: z.string(),
+  iceParameters: mediasoupObject,
+  iceCandidates: z.array(mediasoupObject),
+  dtlsParameters: mediasoupObject,
+  iceServers: z.array(mediasoupObject).optional(),
+});
+
+export const producedSchema = z.object({ producerId: z.string() });
+export const iceRestartedSchema = z.object({ iceParameters: mediasoupObject });
+
+export const newConsumerSchema = z.object({
+  consumerId: z.string(),
+  producerId: z.string(),
+  peerId: z.string(),
+  userId: z.string(),
+  kind: z.literal('audio'),
+  rtpParameters: mediasoupObject,
+});
+
+export const speakingSchema = z.object({ speakers: z.array(z.object({ userId: z.string(), volume: z.number() })) });
+export const mutedSchema = z.object({ muted: z.boolean(), canProduce: z.boolean() });
+export const consumerClosedSchema = z.object({ consumerId: z.string() });
