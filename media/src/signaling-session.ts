@@ -1,4 +1,13 @@
-import { DomainError, isDomainError, TokenError, type Logger, type TokenVerifier } from '@pocdojo/shared';
+import {
+  DomainError,
+  inSpan,
+  isDomainError,
+  TokenError,
+  withActiveSpan,
+  type Logger,
+  type Span,
+  type TokenVerifier,
+} from '@pocdojo/shared';
 import type { types } from 'mediasoup';
 import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
 import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
@@ -40,6 +49,11 @@ export interface SessionSocket {
 /**
  * One client's signaling: authenticates the join, then turns requests into room operations and room
  * events into frames. Requests are answered in any order; the room serializes what must be.
+ *
+ * Traced as the collaboration tier's sockets are: `span` is the connection's, open to close (the room it
+ * joined, the close code and reason), and each request is a `voice <method>` span inside it (join,
+ * createTransport, connectTransport, produce, startConsuming…) with the placement's Redis and the
+ * policy's Postgres calls under it. Untraced, these are the API's no-op spans.
  */
 export class SignalingSession implements PeerConnection {
   private joined: { room: VoiceRoom; roomId: VoiceRoomId; peer: VoicePeer } | undefined;
@@ -52,6 +66,8 @@ export class SignalingSession implements PeerConnection {
   constructor(
     private readonly socket: SessionSocket,
     private readonly context: SessionContext,
+    /** The connection's span, ended here when the socket closes. */
+    private readonly span: Span,
   ) {
     this.allowance = context.requestsPerSecond * 5;
   }
@@ -68,7 +84,10 @@ export class SignalingSession implements PeerConnection {
       this.write(encodeError(request.id, { code: 'rate_limited', message: 'too many voice requests; slow down' }));
       return;
     }
-    this.handle(request).then(
+    const handled = withActiveSpan(this.span, () =>
+      inSpan(`voice ${request.method}`, { attributes: { 'voice.method': request.method } }, () => this.handle(request)),
+    );
+    handled.then(
       (data) => this.write(encodeResponse(request.id, data ?? {})),
       (error: unknown) => {
         if (isDomainError(error)) {
@@ -90,14 +109,21 @@ export class SignalingSession implements PeerConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.expiryTimer);
+    this.endSpan(code, reason);
     this.socket.end(code, reason);
   }
 
   /** The socket closed: leave the room. */
-  closedByClient(): void {
+  closedByClient(code: number, reason: string): void {
+    if (!this.closed) this.endSpan(code, reason);
     this.closed = true;
     clearTimeout(this.expiryTimer);
     this.leave();
+  }
+
+  private endSpan(code: number, reason: string): void {
+    this.span.setAttributes({ 'websocket.close.code': code, 'websocket.close.reason': reason });
+    this.span.end();
   }
 
   private withinRate(): boolean {
@@ -213,6 +239,7 @@ export class SignalingSession implements PeerConnection {
       throw new DomainError('not_found', 'session closed while joining');
     }
     this.joined = { room, roomId, peer };
+    this.span.setAttributes({ 'voice.room': formatVoiceRoomId(roomId), 'voice.peer': peer.id });
     // As on /collab: the session lasts as long as its token; the client rejoins with a fresh one.
     const untilExpiry = Math.min(claims.exp * 1000 - Date.now(), 2 ** 31 - 1);
     this.expiryTimer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { DomainError, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
+import { DomainError, SpanKind, startSpan, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { formatVoiceRoomId, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
 import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
@@ -186,9 +186,20 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
           );
         },
         open(ws) {
+          // Each socket is a trace of its own, as on /collab: a connection outlives whatever opened it.
+          const span = startSpan('voice connection', {
+            kind: SpanKind.SERVER,
+            newTrace: true,
+            attributes: {
+              'network.protocol.name': 'websocket',
+              'url.path': path,
+              'client.address': Buffer.from(ws.getRemoteAddressAsText()).toString(),
+            },
+          });
           const session = new SignalingSession(
             { send: (text) => void ws.send(text), end: (code, reason) => ws.end(code, reason) },
             sessionContext,
+            span,
           );
           ws.getUserData().session = session;
           sessions.add(session);
@@ -202,11 +213,11 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
           }
           session.receive(Buffer.from(message).toString('utf8'));
         },
-        close(ws) {
+        close(ws, code, message) {
           const session = ws.getUserData().session;
           if (!session) return;
           sessions.delete(session);
-          session.closedByClient();
+          session.closedByClient(code, Buffer.from(message).toString());
         },
       });
     },

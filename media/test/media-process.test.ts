@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity } from '@pocdojo/shared';
+import { OtlpReceiver } from '@pocdojo/shared/testing/otlp-receiver';
 import { startLocalStunServer } from './local-stun-server.ts';
 import { VoiceTestClient } from './webrtc-voice-client.ts';
 
@@ -12,9 +13,11 @@ let child: ChildProcess;
 let dataDir: string;
 let base: string;
 let exited: Promise<number | null>;
+let receiver: OtlpReceiver;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-media-process-'));
+  receiver = await OtlpReceiver.start();
   child = spawn(process.execPath, ['--import', 'tsx', 'media/src/main.ts'], {
     env: {
       ...process.env,
@@ -23,6 +26,8 @@ beforeAll(async () => {
       MEDIA_PORT: '0',
       MEDIA_WORKERS: '1',
       LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -39,6 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
+  await receiver?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -52,17 +58,34 @@ describe('npm run media: the voice service as its own process', () => {
     expect(metrics).toMatch(/^media_workers\{service="media"\} 1$/m);
   });
 
-  it('admits a token from the shared identity, and closes sessions with 4503 on SIGTERM before exiting 0', async () => {
+  it('admits a token from the shared identity, and closes sessions with 4503 on SIGTERM before exiting 0, traced', async () => {
     const identity = await createIdentity({ DATA_DIR: dataDir, AUTH_ISSUER: 'poc-dojo', AUTH_AUDIENCE: 'poc-dojo' });
     const token = await identity.issuer!.issue({ sub: 'alice', tid: 't_acme', roles: ['participant'], dojo: 'd1' }, 60);
     const stun = await startLocalStunServer();
     const client = await VoiceTestClient.connect(`ws://${base}/media`, stun.url);
     expect(await client.join(token, 't_acme/d1')).toMatchObject({ canProduce: true, muted: false });
+    await client.openMicrophone();
+    await client.startReceiving();
 
     child.kill('SIGTERM');
     expect(await client.waitForClose()).toBe(4503);
     expect(await exited).toBe(0);
     await client.close();
     await stun.close();
+
+    // The drain sent its spans before exiting: the connection, open to close, with each request inside.
+    const connection = receiver.spans.find((span) => span.name === 'voice connection');
+    expect(connection).toMatchObject({ service: 'pocdojo-media', kind: 2, parentSpanId: '' });
+    expect(connection?.attributes).toMatchObject({ 'voice.room': 't_acme/d1', 'websocket.close.code': 4503 });
+    const requests = receiver.spans.filter((span) => span.parentSpanId === connection?.spanId).map((span) => span.name);
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        'voice join',
+        'voice createTransport',
+        'voice connectTransport',
+        'voice produce',
+        'voice startConsuming',
+      ]),
+    );
   });
 });

@@ -1,35 +1,50 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { OtlpReceiver, type ReceivedSpan } from '@pocdojo/shared/testing/otlp-receiver';
 import { testRedisUrl } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acknowledged, connect, eventually, synced } from './support/providers.ts';
 import { ServerProcess } from './support/server-process.ts';
+import { createDojoRow, join, type Member } from './dojo/dojo-support.ts';
 
 /**
  * The all-in-one server exporting traces to an OTLP/HTTP receiver, on a real Postgres and Redis: a
  * WebSocket connection is a trace of its own (authentication and document load inside it), commits
- * trace on their own, and the API served over uWebSockets.js continues the caller's trace.
+ * trace on their own, the API served over uWebSockets.js continues the caller's trace, and a dojo's
+ * `run` command, its queued run and the in-process runner's sandbox run are one trace.
  */
 const spanKind = { server: 2, client: 3 };
 
 let receiver: OtlpReceiver;
 let server: ServerProcess;
+// Not under the private (0700) data directory: the sandbox's user must reach the run's files.
+const runnerWorkDir = joinPath(tmpdir(), `pocdojo-collab-traces-runner-${process.pid}`);
+const members: Member[] = [];
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start();
+  await mkdir(runnerWorkDir, { recursive: true });
   server = await ServerProcess.onTestDatabase({
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '200',
       REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: `traces-${randomBytes(4).toString('hex')}`,
+      RUN_WORKER: 'inline',
+      RUNNER_WORK_DIR: runnerWorkDir,
+      RUNNER_CONCURRENCY: '1',
+      RUNNER_HEARTBEAT_SECONDS: '1',
     },
   });
 }, 120_000);
 
 afterAll(async () => {
+  for (const member of members) member.leave();
   await server?.dispose();
   await receiver?.close();
+  await rm(runnerWorkDir, { recursive: true, force: true });
 });
 
 /** Waits for a span that `match` accepts among those received so far. */
@@ -107,4 +122,44 @@ describe('traces of the collaboration tier', () => {
       (span) => span.traceId === traceId && span.attributes['db.system.name'] === 'postgresql',
     );
   }, 60_000);
+
+  it('continues the trace of a dojo’s run command in the runner, through the queued run', async () => {
+    await createDojoRow(server.options.databaseUrl as string, {
+      tenantId: 't_acme',
+      dojoId: 'd_traced_run',
+      format: 'randori',
+      turnMinutes: 10,
+      language: 'javascript',
+    });
+    const fay = await join(server, {
+      tenantId: 't_acme',
+      dojoId: 'd_traced_run',
+      userId: 'fay',
+      name: 'Fay',
+      role: 'facilitator',
+    });
+    members.push(fay);
+    await fay.connection.whenSynced();
+    // Refused as unavailable until the in-process runner has checked that it can run JavaScript.
+    await eventually(
+      async () => {
+        const { ok } = (await fay.connection.send('run', {})) as { ok: boolean };
+        if (!ok) await new Promise((resolve) => setTimeout(resolve, 500));
+        return ok;
+      },
+      'a runner for JavaScript',
+      90_000,
+    );
+
+    const request = await received('the run request', (span) => span.name === 'dojo run request' && span.status !== 2);
+    const run = await received('the run', (span) => span.name === 'dojo run' && span.traceId === request.traceId);
+    await received('the sandbox run', (span) => span.name === 'sandbox run' && span.parentSpanId === run.spanId);
+    // The root of that trace is the socket the command came over (exported when it closes).
+    fay.leave();
+    const connection = await received(
+      'the connection',
+      (span) => span.name === 'collab connection' && span.traceId === request.traceId,
+    );
+    expect(connection.parentSpanId).toBe('');
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fastVideoEnv, seedPocs, yearOfPocs } from './video-api-harness.ts';
 
 /**
- * Traces across processes: `npm run api` (queueing only) and `npm run worker` (rendering), both exporting
- * to an OTLP/HTTP receiver, on a real Postgres. A video request and its render must be one trace.
+ * Traces across processes: `npm run api` (queueing only), `npm run worker` (rendering) and `npm run
+ * runner` (test runs), all exporting to an OTLP/HTTP receiver, on a real Postgres. A video request and
+ * its render must be one trace, and so must a run's request and its sandbox run.
  */
 const spanKind = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 
@@ -48,6 +49,8 @@ function startProcess(
 const apiLog: Record<string, unknown>[] = [];
 const workerLog: Record<string, unknown>[] = [];
 let apiAddress: string;
+// Not under the private (0700) data directory: the sandbox's user must reach the run's files.
+const runnerWorkDir = join(tmpdir(), `pocdojo-traces-runner-${process.pid}`);
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start();
@@ -92,6 +95,7 @@ afterAll(async () => {
   await receiver?.close();
   await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
+  await rm(runnerWorkDir, { recursive: true, force: true });
 });
 
 async function post<T>(path: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
@@ -163,6 +167,69 @@ describe('a traced video request', () => {
     );
     expect(receiver.spans.some((span) => span.attributes['url.path'] === '/healthz')).toBe(false);
   }, 60_000);
+});
+
+describe('a traced run request', () => {
+  it('is one trace from the HTTP request through the queue to the sandbox run in the runner', async () => {
+    await mkdir(runnerWorkDir, { recursive: true });
+    await startProcess(
+      'runner/src/main.ts',
+      {
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        RUNNER_WORK_DIR: runnerWorkDir,
+        RUNNER_WALL_SECONDS: '60',
+        RUNNER_CPU_SECONDS: '60',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
+      (line) => line.msg === 'runner ready',
+      [],
+    );
+    const owner = await post<{ accessToken: string }>('/api/v1/auth/signup', {
+      tenantName: 'Traced runs',
+      email: 'grace@example.com',
+      password: 'correct horse battery',
+      displayName: 'Grace',
+    });
+    expect(owner.status).toBe(201);
+    const dojo = await post<{ id: string }>(
+      '/api/v1/dojos',
+      { title: 'FizzBuzz', format: 'randori', language: 'javascript' },
+      owner.body.accessToken,
+    );
+    expect(dojo.status).toBe(201);
+    // 503 until the runner has checked that it can run JavaScript and said so.
+    const queued = await eventually(async () => {
+      const reply = await post<{ id: string }>(`/api/v1/dojos/${dojo.body.id}/runs`, {}, owner.body.accessToken);
+      return reply.status === 202 ? reply.body : undefined;
+    }, 'a runner for JavaScript');
+
+    const run = await eventually(
+      async () => receiver.spans.find((span) => span.name === 'dojo run' && span.attributes['run.id'] === queued.id),
+      'the run span',
+      120_000,
+    );
+    const sandbox = await eventually(
+      async () => receiver.spans.find((span) => span.name === 'sandbox run' && span.parentSpanId === run.spanId),
+      'the sandbox run span',
+    );
+    // The root of the run's trace is the HTTP request that asked for it, in the API process.
+    const request = await eventually(async () => {
+      const root = ancestors(run).at(-1);
+      return root?.parentSpanId === '' ? root : undefined;
+    }, 'the request span');
+
+    expect(request).toMatchObject({
+      name: 'POST /api/v1/dojos/:id/runs',
+      service: 'pocdojo-api',
+      kind: spanKind.server,
+    });
+    expect(run).toMatchObject({ service: 'pocdojo-runner', traceId: request.traceId });
+    expect(sandbox).toMatchObject({ service: 'pocdojo-runner', traceId: request.traceId });
+  }, 180_000);
 });
 
 /** The chain of parents of `span` among the received spans. */

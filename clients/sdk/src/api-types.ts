@@ -1374,6 +1374,27 @@ export interface paths {
             };
           };
         };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
       };
     };
     /** Set up or change the team’s OpenID Connect provider, checked by discovery (admin) */
@@ -1542,6 +1563,27 @@ export interface paths {
             };
           };
         };
+        /** @description Problem details (RFC 9457) */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
       };
     };
     post?: never;
@@ -1648,6 +1690,27 @@ export interface paths {
         };
         /** @description Problem details (RFC 9457) */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              type: string;
+              title: string;
+              status: number;
+              detail: string;
+              instance: string;
+              code: string;
+              errors?: {
+                location: string;
+                field: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -5575,7 +5638,6 @@ export interface paths {
             | 'sign_in_failed'
             | 'sign_out'
             | 'person_added'
-            | 'person_removed'
             | 'roles_changed'
             | 'sso_settings_changed'
             | 'poc_created'
@@ -5622,7 +5684,6 @@ export interface paths {
                   | 'sign_in_failed'
                   | 'sign_out'
                   | 'person_added'
-                  | 'person_removed'
                   | 'roles_changed'
                   | 'sso_settings_changed'
                   | 'poc_created'

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { inSpan, isDomainError, JobQueue, type DatabaseHandle, type Logger, type Unlisten } from '@pocdojo/shared';
 import { languageIdSchema, languageNames, runFilesSchema } from '@pocdojo/shared/contract/runs';
-import { RunQueue, runNotifyChannel, type RunRow } from '@pocdojo/shared/runs/run-queue';
+import { RunQueue, runNotifyChannel, traceOf, type RunRow } from '@pocdojo/shared/runs/run-queue';
 import { publishLanguages, withdrawRunner } from '@pocdojo/shared/runs/runner-availability';
 import type { Runner } from '../runner.ts';
 import type { RunMetrics } from './run-metrics.ts';
@@ -152,7 +152,12 @@ export class RunWorker {
       Math.max(0, ((row.started_at?.getTime() ?? Date.now()) - row.requested_at.getTime()) / 1000),
     );
     try {
-      await this.execute(row, signal, log);
+      // The run continues the trace of the request that asked for it, linked to the job that carried it.
+      await inSpan(
+        'dojo run',
+        { parent: traceOf(row), linkActive: true, attributes: { 'run.id': row.id, 'run.language': row.language } },
+        () => this.execute(row, signal, log),
+      );
     } catch (error) {
       if (signal.aborted) {
         await this.runs.handBack(runId);

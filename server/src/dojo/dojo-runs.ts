@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { Database } from '@pocdojo/shared';
+import { inSpan, type Database } from '@pocdojo/shared';
 import type { Kysely } from 'kysely';
 import { controlRunsKept, type DojoRun } from '@pocdojo/shared/contract/runs';
 import { RunQueue } from '@pocdojo/shared/runs/run-queue';
@@ -43,15 +43,19 @@ export class DojoRuns {
     by: RunRequester,
     options: { turn: number; auto: boolean },
   ): Promise<string> {
-    return requestCodeRun(this.db, this.queue, this.settings, {
-      ...key,
-      dojoLanguage: (await this.records.dojoLanguage(key)) ?? '',
-      code,
-      turn: options.turn,
-      requestedBy: by.userId,
-      requestedByName: by.name,
-      auto: options.auto,
-    });
+    // A span of the connection's trace (the command came over it): the run row keeps its context, and
+    // the runner continues it.
+    return inSpan('dojo run request', { attributes: { 'run.auto': options.auto } }, async () =>
+      requestCodeRun(this.db, this.queue, this.settings, {
+        ...key,
+        dojoLanguage: (await this.records.dojoLanguage(key)) ?? '',
+        code,
+        turn: options.turn,
+        requestedBy: by.userId,
+        requestedByName: by.name,
+        auto: options.auto,
+      }),
+    );
   }
 
   /** The latest runs for the `control` document, oldest first, queued ones with their positions. */

@@ -10,7 +10,6 @@ import { z } from 'zod';
  * | `sign_in_failed`       | —        | nobody known (address attempted in the personal details) |
  * | `sign_out`             | person   | the person                        |
  * | `person_added`         | person   | an admin                          |
- * | `person_removed`       | person   | an admin                          |
  * | `roles_changed`        | person   | an admin (details: `from`, `to`)  |
  * | `sso_settings_changed` | tenant   | an admin                          |
  * | `poc_created` / `poc_changed` / `poc_deleted` | poc | owner or admin (`poc_changed` details: `fields`) |
@@ -19,13 +18,15 @@ import { z } from 'zod';
  * | `video_share_created` / `video_share_revoked` | video | the video's person or an admin |
  * | `data_exported`        | person   | the person                        |
  * | `person_erased`        | person   | an admin (details: `pocs`, counts) |
+ *
+ * A person leaves a team by erasure (`person_erased`): there is no removal that keeps them, so no
+ * `person_removed`.
  */
 export const auditActions = [
   'sign_in',
   'sign_in_failed',
   'sign_out',
   'person_added',
-  'person_removed',
   'roles_changed',
   'sso_settings_changed',
   'poc_created',

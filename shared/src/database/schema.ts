@@ -257,6 +257,8 @@ export interface DojoRunsTable {
   message: string | null;
   duration_ms: number | null;
   limit_hit: string | null;
+  /** The requester's W3C trace context (`traceparent`, `tracestate`); null when it was not tracing. */
+  trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 /** A live runner process and what it can run (`languages`: the contract's Language list). */

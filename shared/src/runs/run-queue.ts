@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { DojoRun, RunFiles, RunResult } from '../contract/runs.ts';
 import type { Database, DojoRunsTable } from '../database/schema.ts';
 import { withTenant, type TenantTransaction } from '../database/tenant-transaction.ts';
+import { contextFromHeaders, traceHeaders } from '../telemetry/spans.ts';
 
 /**
  * Test runs from request to result, as rows of `dojo_runs`: used by the collaboration tier and the API
@@ -24,6 +26,9 @@ import { withTenant, type TenantTransaction } from '../database/tenant-transacti
  * that were admitted before it; for a run still waiting for admission, 1 + every admitted run not yet
  * started + its tenant's runs that waited longer. An estimate: runs of other tenants admitted later may
  * still go first while its tenant is at its limit.
+ *
+ * Traces: a request stores the trace context it was made in (`trace_context`), and `traceOf` gives it
+ * back to the runner that takes the run, so that request → queued → sandbox run is one trace.
  *
  * Every change of a run's status notifies `dojo_runs` (payload "tenant/dojo") in the same transaction,
  * so the room holding the dojo can refresh its list at once.
@@ -91,6 +96,17 @@ export function toDojoRun(row: Pick<RunRow, (typeof dojoRunColumns)[number]>, po
   };
 }
 
+/** The active trace context as a run row keeps it; null when not tracing. */
+function requestTraceContext(): string | null {
+  const headers = traceHeaders();
+  return Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
+}
+
+/** The trace of the request that asked for the run, to continue; undefined when it was not traced. */
+export function traceOf(row: Pick<RunRow, 'trace_context'>): Context | undefined {
+  return row.trace_context ? contextFromHeaders(row.trace_context) : undefined;
+}
+
 export class RunQueue {
   constructor(
     private readonly db: Kysely<Database>,
@@ -126,6 +142,7 @@ export class RunQueue {
           status: 'queued',
           files: JSON.stringify(input.files),
           state_vector: input.stateVector,
+          trace_context: requestTraceContext(),
         })
         .execute();
       await notify(trx, input.tenantId, input.dojoId);

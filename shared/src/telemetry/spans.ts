@@ -8,6 +8,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
 } from '@opentelemetry/api';
 
@@ -30,15 +31,26 @@ export interface SpanOptions {
    * commit, a snapshot) or a connection that outlives what opened it.
    */
   newTrace?: boolean;
+  /**
+   * Links the span active now when `parent` is another trace: a job whose work continues the trace of
+   * whoever asked for it keeps a way back to the job that carried it.
+   */
+  linkActive?: boolean;
 }
 
 const parentOf = (options: SpanOptions): Context =>
   options.newTrace ? ROOT_CONTEXT : (options.parent ?? context.active());
 
+function linksOf(options: SpanOptions): Link[] | undefined {
+  const active = options.linkActive && options.parent ? trace.getActiveSpan()?.spanContext() : undefined;
+  return active && active.traceId !== INVALID_TRACEID ? [{ context: active }] : undefined;
+}
+
 /** Runs `work` inside a new active span, ended when it settles; a throw marks the span failed. */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   const { kind, attributes } = options;
-  return tracer.startActiveSpan(name, { kind, attributes }, parentOf(options), async (span) => {
+  const links = linksOf(options);
+  return tracer.startActiveSpan(name, { kind, attributes, links }, parentOf(options), async (span) => {
     try {
       return await work(span);
     } catch (error) {
