@@ -1,7 +1,7 @@
 import {
   createLogger,
   createMetricsRegistry,
-  flushTraces,
+  drainOnSignals,
   migrateAsOwner,
   openDatabase,
   readConfigOrExit,
@@ -53,18 +53,15 @@ const stopWatching = watchDatabase({
 });
 logger.info({ port: operations.port }, 'runner ready');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal, graceSeconds: config.RUNNER_DRAIN_SECONDS }, 'runner draining');
-  await worker.stop(config.RUNNER_DRAIN_SECONDS * 1000);
-  stopWatching();
-  await database.close();
-  await operations.close();
-  logger.info('runner stopped');
-  await flushTraces();
-  process.exit(0);
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+// Running runs get RUNNER_DRAIN_SECONDS; handing the rest back and closing must fit in 15 s more.
+drainOnSignals({
+  logger,
+  readiness,
+  deadlineMs: config.RUNNER_DRAIN_SECONDS * 1000 + 15_000,
+  async drain() {
+    await worker.stop(config.RUNNER_DRAIN_SECONDS * 1000);
+    stopWatching();
+    await database.close();
+    await operations.close();
+  },
+});
