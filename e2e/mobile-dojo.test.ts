@@ -5,7 +5,6 @@
  * and voice, so the chat input and the editor are a thumb away. Screenshots go to
  * test-artifacts/mobile-dojo/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import type { ApiClient } from '@pocdojo/sdk/api-client';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,9 @@ import { seriousViolations } from './support/accessibility.ts';
 import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/mobile-dojo/', import.meta.url).pathname;
+const screenshots = new Screenshots('mobile-dojo');
 const phone = { width: 390, height: 844 };
 
 /** The element's box lies wholly inside the phone's screen as the page is now scrolled. */
@@ -36,16 +36,11 @@ describe('the dojo room on a phone', () => {
   let ada: Page;
   let bob: Page;
   let dojoUrl = '';
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png` });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
     const admin: ApiClient = await signUpTeam(stack.origin, 'Pocket Team');

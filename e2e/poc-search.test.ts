@@ -4,7 +4,6 @@
  * other languages and their counts; the search and its filters live in the address, so a reload and
  * Back bring them back; pages a role may not use say so. Screenshots go to test-artifacts/poc-search/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import type { ApiClient } from '@pocdojo/sdk/api-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +11,9 @@ import { seriousViolations } from './support/accessibility.ts';
 import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/poc-search/', import.meta.url).pathname;
+const screenshots = new Screenshots('poc-search', { fullPage: true });
 const desktop = { width: 1280, height: 800 };
 
 const catalogue = [
@@ -41,16 +41,11 @@ describe('finding POCs', () => {
   let browser: Browser;
   let admin: ApiClient;
   let ada: Page;
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png`, fullPage: true });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
     admin = await signUpTeam(stack.origin, 'Search Team');

@@ -7,15 +7,15 @@
  * in again there returns to the page it was on; a session the API refuses to refresh says so.
  * Screenshots go to test-artifacts/sign-in/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/sign-in/', import.meta.url).pathname;
+const screenshots = new Screenshots('sign-in', { fullPage: true });
 const password = 'correct horse battery staple';
 /**
  * Access tokens live 9–10 s (`exp` is in whole seconds); waiting this long outlives any of them. Long
@@ -49,17 +49,12 @@ describe('signing in, in a real browser', () => {
   let tabA: Page;
   let tabB: Page;
   let suffixedSlug = '';
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png`, fullPage: true });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
   const signOutButton = (page: Page) => page.getByRole('button', { name: 'Sign out' });
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack({ env: { API_ACCESS_TOKEN_TTL: `${accessTokenTtl}s` } });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -10,7 +10,6 @@
  * the call is killed: both browsers join voice again by themselves, on the other one.
  * Screenshots go to test-artifacts/split-topology/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceProcess } from '@pocdojo/shared/testing/service-process';
@@ -18,8 +17,9 @@ import { editorText } from './support/editor-text.ts';
 import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
 import { startSplitStack, type SplitStack } from './support/split-stack.ts';
 import { ensureWebBuild } from './support/web-build.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/split-topology/', import.meta.url).pathname;
+const screenshots = new Screenshots('split-topology');
 const desktop = { width: 1280, height: 800 };
 
 /** The running services whose gauge `name` reads more than zero. */
@@ -49,16 +49,11 @@ describe('the split deployment behind HAProxy', () => {
   let ada: Page;
   let bob: Page;
   let adaNode: ServiceProcess;
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png` });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startSplitStack();
     browser = await launchChromium();
     const admin = await signUpTeam(stack.origin, 'Split Team');

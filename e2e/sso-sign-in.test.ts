@@ -7,7 +7,6 @@
  * token) says why on the sign-in form.
  * Screenshots go to test-artifacts/sso-sign-in/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -17,8 +16,9 @@ import { seriousViolations } from './support/accessibility.ts';
 import { launchChromium } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/sso-sign-in/', import.meta.url).pathname;
+const screenshots = new Screenshots('sso-sign-in', { fullPage: true });
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -35,16 +35,11 @@ describe('company sign-in, in a real browser', () => {
   let page: Page;
   let team = { slug: '', name: 'Initech' };
   let adminToken = '';
-  let step = 0;
-  const shoot = async (name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png`, fullPage: true });
-  };
+  const shoot = (name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
     provider = await startTestProvider({ redirectUri: `${origin}/api/v1/auth/sso/callback` });

@@ -4,14 +4,14 @@
  * they had muted (the server never forwards a packet of theirs until they unmute). Leaving the call
  * is remembered too. Screenshots go to test-artifacts/voice-rejoin/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/voice-rejoin/', import.meta.url).pathname;
+const screenshots = new Screenshots('voice-rejoin');
 const desktop = { width: 1280, height: 800 };
 
 /** Bob's line for Ada in his voice panel. */
@@ -23,16 +23,11 @@ describe('voice after a reload', () => {
   let ada: Page;
   let bob: Page;
   let dojoUrl = '';
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png` });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
     const admin = await signUpTeam(stack.origin, 'Voice Team');

@@ -6,7 +6,6 @@
  * the facilitator starts, locks editing to the driver and rotates (the non-driver cannot type); a
  * reload keeps everything; the observer gets a read-only editor. Screenshots of every step go to test-artifacts/web/.
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import { seriousViolations } from './support/accessibility.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { editorText } from './support/editor-text.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
 
-const artifacts = new URL('../test-artifacts/web/', import.meta.url).pathname;
+const screenshots = new Screenshots('web', { fullPage: true });
 const password = 'correct horse battery staple';
 
 /** The driver's name in the turn bar. */
@@ -30,16 +30,11 @@ describe('the web app in a real browser', () => {
   let adaOffline = false;
   const adaSockets = new Set<WebSocketRoute>();
   let tenantSlug = '';
-  let step = 0;
-  const shoot = async (page: Page, name: string) => {
-    step += 1;
-    await page.screenshot({ path: `${artifacts}${String(step).padStart(2, '0')}-${name}.png`, fullPage: true });
-  };
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
     const adaContext = await browser.newContext({
