@@ -14,6 +14,27 @@ export interface LanguageFixture {
   redOutput: string;
 }
 
+/**
+ * A small Python FizzBuzz kata with one failing test, for the tests of the run service and the dojo's
+ * runs, which are about queues and rooms rather than languages: Python's start point is the quickest
+ * to prepare.
+ */
+export const pythonKata = {
+  'fizz_buzz.py': 'def fizz_buzz(number):\n    return str(number)\n',
+  'test_fizz_buzz.py': [
+    'from fizz_buzz import fizz_buzz',
+    '',
+    '',
+    'def test_one_is_one():',
+    '    assert fizz_buzz(1) == "1"',
+    '',
+    '',
+    'def test_three_is_fizz():',
+    '    assert fizz_buzz(3) == "Fizz"',
+    '',
+  ].join('\n'),
+} as const satisfies RunFiles;
+
 export const fixtures: Record<LanguageId, LanguageFixture> = {
   typescript: {
     language: 'typescript',

@@ -10,27 +10,13 @@ import { createLogger, migrateToLatest, openDatabase, type DatabaseHandle } from
 import { RunQueue, type RunRequestInput } from '@pocdojo/shared/runs/run-queue';
 import { liveLanguages } from '@pocdojo/shared/runs/runner-availability';
 import { createServicesLogin, createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
-import { fixtures } from './language-fixtures.ts';
+import { fixtures, pythonKata } from './language-fixtures.ts';
 import { sharedCacheDir } from './test-runner.ts';
 
 /** `npm run runner` as a child process on a private database: it takes runs, stores lights, drains. */
 const logger = createLogger({ level: 'silent', name: 'run-service-test' });
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const kata = {
-  'fizz_buzz.py': 'def fizz_buzz(number):\n    return str(number)\n',
-  'test_fizz_buzz.py': [
-    'from fizz_buzz import fizz_buzz',
-    '',
-    '',
-    'def test_one_is_one():',
-    '    assert fizz_buzz(1) == "1"',
-    '',
-    '',
-    'def test_three_is_fizz():',
-    '    assert fizz_buzz(3) == "Fizz"',
-    '',
-  ].join('\n'),
-};
+const kata = pythonKata;
 const slowTest = {
   'test_slow.py': 'import time\n\n\ndef test_takes_a_while():\n    time.sleep(4)\n    assert True\n',
 };

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonKata } from '@pocdojo/runner/testing/language-fixtures';
+import { sharedCacheDir } from '@pocdojo/runner/testing/test-runner';
 import type { DojoRun } from '@pocdojo/shared/contract/runs';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
@@ -16,22 +18,9 @@ import { createDojoRow, join, type Member } from './dojo-support.ts';
  * reads its runs when their status changes), not through a poll.
  */
 const tenantId = 't_runs';
-const failing = 'def fizz_buzz(number):\n    return str(number)\n';
+const failing = pythonKata['fizz_buzz.py'];
 const passing = 'def fizz_buzz(number):\n    return "Fizz" if number % 3 == 0 else str(number)\n';
-const tests = [
-  'from fizz_buzz import fizz_buzz',
-  '',
-  '',
-  'def test_one_is_one():',
-  '    assert fizz_buzz(1) == "1"',
-  '',
-  '',
-  'def test_three_is_fizz():',
-  '    assert fizz_buzz(3) == "Fizz"',
-  '',
-].join('\n');
-// The runner tests' start point caches, shared so no test builds them twice.
-const cacheDir = joinPath(tmpdir(), 'pocdojo-runner-test-cache');
+const tests = pythonKata['test_fizz_buzz.py'];
 const workDir = joinPath(tmpdir(), `pocdojo-dojo-runs-${process.pid}`);
 
 let server: ServerProcess;
@@ -81,8 +70,9 @@ async function runRows(dojoId: string) {
 
 beforeAll(async () => {
   await mkdir(workDir, { recursive: true });
-  await mkdir(cacheDir, { recursive: true });
-  await symlink(cacheDir, joinPath(workDir, 'cache')).catch(() => undefined);
+  // The runner tests' start point caches, shared so no test builds them twice.
+  await mkdir(sharedCacheDir, { recursive: true });
+  await symlink(sharedCacheDir, joinPath(workDir, 'cache')).catch(() => undefined);
   server = await ServerProcess.onTestDatabase({
     env: {
       RUN_WORKER: 'inline',
