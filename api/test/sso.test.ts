@@ -117,6 +117,15 @@ describe.each([
     return { callbackUrl, callbackStatus: callback.status, landed, code, pkce, session };
   };
 
+  it('tells an admin the redirect URI to register at the provider before anything is set up', async () => {
+    expect((await call(api.app, 'GET', '/api/v1/tenant/sso', { token: admin.accessToken })).status).toBe(404);
+    const redirect = await call(api.app, 'GET', '/api/v1/tenant/sso/redirect-uri', { token: admin.accessToken });
+    expect(redirect.body).toEqual({ redirectUri: callbackUri });
+    const participant = await addUser(api.app, admin, ['participant']);
+    const refused = await call(api.app, 'GET', '/api/v1/tenant/sso/redirect-uri', { token: participant.accessToken });
+    expect(refused.status).toBe(403);
+  });
+
   it('lets only admins configure it, checks the issuer by discovery and never hands the secret back', async () => {
     const participant = await addUser(api.app, admin, ['participant']);
     expect((await configure(settings(), participant.accessToken)).status).toBe(403);

@@ -1,5 +1,10 @@
 import { DomainError } from '@pocdojo/shared';
-import { ssoSettingsBodySchema, ssoSettingsSchema, type SsoSettings } from '@pocdojo/shared/contract/sso';
+import {
+  ssoRedirectUriSchema,
+  ssoSettingsBodySchema,
+  ssoSettingsSchema,
+  type SsoSettings,
+} from '@pocdojo/shared/contract/sso';
 import { z } from 'zod';
 import type { ApiPlugin } from '../api-context.ts';
 import { auditCaller } from '../audit/audit-request.ts';
@@ -64,6 +69,22 @@ export const ssoAdminRoutes: ApiPlugin = async (app, { context }) => {
       const settings = await withTenant(database.db, principal.tenantId, (trx) => view(trx, principal.tenantId));
       if (!settings) throw notConfigured();
       return settings;
+    },
+  );
+
+  app.get(
+    '/tenant/sso/redirect-uri',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'The redirect URI to register at the provider, before company sign-in is set up (admin)',
+        security: [{ bearer: [] }],
+        response: { 200: ssoRedirectUriSchema, ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      requireAdmin(principalOf(request));
+      return { redirectUri: sso.callbackUri };
     },
   );
 

@@ -29,6 +29,7 @@ import { auditPageSchema, type AuditAction } from '@pocdojo/shared/contract/audi
 import { erasureResultSchema, type EraseBody } from '@pocdojo/shared/contract/personal-data';
 import { pocReportSchema } from '@pocdojo/shared/contract/reports';
 import {
+  ssoRedirectUriSchema,
   ssoSettingsSchema,
   ssoStartResultSchema,
   type SsoSettingsBody,
@@ -312,6 +313,7 @@ export class ApiClient {
 
   /** The team's company sign-in settings (admins); `not_found` when none is set up. */
   getCompanySignIn = () => this.request('GET', '/tenant/sso', ssoSettingsSchema);
+  getCompanySignInRedirectUri = () => this.request('GET', '/tenant/sso/redirect-uri', ssoRedirectUriSchema);
   saveCompanySignIn = (input: SsoSettingsBody) =>
     this.request('PUT', '/tenant/sso', ssoSettingsSchema, { body: input });
   removeCompanySignIn = () => this.request('DELETE', '/tenant/sso', z.unknown());

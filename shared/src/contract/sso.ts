@@ -124,3 +124,6 @@ export const ssoSettingsSchema = z.object({
   redirectUri: z.string(),
 });
 export type SsoSettings = z.infer<typeof ssoSettingsSchema>;
+
+/** The redirect URI an admin registers at the provider: needed before anything is set up. */
+export const ssoRedirectUriSchema = z.object({ redirectUri: z.string() });

@@ -47,14 +47,17 @@ function parseGroupLines(text: string): { group: string; roles: User['roles'] }[
 
 function CompanySignInSettings({ slug }: { slug: string }) {
   const [settings, setSettings] = useState<SsoSettings | undefined>();
+  const [redirectUri, setRedirectUri] = useState<string | undefined>();
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    void api.getCompanySignIn().then((answer) => {
+    // The redirect URI is what an admin registers at the provider first, so it shows before any setup.
+    void Promise.all([api.getCompanySignIn(), api.getCompanySignInRedirectUri()]).then(([answer, redirect]) => {
       if (answer.ok) setSettings(answer.value);
       else if (answer.error.code !== 'not_found') setError(answer.error);
+      if (redirect.ok) setRedirectUri(redirect.value.redirectUri);
       setLoaded(true);
     });
   }, []);
@@ -99,9 +102,9 @@ function CompanySignInSettings({ slug }: { slug: string }) {
         Connect provider). Register this app at the provider as a web application with the redirect URI below;
         docs/sso.md has the settings of each provider.
       </p>
-      {settings && (
+      {redirectUri && (
         <p>
-          Redirect URI to register: <code>{settings.redirectUri}</code>
+          Redirect URI to register: <code>{redirectUri}</code>
         </p>
       )}
       <form class="card" onSubmit={(event) => void save(event)} aria-labelledby="sso-form-title">
