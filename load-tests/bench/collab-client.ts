@@ -27,6 +27,11 @@ export interface Endpoint {
   url: string;
   documentName: string;
   token: string;
+  /**
+   * The loopback address this client leaves from. Each (source, destination) pair has its own ephemeral port
+   * range (about 28,000 ports), so tens of thousands of clients on one machine need several source addresses.
+   */
+  localAddress?: string;
 }
 
 export interface ClientEvents {
@@ -78,7 +83,11 @@ export class CollabClient {
     const startedAt = performance.now();
     let connectMs = 0;
     const { dialect } = this.endpoint;
-    const socket = new WebSocket(this.endpoint.url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+    const socket = new WebSocket(this.endpoint.url, {
+      perMessageDeflate: false,
+      maxPayload: 256 * 1024 * 1024,
+      ...(this.endpoint.localAddress ? { localAddress: this.endpoint.localAddress } : {}),
+    });
     socket.binaryType = 'nodebuffer';
     this.socket = socket;
     return new Promise<JoinTiming>((resolve, reject) => {

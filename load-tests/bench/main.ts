@@ -1,13 +1,14 @@
 /**
  * `npm run bench [-- options]`: the side-by-side benchmark. Every scenario runs against a fresh process of
  * each server under test (ours, @hocuspocus/server, the y-websocket reference server, a bare uWS relay),
- * with the clients in worker threads of this process. Writes `<out>/latest.json` and `<out>/latest.md`.
+ * with the clients in worker threads of this process. Writes `<out>/<name>.json` and `<out>/<name>.md`.
  *
  *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
  *   --readers 1000 --rate 50 --duration 15 --warmup 3   one writer, 1,000 readers, 50 edits/s (after 3 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  *   --server-flags "--perf-basic-prof"   Node/V8 flags for every server under test
+ *   --name latest   the results files' name, so runs of different scenarios keep their own
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { summarizeProfiles } from './cpu-profile.ts';
+import { assertOpenFilesFor } from './open-files.ts';
 import { markdownTable, type Row } from './report.ts';
 import { judgeTargets, targetsMarkdown, type Figure } from './targets.ts';
 import {
@@ -70,6 +72,10 @@ const optionsSchema = z.object({
   /** Load-generator threads: the writers share the first, the readers the others. */
   threads: z.coerce.number().int().positive().default(3),
   out: z.string().default(join(repositoryRoot, 'load-tests/results')),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a results name is lower-case letters, digits and dashes')
+    .default('latest'),
   /** Write a V8 CPU profile of every server process under this directory (<scenario>-<server>/). */
   profile: z.string().optional(),
   /**
@@ -311,6 +317,10 @@ function targetFigure(results: Partial<Record<ScenarioName, Partial<Record<Serve
         return isDelivery(result) ? result.cpuMicrosecondsPerDelivery : undefined;
       case 'p99':
         return isDelivery(result) ? result.latencyMs?.p99 : undefined;
+      case 'syncP99':
+        return isConnections(result) ? result.syncMs?.p99 : undefined;
+      case 'rssMiB':
+        return isConnections(result) ? result.serverRssBytes / 2 ** 20 : undefined;
       case 'heapPerConnection':
         return isConnections(result) ? result.heapBytesPerConnection : undefined;
       case 'failures':
@@ -433,6 +443,8 @@ async function main(argv: string[]): Promise<void> {
   });
   const { quick: isQuick, ...given } = values;
   const options = optionsSchema.parse({ ...(isQuick ? quick : {}), ...given });
+  if (options.scenarios.includes('idle')) assertOpenFilesFor(options.idle);
+  if (options.scenarios.includes('connections')) assertOpenFilesFor(options.connections);
   const startedAt = new Date().toISOString();
   // Which code was measured: read at the start, since other work lands in the repository meanwhile.
   const commit = currentCommit();
@@ -476,7 +488,7 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
   };
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  const targets = judgeTargets(targetFigure(results), { connections: options.connections });
+  const targets = judgeTargets(targetFigure(results), { idle: options.idle, connections: options.connections });
   const report = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -489,7 +501,7 @@ async function main(argv: string[]): Promise<void> {
     targets,
   };
   await mkdir(options.out, { recursive: true });
-  await writeFile(join(options.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(options.out, `${options.name}.json`), JSON.stringify(report, null, 2) + '\n');
   const table = markdownTable(rows, options.servers);
   const markdown =
     `# Benchmark ${startedAt}\n\n` +
@@ -499,7 +511,7 @@ async function main(argv: string[]): Promise<void> {
     table +
     `\n## The issue's targets in this run\n\n` +
     targetsMarkdown(targets);
-  await writeFile(join(options.out, 'latest.md'), markdown);
+  await writeFile(join(options.out, `${options.name}.md`), markdown);
   process.stdout.write(markdown);
 }
 

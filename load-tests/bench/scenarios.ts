@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import * as Y from 'yjs';
 import { CollabClient } from './collab-client.ts';
 import { LoadGenerators } from './load-generators.ts';
+import { sourceAddressOf } from './open-files.ts';
 import { benchDocument, type CpuSplit, type ServerUnderTest } from './server-under-test.ts';
 import { distribution, type Distribution } from './statistics.ts';
 import type { ClientSpec } from './worker-protocol.ts';
@@ -181,9 +182,10 @@ export async function measureConnections(
   const firstCount = Math.ceil(options.connections / 5);
   for (let c = 0; c < options.connections; c++) {
     const name = benchDocument('idle', `${runId}-${c % options.documents}`);
+    const localAddress = sourceAddressOf(c, options.connections);
     (c < firstCount ? first : rest)[c % options.threads]?.push({
       role: 'reader',
-      endpoint: server.endpoint(name),
+      endpoint: { ...server.endpoint(name), ...(localAddress ? { localAddress } : {}) },
       holdDocument: false,
     });
   }

@@ -8,6 +8,7 @@ export const endpointSchema = z.object({
   url: z.string(),
   documentName: z.string(),
   token: z.string(),
+  localAddress: z.ipv4().optional(),
 });
 
 export const clientSpecSchema = z.discriminatedUnion('role', [
