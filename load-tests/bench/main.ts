@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { summarizeProfiles } from './cpu-profile.ts';
-import { assertOpenFilesFor } from './open-files.ts';
+import { assertOpenFilesFor, UnrunnableBench } from './open-files.ts';
 import { markdownTable, type Row } from './report.ts';
 import { judgeTargets, targetsMarkdown, type Figure } from './targets.ts';
 import {
@@ -515,4 +515,10 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(markdown);
 }
 
-await main(process.argv.slice(2));
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UnrunnableBench || error instanceof z.ZodError)) throw error;
+  process.stderr.write(`npm run bench: ${error instanceof z.ZodError ? z.prettifyError(error) : error.message}\n`);
+  process.exitCode = 2;
+}

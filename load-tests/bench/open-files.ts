@@ -12,6 +12,11 @@ export function openFilesLimit(): number {
   return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
 }
 
+/** A run this machine cannot make: said in one sentence, without a stack. */
+export class UnrunnableBench extends Error {
+  override name = 'UnrunnableBench';
+}
+
 /** Sockets beside the connections: the server's database pool, logs, the harness's own files and threads. */
 const otherFiles = 500;
 
@@ -22,7 +27,7 @@ const otherFiles = 500;
 export function assertOpenFilesFor(connections: number, limit = openFilesLimit()): void {
   const needed = connections + otherFiles;
   if (needed <= limit) return;
-  throw new Error(
+  throw new UnrunnableBench(
     `${connections.toLocaleString('en')} connections need about ${needed.toLocaleString('en')} open files in the ` +
       `server's process and in the harness's; this machine allows ${limit.toLocaleString('en')} per process ` +
       `(ulimit -n). Raise the hard limit (limits.conf, systemd LimitNOFILE, or prlimit as a user with ` +
