@@ -71,6 +71,9 @@ export async function measureDelivery(
   readerNode: ServerUnderTest = writerNode,
   runId = `${Date.now().toString(36)}`,
 ): Promise<DeliveryResult> {
+  const clients = load.documents * (load.readersPerDocument + load.writersPerDocument);
+  await writerNode.prepareClients(clients);
+  await readerNode.prepareClients(clients);
   const writers = load.documents * load.writersPerDocument;
   const editsPerWriter = Math.round(load.editsPerSecond * load.durationSeconds);
   const generators = LoadGenerators.start(load.threads, writers, editsPerWriter);
@@ -78,16 +81,21 @@ export async function measureDelivery(
   const readerSpecs: ClientSpec[][] = Array.from({ length: load.threads }, () => []);
   const writerSpecs: ClientSpec[][] = Array.from({ length: load.threads }, () => []);
   let next = 0;
+  let client = 0;
   for (let d = 0; d < load.documents; d++) {
     const name = benchDocument('room', `${runId}-${d}`);
     for (let r = 0; r < load.readersPerDocument; r++) {
       const thread = load.threads > 1 ? 1 + (next++ % readerThreads) : 0;
-      readerSpecs[thread]?.push({ role: 'reader', endpoint: readerNode.endpoint(name), holdDocument: false });
+      readerSpecs[thread]?.push({
+        role: 'reader',
+        endpoint: readerNode.endpoint(name, client++),
+        holdDocument: false,
+      });
     }
     for (let w = 0; w < load.writersPerDocument; w++) {
       writerSpecs[0]?.push({
         role: 'writer',
-        endpoint: writerNode.endpoint(name),
+        endpoint: writerNode.endpoint(name, client++),
         holdDocument: true,
         writerIndex: d * load.writersPerDocument + w,
         editsPerSecond: load.editsPerSecond,
@@ -176,6 +184,7 @@ export async function measureConnections(
   options: { connections: number; documents: number; holdSeconds: number; threads: number; inspect: boolean },
   runId = `${Date.now().toString(36)}`,
 ): Promise<ConnectionsResult> {
+  await server.prepareClients(options.connections);
   const generators = LoadGenerators.start(options.threads, 0, 0);
   const first: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
   const rest: ClientSpec[][] = Array.from({ length: options.threads }, () => []);
@@ -185,7 +194,7 @@ export async function measureConnections(
     const localAddress = sourceAddressOf(c, options.connections);
     (c < firstCount ? first : rest)[c % options.threads]?.push({
       role: 'reader',
-      endpoint: { ...server.endpoint(name), ...(localAddress ? { localAddress } : {}) },
+      endpoint: { ...server.endpoint(name, c), ...(localAddress ? { localAddress } : {}) },
       holdDocument: false,
     });
   }

@@ -81,7 +81,14 @@ export interface ServerUnderTest {
   pid: number;
   port: number;
   dataDir: string;
-  endpoint(documentName: string): Endpoint;
+  /**
+   * Where client `client` joins `documentName`. Each client of ours presents its own token (minted by
+   * `prepareClients`), as every participant does: a join storm after a node restart is thousands of tokens
+   * the node has never seen, not one token presented thousands of times.
+   */
+  endpoint(documentName: string, client?: number): Endpoint;
+  /** Mints the tokens of clients 0 … count − 1 that have none yet. */
+  prepareClients(count: number): Promise<void>;
   usage(): ProcessUsage;
   /** Forces a full GC in the server and returns its JS heap in use; needs `inspect`. */
   heapAfterGc(): Promise<number>;
@@ -177,12 +184,20 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   });
   child.stdout.on('data', (chunk: Buffer) => remember(chunk.toString()));
 
-  let token = 'bench';
-  if (isOurs(kind)) {
-    const key = await loadOrCreateSigningKey(dataDir);
-    const issuer = createTokenIssuer({ key, issuer: 'poc-dojo', audience: 'poc-dojo' });
-    token = await issuer.issue({ sub: 'bench', tid: benchTenant, roles: ['participant'] }, 4 * 3600);
-  }
+  const tokens: string[] = [];
+  const issuer = isOurs(kind)
+    ? createTokenIssuer({ key: await loadOrCreateSigningKey(dataDir), issuer: 'poc-dojo', audience: 'poc-dojo' })
+    : undefined;
+  const prepareClients = async (count: number) => {
+    while (tokens.length < count) {
+      const client = tokens.length;
+      tokens.push(
+        issuer
+          ? await issuer.issue({ sub: `bench-${client}`, tid: benchTenant, roles: ['participant'] }, 4 * 3600)
+          : 'bench',
+      );
+    }
+  };
 
   try {
     await waitUntilReady(child, port, isOurs(kind) ? ['/healthz', '/readyz'] : ['/healthz'], output);
@@ -191,6 +206,13 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+
+  await prepareClients(1);
+  const tokenOf = (client: number) => {
+    const token = tokens[client];
+    if (token === undefined) throw new Error(`client ${client} has no token: prepareClients first`);
+    return token;
+  };
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -208,7 +230,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     pid: child.pid as number,
     port,
     dataDir,
-    endpoint: (documentName) => ({
+    endpoint: (documentName, client = 0) => ({
       dialect: dialects[kind],
       url: isOurs(kind)
         ? `ws://127.0.0.1:${port}/collab`
@@ -216,8 +238,9 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
           ? `ws://127.0.0.1:${port}/`
           : `ws://127.0.0.1:${port}/${documentName}`,
       documentName,
-      token,
+      token: tokenOf(client),
     }),
+    prepareClients,
     usage: () => {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
