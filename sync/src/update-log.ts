@@ -36,8 +36,8 @@ export class CorruptDocumentError extends Error {
  * The append, the statement every commit runs. It goes to the pg pool directly rather than through
  * Kysely so that on a Postgres server it is a named prepared statement: parsed and planned once per
  * connection instead of once per commit, which was about half of a small commit's CPU in this process and
- * two thirds of its time in Postgres. Not on the embedded database: pglite-socket runs all connections in PGlite's one session, where a reconnected
- * client preparing the same name again would fail on every retry.
+ * two thirds of its time in Postgres. On the embedded database too: there a new connection first drops
+ * what a replaced one prepared in PGlite's one session (open-database.ts), so preparing the name again works.
  */
 const appendStatement = `
   WITH input AS (
@@ -54,7 +54,7 @@ const appendStatement = `
   RETURNING document_name, seq`;
 
 export interface UpdateLogOptions {
-  /** Prepare the append by name on a Postgres server (never on the embedded database); default true. */
+  /** Prepare the append by name; default true. */
   preparedStatements?: boolean;
 }
 
@@ -101,12 +101,11 @@ export class UpdateLog {
   private readonly appendName: { name: string } | undefined;
 
   constructor(
-    private readonly database: Pick<DatabaseHandle, 'db' | 'pool' | 'embedded'>,
+    private readonly database: Pick<DatabaseHandle, 'db' | 'pool'>,
     private readonly nodeId: string,
     options: UpdateLogOptions = {},
   ) {
-    const prepared = !database.embedded && (options.preparedStatements ?? true);
-    this.appendName = prepared ? { name: 'pocdojo_append_updates' } : undefined;
+    this.appendName = (options.preparedStatements ?? true) ? { name: 'pocdojo_append_updates' } : undefined;
   }
 
   /**

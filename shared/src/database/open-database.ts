@@ -66,7 +66,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // extended-protocol messages of concurrent connections in PGlite's single session ("unnamed prepared
   // statement does not exist", or a stalled queue). Code must therefore never hold a connection while
   // waiting for a second one (the compactor reads on the connection it holds).
-  const pool = createPool(connectionString, 1, log);
+  const pool = createPool(connectionString, 1, log, forgetEarlierStatements);
   log.info({ dataDir }, 'embedded Postgres (PGlite) started');
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
@@ -84,8 +84,29 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   };
 }
 
-function createPool(connectionString: string, max: number, log: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+/**
+ * pglite-socket serves every connection in PGlite's one session, which outlives them: what a replaced
+ * connection prepared by name is still there, and preparing that name again would fail on every retry. A
+ * new connection drops those first (the pool awaits this before handing it out), so statements prepared
+ * by name (the update log's append) work on the embedded database as on a server.
+ */
+async function forgetEarlierStatements(client: pg.ClientBase): Promise<void> {
+  await client.query('DEALLOCATE ALL');
+}
+
+function createPool(
+  connectionString: string,
+  max: number,
+  log: Logger,
+  onConnect?: (client: pg.ClientBase) => Promise<void>,
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    onConnect,
+  });
   // A connection losing its server must not crash the process. The pool reports idle clients here; a
   // client that is checked out (between two queries of a transaction, say) emits on itself, and an
   // 'error' event with no listener would end the process.
