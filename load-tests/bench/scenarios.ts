@@ -167,6 +167,13 @@ export interface ConnectionsResult {
   heapBytesPerConnection: number | undefined;
   rssBytesPerConnection: number;
   serverRssBytes: number;
+  /**
+   * Server CPU over the joins after the first fifth (every document already loaded by then) divided by
+   * those joins, split as in the delivery scenarios: what one join costs, which wall-clock sync times on a
+   * shared machine show only through the noise.
+   */
+  cpuMicrosecondsPerJoin: number;
+  cpuSplitMicrosecondsPerJoin: CpuSplit;
 }
 
 /** Opens `connections` synced, silent clients over `documents` documents and holds them for `holdSeconds`. */
@@ -194,13 +201,16 @@ export async function measureConnections(
     const connectedBefore = await joined();
     const heapBefore = options.inspect ? await server.heapAfterGc() : undefined;
     const rssBefore = server.usage().rssBytes;
+    const cpuBefore = cpuOf([server]);
     await generators.join(rest, 64);
+    const cpuAfter = cpuOf([server]);
     await sleep(options.holdSeconds * 1000);
     const heapAfter = options.inspect ? await server.heapAfterGc() : undefined;
     const rssAfter = server.usage().rssBytes;
     const reports = await generators.report();
     const connected = reports.reduce((sum, r) => sum + r.joined, 0);
     const added = connected - connectedBefore;
+    const perJoin = (part: keyof CpuSplit) => (added > 0 ? ((cpuAfter[part] - cpuBefore[part]) * 1e6) / added : NaN);
     return {
       requested: options.connections,
       connected,
@@ -213,6 +223,12 @@ export async function measureConnections(
         heapBefore !== undefined && heapAfter !== undefined && added > 0 ? (heapAfter - heapBefore) / added : undefined,
       rssBytesPerConnection: added > 0 ? (rssAfter - rssBefore) / added : Number.NaN,
       serverRssBytes: rssAfter,
+      cpuMicrosecondsPerJoin: perJoin('kernel') + perJoin('mainThread') + perJoin('helperThreads'),
+      cpuSplitMicrosecondsPerJoin: {
+        kernel: perJoin('kernel'),
+        mainThread: perJoin('mainThread'),
+        helperThreads: perJoin('helperThreads'),
+      },
     };
   } finally {
     await generators.close();
