@@ -160,6 +160,12 @@ export interface ConnectionsResult {
   connectMs: Distribution | undefined;
   syncMs: Distribution | undefined;
   /**
+   * The same split: the first fifth of the joins, which open every document (each loaded from the database),
+   * and the rest, which join documents already open. A slow load shows in the first.
+   */
+  openingSyncMs: Distribution | undefined;
+  joiningSyncMs: Distribution | undefined;
+  /**
    * JS heap (after a forced full GC) and RSS growth per connection, measured as the marginal cost: from the
    * first fifth of the connections to all of them, so what a server loads once on its first clients (lazy
    * modules, a document's state, pools) is not spread over the connections. Heap only when started to inspect.
@@ -197,6 +203,7 @@ export async function measureConnections(
   const joined = async () => (await generators.report()).reduce((sum, r) => sum + r.joined, 0);
   try {
     await generators.join(first, 64);
+    const opening = (await generators.report()).map((r) => r.syncMs);
     await sleep(options.holdSeconds * 1000);
     const connectedBefore = await joined();
     const heapBefore = options.inspect ? await server.heapAfterGc() : undefined;
@@ -219,6 +226,9 @@ export async function measureConnections(
       droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
       connectMs: distribution(reports.map((r) => r.connectMs)),
       syncMs: distribution(reports.map((r) => r.syncMs)),
+      openingSyncMs: distribution(opening),
+      // Each thread's samples are in join order, the opening joins first.
+      joiningSyncMs: distribution(reports.map((r, thread) => r.syncMs.slice(opening[thread]?.length ?? 0))),
       heapBytesPerConnection:
         heapBefore !== undefined && heapAfter !== undefined && added > 0 ? (heapAfter - heapBefore) / added : undefined,
       rssBytesPerConnection: added > 0 ? (rssAfter - rssBefore) / added : Number.NaN,
