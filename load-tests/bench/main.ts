@@ -353,6 +353,34 @@ function rowsFor(name: ScenarioName, label: string, results: Partial<Record<Serv
         values: pick(isConnections, (r) => r.joinErrors + r.droppedAfterJoin),
       },
       { scenario: label, metric: 'sync p99', unit: 'ms', values: pick(isConnections, (r) => r.syncMs?.p99) },
+      ...(name === 'connections'
+        ? [
+            {
+              scenario: label,
+              metric: '… of the first fifth (opening every document)',
+              unit: 'ms',
+              values: pick(isConnections, (r) => r.openingSyncMs?.p99),
+            },
+            {
+              scenario: label,
+              metric: '… of the rest (documents open)',
+              unit: 'ms',
+              values: pick(isConnections, (r) => r.joiningSyncMs?.p99),
+            },
+            {
+              scenario: label,
+              metric: 'server CPU per join',
+              unit: 'µs',
+              values: pick(isConnections, (r) => r.cpuMicrosecondsPerJoin),
+            },
+            {
+              scenario: label,
+              metric: '… on the main thread (JavaScript, uWS)',
+              unit: 'µs',
+              values: pick(isConnections, (r) => r.cpuSplitMicrosecondsPerJoin.mainThread),
+            },
+          ]
+        : []),
       // Growth per connection only means something after a forced GC (idle); otherwise report the server's RSS.
       ...(name === 'idle'
         ? [

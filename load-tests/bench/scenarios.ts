@@ -169,6 +169,12 @@ export interface ConnectionsResult {
   connectMs: Distribution | undefined;
   syncMs: Distribution | undefined;
   /**
+   * The same split: the first fifth of the joins, which open every document (each loaded from the database),
+   * and the rest, which join documents already open. A slow load shows in the first.
+   */
+  openingSyncMs: Distribution | undefined;
+  joiningSyncMs: Distribution | undefined;
+  /**
    * JS heap (after a forced full GC) and RSS growth per connection, measured as the marginal cost: from the
    * first fifth of the connections to all of them, so what a server loads once on its first clients (lazy
    * modules, a document's state, pools) is not spread over the connections. Heap only when started to inspect.
@@ -176,6 +182,13 @@ export interface ConnectionsResult {
   heapBytesPerConnection: number | undefined;
   rssBytesPerConnection: number;
   serverRssBytes: number;
+  /**
+   * Server CPU over the joins after the first fifth (every document already loaded by then) divided by
+   * those joins, split as in the delivery scenarios: what one join costs, which wall-clock sync times on a
+   * shared machine show only through the noise.
+   */
+  cpuMicrosecondsPerJoin: number;
+  cpuSplitMicrosecondsPerJoin: CpuSplit;
 }
 
 /** Opens `connections` synced, silent clients over `documents` documents and holds them for `holdSeconds`. */
@@ -201,17 +214,21 @@ export async function measureConnections(
   const joined = async () => (await generators.report()).reduce((sum, r) => sum + r.joined, 0);
   try {
     await generators.join(first, 64);
+    const opening = (await generators.report()).map((r) => r.syncMs);
     await sleep(options.holdSeconds * 1000);
     const connectedBefore = await joined();
     const heapBefore = options.inspect ? await server.heapAfterGc() : undefined;
     const rssBefore = server.usage().rssBytes;
+    const cpuBefore = cpuOf([server]);
     await generators.join(rest, 64);
+    const cpuAfter = cpuOf([server]);
     await sleep(options.holdSeconds * 1000);
     const heapAfter = options.inspect ? await server.heapAfterGc() : undefined;
     const rssAfter = server.usage().rssBytes;
     const reports = await generators.report();
     const connected = reports.reduce((sum, r) => sum + r.joined, 0);
     const added = connected - connectedBefore;
+    const perJoin = (part: keyof CpuSplit) => (added > 0 ? ((cpuAfter[part] - cpuBefore[part]) * 1e6) / added : NaN);
     return {
       requested: options.connections,
       connected,
@@ -220,10 +237,19 @@ export async function measureConnections(
       droppedAfterJoin: reports.reduce((sum, r) => sum + r.droppedAfterJoin, 0),
       connectMs: distribution(reports.map((r) => r.connectMs)),
       syncMs: distribution(reports.map((r) => r.syncMs)),
+      openingSyncMs: distribution(opening),
+      // Each thread's samples are in join order, the opening joins first.
+      joiningSyncMs: distribution(reports.map((r, thread) => r.syncMs.slice(opening[thread]?.length ?? 0))),
       heapBytesPerConnection:
         heapBefore !== undefined && heapAfter !== undefined && added > 0 ? (heapAfter - heapBefore) / added : undefined,
       rssBytesPerConnection: added > 0 ? (rssAfter - rssBefore) / added : Number.NaN,
       serverRssBytes: rssAfter,
+      cpuMicrosecondsPerJoin: perJoin('kernel') + perJoin('mainThread') + perJoin('helperThreads'),
+      cpuSplitMicrosecondsPerJoin: {
+        kernel: perJoin('kernel'),
+        mainThread: perJoin('mainThread'),
+        helperThreads: perJoin('helperThreads'),
+      },
     };
   } finally {
     await generators.close();

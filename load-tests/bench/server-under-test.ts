@@ -218,7 +218,9 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      // A server holding thousands of sockets drains them and then writes its CPU profile: a kill before
+      // that loses the profile.
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.profileDirectory ? 60_000 : 5000);
       await exited;
       clearTimeout(timer);
     }

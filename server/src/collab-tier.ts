@@ -18,6 +18,7 @@ import { CollabEndpoint } from './collab-endpoint.ts';
 import { registerCollabMetrics } from './collab-metrics.ts';
 import type { CollabConfig } from './config.ts';
 import type { Readiness } from '@pocdojo/shared';
+import { DocumentGuid } from './document-guid.ts';
 import { DojoRules } from './dojo/dojo-rules.ts';
 import { RoomBroadcast } from './room-broadcast.ts';
 import { AwarenessIntake } from './awareness-intake.ts';
@@ -98,6 +99,8 @@ export function createCollabTier(
     name: nodeId,
     quiet: true,
     extensions: [
+      // The only extension with onCreateDocument: Hocuspocus takes the last such hook's answer as the Y.Doc options.
+      new DocumentGuid(),
       broadcast,
       awareness,
       new TenantGuard(deps.identity.verifier, logger.child({ component: 'auth' })),

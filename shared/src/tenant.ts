@@ -15,12 +15,15 @@ export interface DocumentName {
   part: string | undefined;
 }
 
+/** Three or four segments: one match instead of a split and a test per segment, since hooks parse on every message. */
+const documentNamePattern =
+  /^([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})(?:\/([A-Za-z0-9_-]{1,64}))?$/;
+
 export function parseDocumentName(name: string): DocumentName | undefined {
   if (name.length > 300) return undefined;
-  const parts = name.split('/');
-  if (parts.length < 3 || parts.length > 4) return undefined;
-  if (!parts.every((p) => segment.test(p))) return undefined;
-  const [tenantId, kind, id, part] = parts as [string, string, string, string | undefined];
+  const match = documentNamePattern.exec(name);
+  if (!match) return undefined;
+  const [, tenantId, kind, id, part] = match as unknown as [string, string, string, string, string | undefined];
   return { tenantId, kind, id, part };
 }
 

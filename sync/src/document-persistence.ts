@@ -4,6 +4,7 @@ import { inSpan, parseDocumentName, type Logger } from '@pocdojo/shared';
 import type { Compactor } from './compaction.ts';
 import type { DurableAcks } from './durable-ack.ts';
 import type { GroupCommit } from './group-commit.ts';
+import { LoadQueue } from './load-queue.ts';
 import type { PersistenceMetrics } from './persistence-metrics.ts';
 import { connectionOf, isReplayOrigin } from './origins.ts';
 import type { UpdateLog } from './update-log.ts';
@@ -21,6 +22,12 @@ export class DocumentUnavailable extends Error {
   }
 }
 
+/**
+ * Reads of documents under way at once, and documents per read: a few reads leave the pool room for
+ * commits, and a read of 64 documents is still one modest result even with snapshots in it.
+ */
+const documentLoads = { concurrency: 4, batchSize: 64 };
+
 export interface CompactionPolicy {
   /** Compact once this many log rows follow the snapshot. */
   afterUpdates: number;
@@ -28,8 +35,9 @@ export interface CompactionPolicy {
 
 /**
  * Hocuspocus extension that makes documents durable in the update log:
- * - load = snapshot + later updates; a failed load throws, so Hocuspocus closes the connections and
- *   never serves (or later stores) an empty document in place of the real one;
+ * - load = snapshot + later updates, read together with the other documents asked for at the same time
+ *   (see LoadQueue); a failed load throws, so Hocuspocus closes the connections and never serves (or
+ *   later stores) an empty document in place of the real one;
  * - every update received from a client, or written locally by the server, is appended exactly once by
  *   this node; updates replayed from Redis or from the log are not appended again;
  * - the client's acknowledgement waits for the commit (see DurableAcks).
@@ -46,6 +54,7 @@ export class DocumentPersistence implements Extension {
   /** Highest log seq known to be reflected in each loaded document (read by the repair loop). */
   readonly appliedSeq = new Map<string, number>();
   private readonly sinceCompaction = new Map<string, number>();
+  private readonly loads: LoadQueue;
 
   constructor(
     private readonly deps: {
@@ -57,7 +66,9 @@ export class DocumentPersistence implements Extension {
       logger: Logger;
       compaction: CompactionPolicy;
     },
-  ) {}
+  ) {
+    this.loads = new LoadQueue((names) => deps.log.loadMany(names), documentLoads);
+  }
 
   async onLoadDocument(payload: onLoadDocumentPayload): Promise<void> {
     await inSpan('document load', { attributes: { 'document.name': payload.documentName } }, () => this.load(payload));
@@ -66,7 +77,7 @@ export class DocumentPersistence implements Extension {
   private async load({ document, documentName }: onLoadDocumentPayload): Promise<void> {
     const end = this.deps.metrics.loadSeconds.startTimer();
     try {
-      const loaded = await this.deps.log.load(documentName);
+      const loaded = await this.loads.load(documentName);
       Y.transact(document, () => {
         for (const update of loaded.updates) Y.applyUpdate(document, update);
       });

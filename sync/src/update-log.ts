@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import * as Y from 'yjs';
 import type { Database, DatabaseHandle } from '@pocdojo/shared';
 
@@ -7,7 +7,7 @@ import type { Database, DatabaseHandle } from '@pocdojo/shared';
  *
  * - Every append bumps the document's `last_seq` in the same statement that inserts the update, so the
  *   row lock on `documents` orders concurrent writers (on any node) and sequence numbers commit in order.
- * - Reads run in one REPEATABLE READ transaction, so a compaction that folds and deletes log rows at the
+ * - A read is one statement, so it sees one snapshot: a compaction that folds and deletes log rows at the
  *   same time can never make a reader miss an update.
  * - Yjs updates are idempotent: a retried append whose first attempt did commit only duplicates a row,
  *   it never changes the document.
@@ -58,42 +58,75 @@ export interface UpdateLogOptions {
   preparedStatements?: boolean;
 }
 
+/** A row of a load: each document's own row (no seq) first, then its log rows. */
+interface LoadRow {
+  name: string;
+  seq: string | null;
+  update: Uint8Array | null;
+  last_seq: string | null;
+}
+
 /**
- * A document's durable state after `afterSeq`, read on `db`: the updates to apply in order, the snapshot
- * first when the log before `afterSeq` was compacted away. How every node loads a document, and how a
- * reader outside the collaboration tier (the API's export) gets the same state.
+ * The durable state after `afterSeq` of each named document, in one statement: a document's own row first
+ * (with the snapshot only when the log before `afterSeq` was compacted away), then its log rows after both
+ * the snapshot and `afterSeq`, in order. One statement reads one snapshot of the database, so a compaction
+ * that folds and deletes log rows at the same time can never make a reader miss an update; and a load is
+ * one round trip for any number of documents instead of a REPEATABLE READ transaction's three or four for
+ * each, which counts when a restarted node has the documents of all its reconnecting clients to load.
  */
-export async function loadDocument(db: Kysely<Database>, name: string, afterSeq = 0): Promise<LoadedDocument> {
-  const loaded = await db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const doc = await trx
-        .selectFrom('documents')
-        .select(['snapshot', 'snapshot_seq', 'last_seq'])
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (!doc) return { updates: [], seq: 0 };
-      const snapshotSeq = Number(doc.snapshot_seq);
-      const fromSnapshot = afterSeq < snapshotSeq;
-      const rows = await trx
-        .selectFrom('document_updates')
-        .select(['seq', 'update'])
-        .where('document_name', '=', name)
-        .where('seq', '>', String(fromSnapshot ? snapshotSeq : afterSeq))
-        .orderBy('seq')
-        .execute();
-      const updates = rows.map((row) => row.update);
-      if (fromSnapshot && doc.snapshot) updates.unshift(doc.snapshot);
-      return { updates, seq: Math.max(Number(doc.last_seq), afterSeq) };
-    });
+const loadStatement = (names: string[], afterSeq: number) => sql<LoadRow>`
+  SELECT d.name, NULL::bigint AS seq,
+         CASE WHEN ${String(afterSeq)}::bigint < d.snapshot_seq THEN d.snapshot END AS update,
+         d.last_seq
+    FROM documents d WHERE d.name = ANY(${names}::text[])
+  UNION ALL
+  SELECT d.name, u.seq, u.update, NULL
+    FROM documents d JOIN document_updates u ON u.document_name = d.name
+   WHERE d.name = ANY(${names}::text[]) AND u.seq > GREATEST(d.snapshot_seq, ${String(afterSeq)}::bigint)
+  ORDER BY name, seq NULLS FIRST`;
+
+/** A document's state as read, once every update in it is known to decode. */
+function checked(name: string, loaded: LoadedDocument): LoadedDocument | CorruptDocumentError {
   for (const update of loaded.updates) {
     try {
       Y.decodeUpdate(update);
     } catch (error) {
-      throw new CorruptDocumentError(name, error);
+      return new CorruptDocumentError(name, error);
     }
   }
+  return loaded;
+}
+
+/**
+ * Each named document's durable state after `afterSeq`, read on `db` in one statement: the updates to
+ * apply in order, the snapshot first when the log before `afterSeq` was compacted away; a document never
+ * written is empty at seq 0. A document holding an update that does not decode is a CorruptDocumentError
+ * of its own, which leaves the others loaded.
+ */
+export async function loadDocuments(
+  db: Kysely<Database>,
+  names: string[],
+  afterSeq = 0,
+): Promise<Map<string, LoadedDocument | CorruptDocumentError>> {
+  const { rows } = await loadStatement(names, afterSeq).execute(db);
+  const read = new Map<string, LoadedDocument>();
+  for (const row of rows) {
+    if (row.seq === null) {
+      read.set(row.name, { updates: row.update ? [row.update] : [], seq: Math.max(Number(row.last_seq), afterSeq) });
+    } else if (row.update) {
+      read.get(row.name)?.updates.push(row.update);
+    }
+  }
+  return new Map(names.map((name) => [name, checked(name, read.get(name) ?? { updates: [], seq: 0 })]));
+}
+
+/**
+ * A document's durable state after `afterSeq` (see loadDocuments). How every node loads a document, and how
+ * a reader outside the collaboration tier (the API's export) gets the same state.
+ */
+export async function loadDocument(db: Kysely<Database>, name: string, afterSeq = 0): Promise<LoadedDocument> {
+  const loaded = (await loadDocuments(db, [name], afterSeq)).get(name);
+  if (!loaded || loaded instanceof CorruptDocumentError) throw loaded ?? new Error(`document ${name} not read`);
   return loaded;
 }
 
@@ -114,6 +147,11 @@ export class UpdateLog {
    */
   load(name: string, afterSeq = 0, db: Kysely<Database> = this.database.db): Promise<LoadedDocument> {
     return loadDocument(db, name, afterSeq);
+  }
+
+  /** Whole documents, many in one statement (see loadDocuments). */
+  loadMany(names: string[]): Promise<Map<string, LoadedDocument | CorruptDocumentError>> {
+    return loadDocuments(this.database.db, names);
   }
 
   /** Appends one merged update per document in a single transaction; returns each document's new seq. */

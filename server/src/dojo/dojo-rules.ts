@@ -122,7 +122,8 @@ export class DojoRules implements Extension {
   async onAuthenticate({ token, documentName }: onAuthenticatePayload): Promise<void> {
     const dojo = dojoDocument(documentName);
     if (!dojo) return;
-    // The tenant guard verified this token a moment ago; its claims are not shared between hooks.
+    // The tenant guard verified this token a moment ago (its claims are not shared between hooks): the
+    // verifier answers this one from its cache of verified tokens.
     const claims = await this.options.verifier.verify(token);
     if (await this.records.isRemoved(dojo, claims.sub)) {
       this.options.logger.info({ dojo: dojo.dojoId, user: claims.sub }, 'removed member refused');

@@ -3,6 +3,13 @@ import type { BaseConfig } from '../config.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
+import { cacheVerifiedTokens } from './verified-token-cache.ts';
+
+/**
+ * Verified tokens remembered per process: enough for every client of a busy node to reconnect with its
+ * token without a signature check each, and no longer than a remote key set is cached (10 minutes).
+ */
+const verifiedTokens = { capacity: 4096, maxAgeSeconds: 10 * 60 };
 
 /**
  * The process's view of identity. Embedded mode holds its own key pair (it can issue tokens and
@@ -22,14 +29,20 @@ export async function createIdentity(
   const claimsCheck = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
   if (config.AUTH_JWKS_URL) {
     return {
-      verifier: createTokenVerifier({ keys: { kind: 'remote', url: config.AUTH_JWKS_URL }, ...claimsCheck }),
+      verifier: cacheVerifiedTokens(
+        createTokenVerifier({ keys: { kind: 'remote', url: config.AUTH_JWKS_URL }, ...claimsCheck }),
+        verifiedTokens,
+      ),
       issuer: undefined,
       jwks: { keys: [] },
     };
   }
   const key = await loadOrCreateSigningKey(config.DATA_DIR);
   return {
-    verifier: createTokenVerifier({ keys: { kind: 'local', keys: [key.publicJwk] }, ...claimsCheck }),
+    verifier: cacheVerifiedTokens(
+      createTokenVerifier({ keys: { kind: 'local', keys: [key.publicJwk] }, ...claimsCheck }),
+      verifiedTokens,
+    ),
     issuer: createTokenIssuer({ key, ...claimsCheck }),
     jwks: { keys: [key.publicJwk] },
   };
