@@ -1,9 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logging.ts';
@@ -51,6 +48,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const dataDir = resolve(options.dataDir, 'pgdata');
   await mkdir(dataDir, { recursive: true });
   const unlock = await lockDataDir(resolve(options.dataDir));
+  // Loaded only here: a node on a Postgres server never needs PGlite's WASM build (about 35 MiB of memory).
+  const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('@electric-sql/pglite-socket'),
+  ]);
   const pglite = await PGlite.create({ dataDir, extensions: { pg_trgm } });
   // Unix socket paths are limited to ~107 bytes, so the socket lives in a short private temp dir.
   const socketDir = await mkdtemp(join(tmpdir(), 'pocdojo-pg-'));
