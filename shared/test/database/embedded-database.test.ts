@@ -1,0 +1,45 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, openDatabase } from '@pocdojo/shared';
+
+const logger = createLogger({ level: 'silent', name: 'embedded-database-test' });
+
+describe('the embedded database (PGlite in DATA_DIR)', () => {
+  const dataDirs: string[] = [];
+  const freshDataDir = async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-embedded-'));
+    dataDirs.push(dataDir);
+    return dataDir;
+  };
+  afterEach(async () => {
+    for (const dataDir of dataDirs.splice(0)) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a new directory, and keeps what was written across a close and a reopen', async () => {
+    const dataDir = await freshDataDir();
+    const first = await openDatabase({ databaseUrl: undefined, dataDir, logger });
+    await sql`CREATE TABLE kept (word text)`.execute(first.db);
+    await sql`INSERT INTO kept VALUES ('dojo')`.execute(first.db);
+    await first.close();
+    expect(await readdir(join(dataDir, 'pgdata'))).toContain('PG_VERSION');
+
+    const second = await openDatabase({ databaseUrl: undefined, dataDir, logger });
+    const { rows } = await sql<{ word: string }>`SELECT word FROM kept`.execute(second.db);
+    await second.close();
+    expect(rows).toEqual([{ word: 'dojo' }]);
+  });
+
+  it('says which directory failed to open, and leaves it unlocked for the next attempt', async () => {
+    const dataDir = await freshDataDir();
+    await mkdir(join(dataDir, 'pgdata'));
+    await writeFile(join(dataDir, 'pgdata', 'PG_VERSION'), 'not a version\n');
+    const open = () => openDatabase({ databaseUrl: undefined, dataDir, logger });
+    const failure = `the embedded database in ${join(dataDir, 'pgdata')} did not open: PGlite failed to initialize`;
+    await expect(open()).rejects.toThrow(failure);
+    // A second attempt meets the same damage, not a lock left behind by the first.
+    await expect(open()).rejects.toThrow(failure);
+  });
+});
