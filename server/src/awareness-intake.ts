@@ -1,8 +1,9 @@
-import type { Connection, connectedPayload, Extension } from '@hocuspocus/server';
+import type { Connection, connectedPayload, Document, Extension } from '@hocuspocus/server';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { Logger } from '@pocdojo/shared';
 import { encodeAwarenessUpdate, type AwarenessEntry } from '@pocdojo/shared/awareness-update';
 import { CollabSocket } from './collab-socket.ts';
+import { PresencePacing, type PresenceBatch } from './presence-pacing.ts';
 
 /**
  * Presence (awareness) messages of an established document connection are applied here instead of
@@ -16,17 +17,39 @@ import { CollabSocket } from './collab-socket.ts';
  * rules stamp the token's identity there), and the result is applied to the document's awareness with
  * the connection as origin, so Hocuspocus still tracks which clients to remove when the connection
  * closes, broadcasts the change and tells the other nodes.
+ *
+ * Each document's changes are paced (see presence-pacing.ts): a busy room's cursor moves go out together,
+ * several clients in one standard awareness frame, at most once per `intervalMs`.
  */
 export class AwarenessIntake implements Pick<Extension, 'connected'> {
-  constructor(private readonly logger: Logger) {}
+  private readonly pacing = new WeakMap<Document, PresencePacing>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
 
   connected({ connection }: connectedPayload): Promise<void> {
     if (connection.webSocket instanceof CollabSocket) connection.webSocket.established(connection);
     return Promise.resolve();
   }
 
-  async apply(connection: Connection, entries: AwarenessEntry[]): Promise<void> {
+  take(connection: Connection, entries: AwarenessEntry[]): void {
     const { document } = connection;
+    let pacing = this.pacing.get(document);
+    if (!pacing) {
+      pacing = new PresencePacing(this.intervalMs, (batch) => void this.release(document, batch));
+      this.pacing.set(document, pacing);
+      document.on('destroy', () => pacing?.clear());
+    }
+    pacing.add(connection, entries);
+  }
+
+  private async release(document: Document, batch: PresenceBatch): Promise<void> {
+    await Promise.all([...batch].map(([connection, entries]) => this.apply(document, connection, entries)));
+  }
+
+  private async apply(document: Document, connection: Connection, entries: AwarenessEntry[]): Promise<void> {
     const states = new Map<number, Record<string, unknown>>();
     for (const entry of entries) if (entry.state !== null) states.set(entry.clientId, entry.state);
     const origin = { source: 'connection' as const, connection };
@@ -36,6 +59,8 @@ export class AwarenessIntake implements Pick<Extension, 'connected'> {
       this.logger.warn({ err: error, documentName: document.name }, 'presence update refused');
       return;
     }
+    // A connection that closed meanwhile has had its clients removed; its held states must not return.
+    if (document.isDestroyed || !document.hasConnection(connection)) return;
     // A state a hook took out of the map is dropped, as Hocuspocus does; removals (null) pass.
     const accepted = entries.flatMap(({ clientId, clock, state }) => {
       const stamped = state === null ? null : states.get(clientId);

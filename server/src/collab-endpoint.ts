@@ -142,7 +142,7 @@ export class CollabEndpoint {
         messagesIn[check.type] = (messagesIn[check.type] ?? 0) + 1;
         if (check.update) updateBytes.count += check.update.byteLength;
         const connection = check.awareness && session.socket.connectionFor(check.address);
-        if (check.awareness && connection) void this.deps.awareness.apply(connection, check.awareness);
+        if (check.awareness && connection) this.deps.awareness.take(connection, check.awareness);
         else withActiveSpan(session.span, () => session.client.handleMessage(frame));
       },
       close: (ws, code, message) => {

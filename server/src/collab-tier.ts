@@ -94,7 +94,7 @@ export function createCollabTier(
     : undefined;
   if (fanout) deps.readiness.require('redis', 'connecting');
   const broadcast = new RoomBroadcast(app, metrics.framesSent);
-  const awareness = new AwarenessIntake(logger.child({ component: 'presence' }));
+  const awareness = new AwarenessIntake(logger.child({ component: 'presence' }), config.PRESENCE_INTERVAL_MS);
   const hocuspocus = new Hocuspocus({
     name: nodeId,
     quiet: true,

@@ -20,6 +20,12 @@ export const collabConfigSchema = baseConfigSchema.extend({
    * in transaction mode that does not track them (PgBouncer before 1.21, or without max_prepared_statements).
    */
   DATABASE_PREPARED_STATEMENTS: flag(true),
+  /**
+   * The least time between two presence (awareness) broadcasts of a document: the cursor moves of this
+   * interval go out together in one frame. A move after a quiet spell goes out at once; none waits longer
+   * than twice this. 0 relays each move as it comes.
+   */
+  PRESENCE_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(60),
   /** Auto-run: how long the code must rest after a change before a run starts by itself. */
   RUN_AUTO_DEBOUNCE_MS: z.coerce.number().int().min(200).max(60_000).default(1500),
   /**

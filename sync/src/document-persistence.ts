@@ -1,4 +1,4 @@
-import type { Extension, afterUnloadDocumentPayload, onLoadDocumentPayload } from '@hocuspocus/server';
+import type { Document, Extension, afterUnloadDocumentPayload, onLoadDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { inSpan, parseDocumentName, type Logger } from '@pocdojo/shared';
 import type { Compactor } from './compaction.ts';
@@ -55,6 +55,8 @@ export class DocumentPersistence implements Extension {
   readonly appliedSeq = new Map<string, number>();
   private readonly sinceCompaction = new Map<string, number>();
   private readonly loads: LoadQueue;
+  /** The loaded documents, whose state a compaction folds into the snapshot. */
+  private readonly documents = new Map<string, Document>();
 
   constructor(
     private readonly deps: {
@@ -87,6 +89,7 @@ export class DocumentPersistence implements Extension {
       );
       this.appliedSeq.set(documentName, loaded.seq);
       this.sinceCompaction.set(documentName, loaded.updates.length);
+      this.documents.set(documentName, document);
       end();
     } catch (error) {
       this.deps.metrics.loadFailures.inc();
@@ -109,6 +112,7 @@ export class DocumentPersistence implements Extension {
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.appliedSeq.delete(documentName);
     this.sinceCompaction.delete(documentName);
+    this.documents.delete(documentName);
   }
 
   /** Records a seq this node applied from elsewhere (Redis, repair). */
@@ -131,12 +135,19 @@ export class DocumentPersistence implements Extension {
   }
 
   private async compact(documentName: string): Promise<void> {
+    // Taken in one step: the document reflects every row up to the seq read with it.
+    const document = this.documents.get(documentName);
+    const seq = this.appliedSeq.get(documentName);
+    const known =
+      document && !document.isDestroyed && seq !== undefined
+        ? { update: Y.encodeStateAsUpdate(document), seq }
+        : undefined;
     try {
       const result = await inSpan(
         'document snapshot',
         { newTrace: true, attributes: { 'document.name': documentName } },
         async (span) => {
-          const outcome = await this.deps.compactor.compact(documentName);
+          const outcome = await this.deps.compactor.compact(documentName, known);
           span.setAttribute('document.snapshot.result', outcome);
           return outcome;
         },

@@ -70,6 +70,36 @@ describe('compaction under concurrent writes', () => {
     );
   });
 
+  it('folds the state a node holds, keeping the rows after the seq that state reflects', async () => {
+    const name = 't_prop/poc/known/code';
+    const log = new UpdateLog(handle, 'node-a');
+    const held = new Y.Doc();
+    const type = (doc: Y.Doc, text: string) => {
+      const before = Y.encodeStateVector(doc);
+      doc.getText('code').insert(doc.getText('code').length, text);
+      return Y.encodeStateAsUpdate(doc, before);
+    };
+    for (let i = 0; i < 10; i++) await log.append([{ name, tenantId: 't_prop', update: type(held, `${i} `) }]);
+    // Held but not committed yet, and committed by another node but not held yet.
+    type(held, 'pending ');
+    const elsewhere = new Y.Doc();
+    await log.append([{ name, tenantId: 't_prop', update: type(elsewhere, 'other') }]);
+
+    const result = await new Compactor(handle.db, log, logger).compact(name, {
+      update: Y.encodeStateAsUpdate(held),
+      seq: 10,
+    });
+
+    expect(result).toBe('compacted');
+    const loaded = await log.load(name);
+    expect(loaded.updates).toHaveLength(2);
+    const restored = new Y.Doc();
+    for (const update of loaded.updates) Y.applyUpdate(restored, update);
+    const text = restored.getText('code').toString();
+    expect(text).toContain('0 1 2 3 4 5 6 7 8 9 pending ');
+    expect(text).toContain('other');
+  });
+
   it('lets one node compact a document at a time', async () => {
     const name = 't_prop/poc/lock/code';
     const log = new UpdateLog(handle, 'node-a');
