@@ -2,56 +2,40 @@
  * Ending and reopening a dojo in Debian's Chromium (driven by playwright-core): the facilitator's End
  * asks for confirmation in an accessible dialog (Cancel and Escape leave the dojo running); once ended
  * the driver sees a notice and a read-only editor and cannot type; Reopen gives the driver the editor
- * back. Screenshots go to test-artifacts/dojo-end/.
+ * back. Screenshots go to test-artifacts/dojo-end/, numbered.
  */
-import { mkdir, rm } from 'node:fs/promises';
-import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from './support/signed-in-browser.ts';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '@pocdojo/sdk/api-client';
 import { seriousViolations } from './support/accessibility.ts';
-import { ensureWebBuild } from './support/web-build.ts';
 import { editorText } from './support/editor-text.ts';
+import { Screenshots } from './support/screenshots.ts';
+import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
+import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
-const artifacts = new URL('../test-artifacts/dojo-end/', import.meta.url).pathname;
-const password = 'correct horse battery staple';
+const screenshots = new Screenshots('dojo-end', { fullPage: true });
 
 describe('ending and reopening a dojo in a real browser', () => {
   let stack: WebStack;
   let browser: Browser;
   let ada: Page;
   let bob: Page;
-  const shoot = (page: Page, name: string) => page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
-    ada = await (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
-    bob = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    for (const page of [ada, bob]) page.setDefaultTimeout(15_000);
-
     // The team, Bob and the dojo come from the REST API; the story is in the browsers.
-    const api = new ApiClient({ baseUrl: stack.origin });
-    const team = await api.signup({ tenantName: 'End Co', email: 'ada@end.test', password, displayName: 'Ada' });
-    if (!team.ok) throw new Error(team.error.message);
-    const added = await api.createUser({ email: 'bob@end.test', displayName: 'Bob', roles: ['participant'], password });
-    if (!added.ok) throw new Error(added.error.message);
-    const dojo = await api.createDojo({ title: 'Bowling kata', format: 'randori', language: 'typescript' });
+    const admin = await signUpTeam(stack.origin, 'End Co');
+    const teammate = await addMember(stack.origin, admin, 'Bob', ['participant']);
+    const dojo = await admin.createDojo({ title: 'Bowling kata', format: 'randori', language: 'typescript' });
     if (!dojo.ok) throw new Error(dojo.error.message);
-    const invite = `${stack.origin}/#/dojos/${dojo.value.id}?tenant=${team.value.session.tenant.slug}`;
-    for (const [page, email] of [
-      [ada, 'ada@end.test'],
-      [bob, 'bob@end.test'],
-    ] as const) {
-      await page.goto(invite);
-      await page.getByLabel('Email').fill(email);
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    ada = await signedInPage(browser, admin, { width: 1366, height: 820 });
+    bob = await signedInPage(browser, teammate, { width: 1280, height: 800 });
+    for (const page of [ada, bob]) {
+      await page.goto(`${stack.origin}/#/dojos/${dojo.value.id}`);
       await page.getByRole('heading', { name: 'Bowling kata' }).waitFor();
       await page.locator('.cm-content').waitFor();
     }

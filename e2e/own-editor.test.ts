@@ -4,7 +4,7 @@
  * on disk equals the web editor's text, and the web app's People list shows the other person editing
  * from their own editor with the file they last saved. Screenshots go to test-artifacts/own-editor/.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -14,11 +14,12 @@ import { JoinedDojo } from 'pocdojo/joined-dojo';
 import { logIn } from 'pocdojo/login';
 import { signedInApi } from 'pocdojo/signed-in-api';
 import { editorText } from './support/editor-text.ts';
+import { Screenshots } from './support/screenshots.ts';
 import { launchChromium, password, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 
-const artifacts = new URL('../test-artifacts/own-editor/', import.meta.url).pathname;
+const screenshots = new Screenshots('own-editor', { fullPage: true });
 
 describe('the web editor and an own editor on the same file', () => {
   let stack: WebStack;
@@ -30,8 +31,7 @@ describe('the web editor and an own editor on the same file', () => {
 
   beforeAll(async () => {
     await ensureWebBuild();
-    await rm(artifacts, { recursive: true, force: true });
-    await mkdir(artifacts, { recursive: true });
+    await screenshots.open();
     stack = await startWebStack();
     browser = await launchChromium();
     const admin = await signUpTeam(stack.origin, 'Own Editors');
@@ -87,6 +87,6 @@ describe('the web editor and an own editor on the same file', () => {
   it('lists Bob in People as editing from his own editor, with the file he saved', async () => {
     await ada.getByRole('tab', { name: /People/ }).click();
     await ada.getByText('in their own editor, last saved bowling.ts').waitFor();
-    await ada.screenshot({ path: `${artifacts}people.png`, fullPage: true });
+    await screenshots.take(ada, 'people');
   });
 });
