@@ -7,7 +7,7 @@
  * in again there returns to the page it was on; a session the API refuses to refresh says so.
  * Screenshots go to test-artifacts/sign-in/.
  */
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { launchChromium } from './support/signed-in-browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/accessibility.ts';
@@ -133,11 +133,24 @@ describe('signing in, in a real browser', () => {
     expect((await storedSession(context))?.tenant.slug).toBe(suffixedSlug);
   });
 
-  it('keeps two tabs signed in and working across access-token expiries, refreshing once between them', async () => {
+  it('keeps two tabs signed in and working across access-token expiries, refreshing one at a time', async () => {
+    // Each refresh's token, and how many were in flight at once: two tabs presenting one refresh token
+    // would revoke the session, so refreshes must never overlap and never reuse a token. (A step slower
+    // than the token's lifetime on a loaded machine may legitimately need a second, later refresh.)
     const refreshes: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const isRefresh = (request: Request) => request.url().endsWith('/api/v1/auth/refresh');
     context.on('request', (request) => {
-      if (request.url().endsWith('/api/v1/auth/refresh')) refreshes.push(request.url());
+      if (!isRefresh(request)) return;
+      refreshes.push(request.postData() ?? '');
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
     });
+    for (const settled of ['requestfinished', 'requestfailed'] as const) {
+      context.on(settled, (request) => {
+        if (isRefresh(request)) inFlight--;
+      });
+    }
     await tabA.getByRole('link', { name: 'Reports' }).click();
     await tabA.getByRole('heading', { name: 'POCs per month' }).waitFor();
     tabB = await context.newPage();
@@ -159,8 +172,10 @@ describe('signing in, in a real browser', () => {
         if (target === 'Users') await page.getByRole('cell', { name: 'ada@guild.test' }).waitFor();
         else await page.getByRole('heading', { name: 'POCs per month' }).waitFor();
       }
-      expect(refreshes).toHaveLength(1);
+      expect(refreshes.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(refreshes).size).toBe(refreshes.length);
     }
+    expect(mostInFlight).toBe(1);
     for (const page of [tabA, tabB]) expect(await signOutButton(page).isVisible()).toBe(true);
     await shoot(tabB, 'second-tab-after-expiries');
   });
