@@ -146,11 +146,11 @@ describe('signing in, in a real browser', () => {
       refreshes.push(request.postData() ?? '');
       mostInFlight = Math.max(mostInFlight, ++inFlight);
     });
-    for (const settled of ['requestfinished', 'requestfailed'] as const) {
-      context.on(settled, (request) => {
-        if (isRefresh(request)) inFlight--;
-      });
-    }
+    const settled = (request: Request) => {
+      if (isRefresh(request)) inFlight--;
+    };
+    context.on('requestfinished', settled);
+    context.on('requestfailed', settled);
     await tabA.getByRole('link', { name: 'Reports' }).click();
     await tabA.getByRole('heading', { name: 'POCs per month' }).waitFor();
     tabB = await context.newPage();
