@@ -26,12 +26,15 @@ let server: string;
 let callbackUri: string;
 let admin: SignedUp;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+/**
+ * A port held until `release`: the API must know its public address before it starts, and a port given
+ * back at once could be taken by another test's server in the seconds the provider and the API need.
+ */
+async function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address() as AddressInfo;
+  return { port, release: () => new Promise<void>((resolve) => holder.close(() => resolve())) };
 }
 
 /** A fresh configuration folder, as on another machine. */
@@ -62,11 +65,12 @@ function browser(login: string, rewrite: (toListener: URL) => URL = (url) => url
 }
 
 beforeAll(async () => {
-  const port = await freePort();
+  const { port, release } = await reservePort();
   server = `http://127.0.0.1:${port}`;
   callbackUri = `${server}/api/v1/auth/sso/callback`;
   provider = await startTestProvider({ redirectUri: callbackUri });
   api = await startTestApi({ env: { API_PUBLIC_URL: server, API_SSO_ALLOW_HTTP_ISSUERS: 'true' } });
+  await release();
   await api.app.listen({ port, host: '127.0.0.1' });
   admin = await signUp(api.app, 'Initech');
   const configured = await call(api.app, 'PUT', '/api/v1/tenant/sso', {
