@@ -79,8 +79,9 @@ describe('DojoConnection against the real collaboration server', () => {
     const cleo = await open({ userId: 'cleo', name: 'Cleo', role: 'participant' });
     const dan = await open({ userId: 'dan', name: 'Dan', role: 'observer' });
     cleo.setPresence({ file: 'kata.ts', topLine: 3 });
+    // The two fields may reach Dan in two presence broadcasts (the server paces them), so wait for both.
     await eventually(
-      () => dan.peers().some((peer) => peer.userId === 'cleo' && peer.file === 'kata.ts'),
+      () => dan.peers().some((peer) => peer.userId === 'cleo' && peer.file === 'kata.ts' && peer.topLine === 3),
       'dan sees cleo',
     );
     const seen = dan.peers().find((peer) => peer.userId === 'cleo');
