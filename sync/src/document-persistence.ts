@@ -55,8 +55,6 @@ export class DocumentPersistence implements Extension {
   readonly appliedSeq = new Map<string, number>();
   private readonly sinceCompaction = new Map<string, number>();
   private readonly loads: LoadQueue;
-  /** The loaded documents, whose state a compaction folds into the snapshot. */
-  private readonly documents = new Map<string, Document>();
 
   constructor(
     private readonly deps: {
@@ -84,12 +82,9 @@ export class DocumentPersistence implements Extension {
         for (const update of loaded.updates) Y.applyUpdate(document, update);
       });
       const tenantId = parseDocumentName(documentName)?.tenantId ?? '';
-      document.on('update', (update: Uint8Array, origin: unknown) =>
-        this.persist(documentName, tenantId, update, origin),
-      );
+      document.on('update', (update: Uint8Array, origin: unknown) => this.persist(document, tenantId, update, origin));
       this.appliedSeq.set(documentName, loaded.seq);
       this.sinceCompaction.set(documentName, loaded.updates.length);
-      this.documents.set(documentName, document);
       end();
     } catch (error) {
       this.deps.metrics.loadFailures.inc();
@@ -98,13 +93,14 @@ export class DocumentPersistence implements Extension {
     }
   }
 
-  private persist(documentName: string, tenantId: string, update: Uint8Array, origin: unknown): void {
+  private persist(document: Document, tenantId: string, update: Uint8Array, origin: unknown): void {
     if (isReplayOrigin(origin)) return;
+    const documentName = document.name;
     const commit = this.deps.commits.append(documentName, tenantId, update);
     const connection = connectionOf(origin);
     if (connection) this.deps.acks.hold(connection.webSocket, connection.messageAddress, commit);
     commit.then(
-      (seq) => this.noteCommitted(documentName, seq),
+      (seq) => this.noteCommitted(document, seq),
       (error: unknown) => this.deps.logger.error({ err: error, document: documentName }, 'update not committed'),
     );
   }
@@ -112,7 +108,6 @@ export class DocumentPersistence implements Extension {
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.appliedSeq.delete(documentName);
     this.sinceCompaction.delete(documentName);
-    this.documents.delete(documentName);
   }
 
   /** Records a seq this node applied from elsewhere (Redis, repair). */
@@ -121,7 +116,8 @@ export class DocumentPersistence implements Extension {
     if (known !== undefined && seq > known) this.appliedSeq.set(documentName, seq);
   }
 
-  private noteCommitted(documentName: string, seq: number): void {
+  private noteCommitted(document: Document, seq: number): void {
+    const documentName = document.name;
     // Our own commit advances what we know only when no other node's update slipped in between;
     // otherwise the repair loop reads the gap from the log.
     const known = this.appliedSeq.get(documentName);
@@ -130,18 +126,16 @@ export class DocumentPersistence implements Extension {
     this.sinceCompaction.set(documentName, count);
     if (count >= this.deps.compaction.afterUpdates) {
       this.sinceCompaction.set(documentName, 0);
-      void this.compact(documentName);
+      void this.compact(document);
     }
   }
 
-  private async compact(documentName: string): Promise<void> {
+  private async compact(document: Document): Promise<void> {
+    const documentName = document.name;
     // Taken in one step: the document reflects every row up to the seq read with it.
-    const document = this.documents.get(documentName);
     const seq = this.appliedSeq.get(documentName);
     const known =
-      document && !document.isDestroyed && seq !== undefined
-        ? { update: Y.encodeStateAsUpdate(document), seq }
-        : undefined;
+      !document.isDestroyed && seq !== undefined ? { update: Y.encodeStateAsUpdate(document), seq } : undefined;
     try {
       const result = await inSpan(
         'document snapshot',

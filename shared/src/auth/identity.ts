@@ -27,22 +27,18 @@ export async function createIdentity(
   config: Pick<BaseConfig, 'DATA_DIR' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>,
 ): Promise<Identity> {
   const claimsCheck = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
+  const verifierOf = (keys: Parameters<typeof createTokenVerifier>[0]['keys']) =>
+    cacheVerifiedTokens(createTokenVerifier({ keys, ...claimsCheck }), verifiedTokens);
   if (config.AUTH_JWKS_URL) {
     return {
-      verifier: cacheVerifiedTokens(
-        createTokenVerifier({ keys: { kind: 'remote', url: config.AUTH_JWKS_URL }, ...claimsCheck }),
-        verifiedTokens,
-      ),
+      verifier: verifierOf({ kind: 'remote', url: config.AUTH_JWKS_URL }),
       issuer: undefined,
       jwks: { keys: [] },
     };
   }
   const key = await loadOrCreateSigningKey(config.DATA_DIR);
   return {
-    verifier: cacheVerifiedTokens(
-      createTokenVerifier({ keys: { kind: 'local', keys: [key.publicJwk] }, ...claimsCheck }),
-      verifiedTokens,
-    ),
+    verifier: verifierOf({ kind: 'local', keys: [key.publicJwk] }),
     issuer: createTokenIssuer({ key, ...claimsCheck }),
     jwks: { keys: [key.publicJwk] },
   };
