@@ -85,12 +85,19 @@ export type SessionChange =
 
 /**
  * One session shared by several clients through a common store, e.g. a browser's tabs through
- * localStorage. A refresh token can be spent once: the clients must refresh one at a time, and each
- * must first look whether another one already did.
+ * IndexedDB. A refresh token can be spent once: the clients must refresh one at a time, and each
+ * must first look whether another one already did. So the store must be consistent: a read sees
+ * every write that finished before it (a browser's localStorage is not — another tab's renderer may
+ * still hold the old value for a while after the write).
  */
 export interface SharedSession {
   /** The session as the common store holds it now (another client may have changed it). */
-  read(): Session | undefined;
+  read(): Promise<Session | undefined>;
+  /**
+   * Stores this client's change (undefined: signed out); resolves once every client's `read` sees
+   * it, and never rejects. A refresh keeps `exclusive` until then, so the next client reads the rotation.
+   */
+  write(session: Session | undefined): Promise<void>;
   /** Runs `work` while no other client of the store runs one (e.g. the Web Locks API across tabs). */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -252,12 +259,18 @@ export class ApiClient {
   private readonly shared: SharedSession;
   private readonly fetchImpl: typeof fetch;
   private refreshing: Promise<boolean> | undefined;
+  /** This client's last write to the shared store. */
+  private written: Promise<void> = Promise.resolve();
 
   constructor(options: ApiClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
     this.session = options.session;
     this.onSession = options.onSession ?? (() => undefined);
-    this.shared = options.shared ?? { read: () => this.session, exclusive: (work) => work() };
+    this.shared = options.shared ?? {
+      read: () => Promise.resolve(this.session),
+      write: () => Promise.resolve(),
+      exclusive: (work) => work(),
+    };
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
@@ -323,6 +336,8 @@ export class ApiClient {
     this.setSession(undefined, 'signedOut');
     if (refreshToken)
       await this.request('POST', '/auth/logout', z.unknown(), { body: { refreshToken }, anonymous: true });
+    // Signed out once the store says so: a refresh another client has on its way then sees it.
+    await this.written;
   }
 
   /** Takes a session another client sharing the store set (or its absence after a sign-out there). */
@@ -485,7 +500,7 @@ export class ApiClient {
     if (this.session && this.session.accessToken !== rejected) return Promise.resolve(true);
     this.refreshing ??= this.shared
       .exclusive(async () => {
-        const stored = this.shared.read();
+        const stored = await this.shared.read();
         if (stored?.accessToken !== rejected) {
           // Another client rotated the session (or signed out) while this one waited: its result is ours.
           if (stored?.accessToken !== this.session?.accessToken) this.setSession(stored, 'adopted');
@@ -498,17 +513,21 @@ export class ApiClient {
         });
         // Signing in or out does not wait for the lock: what happened meanwhile wins over this refresh,
         // so a sign-out is never undone by a rotation that was already on its way.
-        const now = this.shared.read();
+        const now = await this.shared.read();
         if (now?.refreshToken !== stored.refreshToken) {
           if (now?.accessToken !== this.session?.accessToken) this.setSession(now, 'adopted');
           return now !== undefined;
         }
         if (result.ok) {
           this.setSession(result.value, 'refreshed');
+          await this.written;
           return true;
         }
         // Only a refused token ends the session; an unreachable or throttled API may answer next time.
-        if (result.error.code === 'unauthorized') this.setSession(undefined, 'ended');
+        if (result.error.code === 'unauthorized') {
+          this.setSession(undefined, 'ended');
+          await this.written;
+        }
         return false;
       })
       .finally(() => {
@@ -519,6 +538,7 @@ export class ApiClient {
 
   private setSession(session: Session | undefined, change: SessionChange): void {
     this.session = session;
+    if (change !== 'adopted') this.written = this.shared.write(session);
     this.onSession(session, change);
   }
 }

