@@ -57,6 +57,8 @@ const facilitatorCommands = new Set<Command['name']>([
   'setBreakReminder',
   'setTurnLength',
   'setRotation',
+  'putInRotation',
+  'takeOutOfRotation',
   'randomizeRotation',
   'rotate',
   'setHandoverRule',
@@ -102,6 +104,16 @@ function pairAt(
 }
 
 /** Keeps the current driver when they are still in the new rotation, else starts from its head. */
+/** A new rotation order, when everyone in it is in the room and may drive. */
+function rotate(state: ControlState, order: string[]): Transition {
+  if (new Set(order).size !== order.length) return fail('invalid', 'the rotation names someone twice');
+  const unknown = order.find((id) => !state.participants[id]);
+  if (unknown !== undefined) return notHere();
+  const watcher = order.find((id) => state.participants[id]?.role === 'observer');
+  if (watcher !== undefined) return fail('invalid', `${nameIn(state, watcher)} is an observer and cannot drive`);
+  return done(repair(state, order));
+}
+
 function repair(state: ControlState, rotation: string[]): ControlState {
   if (state.phase === 'lobby' || state.phase === 'ended') return { ...state, rotation };
   const at = state.driverId === null ? 0 : Math.max(0, rotation.indexOf(state.driverId));
@@ -273,15 +285,16 @@ export function applyCommand(
       return done({ ...state, breakReminderEveryTurns: command.args.everyTurns, breakDue: false });
     case 'setTurnLength':
       return done({ ...state, turnSeconds: command.args.seconds });
-    case 'setRotation': {
-      const order = command.args.order;
-      if (new Set(order).size !== order.length) return fail('invalid', 'the rotation names someone twice');
-      const unknown = order.find((id) => !state.participants[id]);
-      if (unknown !== undefined) return notHere();
-      const watcher = order.find((id) => state.participants[id]?.role === 'observer');
-      if (watcher !== undefined) return fail('invalid', `${nameIn(state, watcher)} is an observer and cannot drive`);
-      return done(repair(state, order));
-    }
+    case 'setRotation':
+      return rotate(state, command.args.order);
+    case 'putInRotation':
+      if (state.rotation.includes(command.args.userId)) return done(state);
+      return rotate(state, [...state.rotation, command.args.userId]);
+    case 'takeOutOfRotation':
+      return rotate(
+        state,
+        state.rotation.filter((id) => id !== command.args.userId),
+      );
     case 'randomizeRotation': {
       const order = [...state.rotation];
       for (let i = order.length - 1; i > 0; i--) {

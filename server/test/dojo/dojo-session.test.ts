@@ -124,6 +124,21 @@ describe('the dojo session state machine', () => {
     expect(state).toMatchObject({ rotation: ['cyd', 'ann'], driverId: 'ann', navigatorId: 'cyd' });
   });
 
+  it('puts people in the rotation and takes them out one at a time, each command counting on its own', () => {
+    // Two facilitator clicks in a row: the second is applied to the state the first left, not to what
+    // the facilitator's page showed when it was sent.
+    const first = ok(run(lobby(), fay, 'putInRotation', { userId: 'bob' })).state;
+    const both = ok(run(first, fay, 'putInRotation', { userId: 'ann' })).state;
+    expect(both.rotation).toEqual(['bob', 'ann']);
+    expect(ok(run(both, fay, 'putInRotation', { userId: 'bob' })).state.rotation).toEqual(['bob', 'ann']);
+    const running = ok(run(both, fay, 'start', {})).state;
+    expect(running).toMatchObject({ driverId: 'bob', navigatorId: 'ann' });
+    const without = ok(run(running, fay, 'takeOutOfRotation', { userId: 'bob' })).state;
+    expect(without).toMatchObject({ rotation: ['ann'], driverId: 'ann' });
+    expect(run(lobby(), fay, 'putInRotation', { userId: 'zed' })).toMatchObject({ code: 'not_found' });
+    expect(run(lobby(), ann, 'putInRotation', { userId: 'ann' })).toMatchObject({ code: 'forbidden' });
+  });
+
   it('names people in its refusals, never by their user id', () => {
     expect(run(lobby(), fay, 'setRotation', { order: ['ann', 'zed'] })).toMatchObject({
       message: 'that person is not in this dojo',

@@ -50,6 +50,12 @@ export const commandArgsSchemas = {
   // Facilitator: turns and rotation.
   setTurnLength: z.strictObject({ seconds: z.number().int().min(5).max(7200) }),
   setRotation: z.strictObject({ order: z.array(userId).max(1000) }),
+  /**
+   * One person joins the end of the rotation, or leaves it. Unlike `setRotation` (a whole order computed
+   * from what the client saw) two of these sent in a row both count, whatever reached the client between.
+   */
+  putInRotation: z.strictObject({ userId }),
+  takeOutOfRotation: z.strictObject({ userId }),
   randomizeRotation: empty,
   rotate: empty,
   setHandoverRule: z.strictObject({ rule: z.enum(['timer', 'manual']) }),

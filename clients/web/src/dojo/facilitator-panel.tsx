@@ -192,13 +192,7 @@ export function FacilitatorPanel({
                   <CommandButton
                     class="small"
                     label={`${inRotation ? 'Take' : 'Put'} ${person.name} ${inRotation ? 'out of' : 'in'} the rotation`}
-                    run={() =>
-                      connection.send('setRotation', {
-                        order: inRotation
-                          ? control.rotation.filter((id) => id !== userId)
-                          : [...control.rotation, userId],
-                      })
-                    }
+                    run={() => connection.send(inRotation ? 'takeOutOfRotation' : 'putInRotation', { userId })}
                   >
                     {inRotation ? 'Out of rotation' : 'Into rotation'}
                   </CommandButton>
