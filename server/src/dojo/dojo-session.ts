@@ -158,11 +158,16 @@ export function endTurn(state: ControlState, reason: TurnEndReason, startAt: num
  * that ended while no node was running the timer (everyone gone, a restart) starts now rather than
  * at its theoretical start, so nobody gets a turn that is already over.
  */
+const lateTimerToleranceMs = 2_000;
+
 export function tick(state: ControlState, now: number): Transition | null {
   const due = deadline(state);
   if (due === null || now < due) return null;
   if (state.phase === 'break') return resumeTurn({ ...state, breakEndsAt: null }, now);
-  const startAt = now - due < state.turnSeconds * 1000 ? due : now;
+  // A timer that fires a little late (a busy event loop) keeps the cadence; a deadline noticed well
+  // after it passed (the node holding the timer died, and its lease had to expire first) gives the next
+  // driver a whole turn from now, not the rest of one that ran while nobody saw a clock.
+  const startAt = now - due <= lateTimerToleranceMs ? due : now;
   return endTurn(state, 'rotation', startAt);
 }
 

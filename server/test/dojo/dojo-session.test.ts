@@ -92,6 +92,9 @@ describe('the dojo session state machine', () => {
   it('starts a turn that ended while nobody ran the timer at the moment it is noticed', () => {
     const late = ok(tick(started(), t0 + 10 * 60_000)).state;
     expect(late).toMatchObject({ turn: 2, turnStartedAt: t0 + 10 * 60_000 });
+    // A node died at the deadline and the next took the timer over when its lease expired, seconds later.
+    const handedOver = ok(tick(started(), t0 + 60_000 + 9_000)).state;
+    expect(handedOver).toMatchObject({ turn: 2, turnStartedAt: t0 + 69_000 });
   });
 
   it('pauses and resumes with the time that was left', () => {

@@ -54,10 +54,11 @@ describe('the turn timer across a server restart', () => {
     expect(bob.control.turn).toBeGreaterThanOrEqual(2);
     await eventually(() => bob.control.turn === 3, 'turn 3 begins after the restart', 30_000);
     expect(bob.control).toMatchObject({ driverId: 'ann', navigatorId: 'bob', phase: 'running' });
+    // Every turn once, in rotation order (turn 3 may itself have ended by now on a slow machine).
     const rows = await turnRows(database.url, dojoId);
-    expect(rows.map((row) => [row.turn, row.driver_id])).toEqual([
-      [1, 'ann'],
-      [2, 'bob'],
-    ]);
+    expect(rows.map((row) => [row.turn, row.driver_id])).toEqual(
+      rows.map((_row, index) => [index + 1, index % 2 === 0 ? 'ann' : 'bob']),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
   });
 });
