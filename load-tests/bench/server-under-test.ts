@@ -16,8 +16,11 @@ import { z } from 'zod';
 import type { Dialect, Endpoint } from './collab-client.ts';
 
 /**
- * `ours` runs on its embedded database (PGlite inside the process, so its CPU counts as the server's);
- * `ours-postgres` is the same tier on the machine's Postgres, which shows what the tier itself spends.
+ * `ours` is what `npm start` runs: the all-in-one process (API, voice and web app beside the collaboration
+ * tier) on its embedded database (PGlite inside the process, so its CPU counts as the server's).
+ * `ours-postgres` is what a deployment on Postgres runs on each collaboration node: the collaboration
+ * process alone (`npm run collab`, as in deploy/kubernetes/base/collab.yaml) on the machine's Postgres,
+ * which shows what the tier itself spends and holds.
  */
 export const serverKinds = ['ours', 'ours-postgres', 'hocuspocus', 'y-websocket', 'relay'] as const;
 export type ServerKind = (typeof serverKinds)[number];
@@ -30,7 +33,7 @@ export const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..'
 
 const entryPoints: Record<ServerKind, string> = {
   ours: join(repositoryRoot, 'all-in-one/src/main.ts'),
-  'ours-postgres': join(repositoryRoot, 'all-in-one/src/main.ts'),
+  'ours-postgres': join(repositoryRoot, 'server/src/main.ts'),
   hocuspocus: join(repositoryRoot, 'load-tests/bench/peers/hocuspocus-server.ts'),
   'y-websocket': join(repositoryRoot, 'load-tests/bench/peers/y-websocket-server.ts'),
   relay: join(repositoryRoot, 'load-tests/bench/peers/relay-server.ts'),
