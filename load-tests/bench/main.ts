@@ -4,7 +4,7 @@
  * with the clients in worker threads of this process. Writes `<out>/<name>.json` and `<out>/<name>.md`.
  *
  *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
- *   --readers 1000 --rate 50 --duration 15 --warmup 3   one writer, 1,000 readers, 50 edits/s (after 3 s of warm-up)
+ *   --readers 1000 --rate 50 --duration 15 --warmup 30   one writer, 1,000 readers, 50 edits/s (after 30 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  *   --server-flags "--perf-basic-prof"   Node/V8 flags for every server under test
@@ -57,8 +57,11 @@ const optionsSchema = z.object({
   /**
    * Seconds of the same load on another document of the same server process before the measured run: the
    * JavaScript servers reach their steady state (JIT tiers, caches) rather than being timed while compiling.
+   * V8's optimizing compiler keeps helper threads busy for about 45 s of a dojo room's load on our all-in-one
+   * (perf samples on those threads per 5 s: 56–80 in the first 30 s, 15–25 after 45 s), so 3 s measured
+   * a server still compiling.
    */
-  warmup: z.coerce.number().min(0).default(3),
+  warmup: z.coerce.number().min(0).default(30),
   typists: z.coerce.number().int().positive().default(10),
   observers: z.coerce.number().int().min(0).default(40),
   'typist-rate': z.coerce.number().positive().default(5),
