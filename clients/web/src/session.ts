@@ -14,7 +14,7 @@
  */
 import { ApiClient, type Session, type SessionChange, sessionSchema } from '@pocdojo/sdk/api-client';
 import { RunsClient } from '@pocdojo/sdk/runs-client';
-import { createStore, get, set } from 'idb-keyval';
+import { createStore, del, get, set } from 'idb-keyval';
 import { useEffect, useState } from 'preact/hooks';
 
 const storageKey = 'pocdojo.session';
@@ -55,7 +55,9 @@ async function writeShared(session: Session | undefined): Promise<void> {
   try {
     await set(sharedKey, session ?? null, sharedStore);
   } catch {
-    // As above: the mirror, written beside it, still holds the change.
+    // The mirror, written beside it, holds the change: drop what IndexedDB still has, so reads fall back
+    // to the mirror rather than return a session whose refresh token is already spent.
+    await del(sharedKey, sharedStore).catch(() => undefined);
   }
 }
 

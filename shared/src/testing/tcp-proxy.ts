@@ -55,6 +55,12 @@ export class TcpProxy {
     const port = this.upstreams[this.next++ % this.upstreams.length]!;
     const upstream = connect(port, '127.0.0.1');
     upstream.once('connect', () => {
+      // Cut while this connection was still being made: it must not slip through the cut.
+      if (this.cutOff) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
       client.pipe(upstream).pipe(client);
