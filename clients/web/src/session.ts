@@ -24,12 +24,18 @@ const lockName = 'pocdojo.session';
 
 const listeners = new Set<(session: Session | undefined) => void>();
 
+/** A stored value as a session, when it is one. */
+function sessionOf(value: unknown): Session | undefined {
+  const parsed = sessionSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The session in the localStorage mirror. */
 function storedSession(): Session | undefined {
   const stored = localStorage.getItem(storageKey);
   if (!stored) return undefined;
   try {
-    const parsed = sessionSchema.safeParse(JSON.parse(stored));
-    return parsed.success ? parsed.data : undefined;
+    return sessionOf(JSON.parse(stored));
   } catch {
     return undefined;
   }
@@ -42,9 +48,7 @@ const sharedKey = 'current';
 async function readShared(): Promise<Session | undefined> {
   try {
     const value: unknown = await get(sharedKey, sharedStore);
-    if (value === undefined) return storedSession();
-    const parsed = sessionSchema.safeParse(value);
-    return parsed.success ? parsed.data : undefined;
+    return value === undefined ? storedSession() : sessionOf(value);
   } catch {
     // No IndexedDB (some private modes): the mirror is all this browser has.
     return storedSession();

@@ -103,7 +103,6 @@ function pairAt(
   };
 }
 
-/** Keeps the current driver when they are still in the new rotation, else starts from its head. */
 /** A new rotation order, when everyone in it is in the room and may drive. */
 function rotate(state: ControlState, order: string[]): Transition {
   if (new Set(order).size !== order.length) return fail('invalid', 'the rotation names someone twice');
@@ -114,6 +113,7 @@ function rotate(state: ControlState, order: string[]): Transition {
   return done(repair(state, order));
 }
 
+/** Keeps the current driver when they are still in the new rotation, else starts from its head. */
 function repair(state: ControlState, rotation: string[]): ControlState {
   if (state.phase === 'lobby' || state.phase === 'ended') return { ...state, rotation };
   const at = state.driverId === null ? 0 : Math.max(0, rotation.indexOf(state.driverId));
@@ -153,13 +153,14 @@ export function endTurn(state: ControlState, reason: TurnEndReason, startAt: num
   );
 }
 
+/** How late a turn's end may be noticed and the next turn still start at the deadline. */
+const lateTimerToleranceMs = 2_000;
+
 /**
  * What the server's clock does at `now`: ends the turn (or the break) whose deadline passed. A turn
  * that ended while no node was running the timer (everyone gone, a restart) starts now rather than
  * at its theoretical start, so nobody gets a turn that is already over.
  */
-const lateTimerToleranceMs = 2_000;
-
 export function tick(state: ControlState, now: number): Transition | null {
   const due = deadline(state);
   if (due === null || now < due) return null;
