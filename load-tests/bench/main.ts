@@ -57,11 +57,12 @@ const optionsSchema = z.object({
   /**
    * Seconds of the same load on another document of the same server process before the measured run: the
    * JavaScript servers reach their steady state (JIT tiers, caches) rather than being timed while compiling.
-   * V8's optimizing compiler keeps helper threads busy for about 45 s of a dojo room's load on our all-in-one
-   * (perf samples on those threads per 5 s: 56–80 in the first 30 s, 15–25 after 45 s), so 3 s measured
-   * a server still compiling.
+   * At a dojo room's 50 edits a second V8 keeps optimizing for minutes: on the collaboration process its
+   * log (`--log-code`) still showed two optimizing compilations a second 60–75 s in, and perf showed its
+   * helper threads in the optimizing compiler at 70–90 s. Servers run for days, so each is measured after
+   * two minutes of the load.
    */
-  warmup: z.coerce.number().min(0).default(30),
+  warmup: z.coerce.number().min(0).default(120),
   typists: z.coerce.number().int().positive().default(10),
   observers: z.coerce.number().int().min(0).default(40),
   'typist-rate': z.coerce.number().positive().default(5),
