@@ -4,7 +4,7 @@
  * with the clients in worker threads of this process. Writes `<out>/<name>.json` and `<out>/<name>.md`.
  *
  *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
- *   --readers 1000 --rate 50 --duration 15 --warmup 30   one writer, 1,000 readers, 50 edits/s (after 30 s of warm-up)
+ *   --readers 1000 --rate 50 --duration 15 --warmup 120   one writer, 1,000 readers, 50 edits/s (after 120 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  *   --server-flags "--perf-basic-prof"   Node/V8 flags for every server under test
@@ -57,7 +57,7 @@ const optionsSchema = z.object({
   /**
    * Seconds of the same load on another document of the same server process before the measured run: the
    * JavaScript servers reach their steady state (JIT tiers, caches) rather than being timed while compiling.
-   * At a dojo room's 50 edits a second V8 keeps optimizing for minutes: on the collaboration process its
+   * At a dojo room's 50 edits a second V8 keeps optimizing for well over a minute: on the collaboration process its
    * log (`--log-code`) still showed two optimizing compilations a second 60–75 s in, and perf showed its
    * helper threads in the optimizing compiler at 70–90 s. Servers run for days, so each is measured after
    * two minutes of the load.
