@@ -57,10 +57,10 @@ const optionsSchema = z.object({
   /**
    * Seconds of the same load on another document of the same server process before the measured run: the
    * JavaScript servers reach their steady state (JIT tiers, caches) rather than being timed while compiling.
-   * At a dojo room's 50 edits a second V8 keeps optimizing for well over a minute: on the collaboration process its
-   * log (`--log-code`) still showed two optimizing compilations a second 60–75 s in, and perf showed its
-   * helper threads in the optimizing compiler at 70–90 s. Servers run for days, so each is measured after
-   * two minutes of the load.
+   * At a dojo room's 50 edits a second V8 keeps optimizing for well over a minute: on the collaboration
+   * process its log (`--log-code`) still showed two optimizing compilations a second 60–75 s in, and perf
+   * showed its helper threads in the optimizing compiler at 70–90 s. Servers run for days, so each is
+   * measured after two minutes of the load.
    */
   warmup: z.coerce.number().min(0).default(120),
   typists: z.coerce.number().int().positive().default(10),
