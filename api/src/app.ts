@@ -114,7 +114,7 @@ export async function buildApi(deps: ApiDeps, options: { webRoot?: string } = {}
   });
   await app.register(swaggerUi, { routePrefix: `${apiPrefix}/docs` });
 
-  const search = createSearch(deps);
+  const search = await createSearch(deps);
   const context: ApiContext = {
     ...deps,
     search: search.engine,

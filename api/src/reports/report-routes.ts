@@ -7,7 +7,6 @@ import { problemSchema } from '../problem-details.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
 import { buildPocReport, type ReportScope } from './poc-report.ts';
 import { reportCsv } from './report-csv.ts';
-import { reportPdf } from './report-pdf.ts';
 
 /**
  * `GET /reports/pocs?year&userId&format=json|csv|pdf`. Admins see the whole tenant (or one person with
@@ -81,6 +80,8 @@ export const reportRoutes: ApiPlugin = async (app, { context }) => {
           .send(reportCsv(report));
       }
       if (format === 'pdf') {
+        // Loaded at the first PDF: pdfkit and its fonts are about 20 MiB a server may never need.
+        const { reportPdf } = await import('./report-pdf.ts');
         return reply
           .type('application/pdf')
           .header('content-disposition', `attachment; filename="${fileName}.pdf"`)

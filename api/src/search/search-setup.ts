@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiDeps } from '../api-context.ts';
-import { createOpenSearchGateway } from './opensearch-client.ts';
 import { createOpenSearchSearch } from './opensearch-search.ts';
 import { createPostgresSearch } from './postgres-search.ts';
 import type { SearchEngine } from './search-engine.ts';
@@ -19,13 +18,15 @@ const idleDelayMs = 1_000;
 const failureDelayMs = 5_000;
 const pruneEveryMs = 10 * 60_000;
 
-export function createSearch(deps: ApiDeps): SearchSetup {
+export async function createSearch(deps: ApiDeps): Promise<SearchSetup> {
   const url = deps.config.OPENSEARCH_URL;
   if (!url) {
     return { engine: createPostgresSearch(deps.database.db), outbox: false, start() {}, async close() {} };
   }
   const logger = deps.logger.child({ component: 'search-indexer' });
   const index = deps.config.OPENSEARCH_INDEX;
+  // Loaded only when configured: the OpenSearch client is about 17 MiB of a process that searches in Postgres.
+  const { createOpenSearchGateway } = await import('./opensearch-client.ts');
   const gateway = createOpenSearchGateway({ url });
   const indexer = new SearchIndexer(deps.database.db, gateway, index, logger);
   const stop = new AbortController();

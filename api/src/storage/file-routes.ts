@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import { DomainError } from '@pocdojo/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { contentDisposition } from './content-disposition.ts';
 import type { FilesystemObjectStore } from './filesystem-object-store.ts';
 import { contentTypeOf } from './object-store.ts';
-import { contentDisposition } from './s3-object-store.ts';
 
 /**
  * `GET /files/<tenantId>/<path>?expires&signature[&name]`: serves the filesystem store's objects to

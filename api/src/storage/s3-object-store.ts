@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DomainError } from '@pocdojo/shared';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { contentDisposition } from './content-disposition.ts';
 import { objectKey, type ObjectLocation, type ObjectStore, type SignedUrlOptions } from './object-store.ts';
 
 export interface S3StoreOptions {
@@ -76,10 +77,4 @@ export function createS3ObjectStore(options: S3StoreOptions): S3ObjectStore {
       client.destroy();
     },
   };
-}
-
-/** RFC 6266 attachment header with an ASCII fallback and the UTF-8 name. */
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }

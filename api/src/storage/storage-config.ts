@@ -6,7 +6,7 @@ import {
   loadOrCreateUrlSecret,
   type FilesystemObjectStore,
 } from './filesystem-object-store.ts';
-import { createS3ObjectStore, type S3ObjectStore } from './s3-object-store.ts';
+import type { S3ObjectStore } from './s3-object-store.ts';
 
 /** Object storage variables; the all-in-one server merges this section into its configuration schema. */
 export const storageConfigSection = z.object({
@@ -35,6 +35,8 @@ export type ConfiguredObjectStore = S3ObjectStore | FilesystemObjectStore;
 export async function openObjectStore(config: StorageConfig): Promise<ConfiguredObjectStore> {
   if (config.S3_ENDPOINT && !config.S3_BUCKET) throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT is set']);
   if (config.S3_BUCKET) {
+    // Loaded only when configured: the AWS SDK is about 20 MiB of a process that stores files in DATA_DIR.
+    const { createS3ObjectStore } = await import('./s3-object-store.ts');
     return createS3ObjectStore({
       bucket: config.S3_BUCKET,
       endpoint: config.S3_ENDPOINT,

@@ -11,8 +11,6 @@ import {
 import { z } from 'zod';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
-import { renderVideo } from './render/render-video.ts';
-import { renderShareCard } from './render/share-card.ts';
 import { renderOptionsSchema } from './render/video-input.ts';
 import type { VideoServiceConfig } from './video-config.ts';
 import type { VideoMetrics } from './video-metrics.ts';
@@ -72,6 +70,11 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
+      // Loaded at the first video: the canvas (Skia) and its fonts are about 25 MiB a server may never need.
+      const [{ renderVideo }, { renderShareCard }] = await Promise.all([
+        import('./render/render-video.ts'),
+        import('./render/share-card.ts'),
+      ]);
       const input = await inTenant((trx) => loadVideoInput(trx, video.tenant_id, video.user_id, video.year));
       let writing: Promise<void> | undefined;
       const onProgress = (fraction: number) => {
