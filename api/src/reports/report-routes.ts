@@ -80,7 +80,7 @@ export const reportRoutes: ApiPlugin = async (app, { context }) => {
           .send(reportCsv(report));
       }
       if (format === 'pdf') {
-        // Loaded at the first PDF: pdfkit and its fonts are about 20 MiB a server may never need.
+        // Loaded at the first PDF: pdfkit and its fonts take memory a server may never need.
         const { reportPdf } = await import('./report-pdf.ts');
         return reply
           .type('application/pdf')

@@ -25,7 +25,7 @@ export async function createSearch(deps: ApiDeps): Promise<SearchSetup> {
   }
   const logger = deps.logger.child({ component: 'search-indexer' });
   const index = deps.config.OPENSEARCH_INDEX;
-  // Loaded only when configured: the OpenSearch client is about 17 MiB of a process that searches in Postgres.
+  // Loaded only when configured: a process searching in Postgres never needs the client's memory.
   const { createOpenSearchGateway } = await import('./opensearch-client.ts');
   const gateway = createOpenSearchGateway({ url });
   const indexer = new SearchIndexer(deps.database.db, gateway, index, logger);

@@ -35,7 +35,7 @@ export type ConfiguredObjectStore = S3ObjectStore | FilesystemObjectStore;
 export async function openObjectStore(config: StorageConfig): Promise<ConfiguredObjectStore> {
   if (config.S3_ENDPOINT && !config.S3_BUCKET) throw new ConfigError(['S3_BUCKET: required when S3_ENDPOINT is set']);
   if (config.S3_BUCKET) {
-    // Loaded only when configured: the AWS SDK is about 20 MiB of a process that stores files in DATA_DIR.
+    // Loaded only when configured: a process storing files in DATA_DIR never needs the AWS SDK's memory.
     const { createS3ObjectStore } = await import('./s3-object-store.ts');
     return createS3ObjectStore({
       bucket: config.S3_BUCKET,

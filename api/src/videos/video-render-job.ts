@@ -70,7 +70,7 @@ export function videoRenderJob(deps: VideoWorkerDeps): JobHandler<VideoJob> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      // Loaded at the first video: the canvas (Skia) and its fonts are about 25 MiB a server may never need.
+      // Loaded at the first video: the canvas (Skia) and its fonts take memory a server may never need.
       const [{ renderVideo }, { renderShareCard }] = await Promise.all([
         import('./render/render-video.ts'),
         import('./render/share-card.ts'),
