@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const runNode = promisify(execFile);
 
 /**
  * Creates the embedded database's data directory, when it has none yet, in a short-lived process of its own.
@@ -17,20 +20,26 @@ export async function createDataDirIfMissing(dataDir: string): Promise<void> {
   if (await isDataDir(dataDir)) return;
   // A script given with -e resolves bare specifiers from the working directory, not from this package: pass the URL.
   const pglite = import.meta.resolve('@electric-sql/pglite');
-  const script = `const [pglite, dataDir] = process.argv.slice(1);
-    const { PGlite } = await import(pglite);
-    await (await PGlite.create({ dataDir })).close();`;
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', script, pglite, dataDir],
-      { maxBuffer: 1024 * 1024 },
-      (error, _stdout, stderr) => {
-        if (!error) resolve();
-        else reject(new Error(`initdb failed: ${stderr.trim().split('\n').slice(-3).join(' ') || error.message}`));
-      },
-    );
-  });
+  // The child reports a failure as its message alone: Node's report of an uncaught error ends with its
+  // stack and version, which said nothing in the server's error. PGlite's file layer throws Emscripten's
+  // ErrnoError, which is no Error and has no message: its fields are shown instead.
+  const script = `import { inspect } from 'node:util';
+    const [pglite, dataDir] = process.argv.slice(1);
+    try {
+      const { PGlite } = await import(pglite);
+      await (await PGlite.create({ dataDir })).close();
+    } catch (error) {
+      process.stderr.write(error instanceof Error ? error.message : inspect(error, { breakLength: Infinity }));
+      process.exit(1);
+    }`;
+  try {
+    await runNode(process.execPath, ['--input-type=module', '-e', script, pglite, dataDir], { maxBuffer: 1024 * 1024 });
+  } catch (error) {
+    const stderr = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : '';
+    throw new Error(`initdb failed: ${stderr || (error instanceof Error ? error.message : String(error))}`, {
+      cause: error,
+    });
+  }
 }
 
 async function isDataDir(dataDir: string): Promise<boolean> {

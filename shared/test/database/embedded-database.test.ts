@@ -42,4 +42,14 @@ describe('the embedded database (PGlite in DATA_DIR)', () => {
     // A second attempt meets the same damage, not a lock left behind by the first.
     await expect(open()).rejects.toThrow(failure);
   });
+
+  it('says why a new directory could not be created', async () => {
+    const dataDir = await freshDataDir();
+    // A file where initdb must make a directory: the directory is new (no PG_VERSION) but cannot be filled.
+    await mkdir(join(dataDir, 'pgdata'));
+    await writeFile(join(dataDir, 'pgdata', 'base'), 'in the way');
+    await expect(openDatabase({ databaseUrl: undefined, dataDir, logger })).rejects.toThrow(
+      `the embedded database in ${join(dataDir, 'pgdata')} did not open: initdb failed: ErrnoError`,
+    );
+  });
 });
