@@ -87,7 +87,9 @@ await attachWebApp(app, config.WEB_ROOT, logger.child({ component: 'web' }));
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
   app.listen(config.HOST, config.PORT, (socket) =>
-    socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT}`)),
+    socket
+      ? resolve(socket)
+      : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT} (is another process using that port?)`)),
   );
 });
 const port = us_socket_local_port(listenSocket);

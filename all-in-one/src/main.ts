@@ -1,8 +1,7 @@
 /**
- * `npm start`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see all-in-one-process.ts).
+ * `npm start`: the process in all-in-one-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo');
-await import('./all-in-one-process.ts');
+await startProcess('pocdojo', () => import('./all-in-one-process.ts'));

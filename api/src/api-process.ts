@@ -18,7 +18,7 @@ import { buildApi } from './app.ts';
 
 const config = readConfigOrExit(apiProcessConfigSchema);
 
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-api' });
 const metrics = createMetricsRegistry({ service: 'api' });
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);

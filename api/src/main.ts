@@ -1,8 +1,7 @@
 /**
- * `npm run api`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see api-process.ts).
+ * `npm run api`: the process in api-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo-api');
-await import('./api-process.ts');
+await startProcess('pocdojo-api', () => import('./api-process.ts'));

@@ -7,7 +7,7 @@
  *   --readers 1000 --rate 50 --duration 15 --warmup 120   one writer, 1,000 readers, 50 edits/s (after 120 s of warm-up)
  *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
- *   --server-flags "--perf-basic-prof"   Node/V8 flags for every server under test
+ *   --server-flags=--perf-basic-prof   Node/V8 flags for every server under test
  *   --name latest   the results files' name, so runs of different scenarios keep their own
  */
 import { execFileSync } from 'node:child_process';

@@ -1,8 +1,7 @@
 /**
- * `npm run media`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see media-process.ts).
+ * `npm run media`: the process in media-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo-media');
-await import('./media-process.ts');
+await startProcess('pocdojo-media', () => import('./media-process.ts'));

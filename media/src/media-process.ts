@@ -15,7 +15,7 @@ import { mediaConfigSchema } from './media-config.ts';
 import { createVoiceService } from './voice-service.ts';
 
 const config = readConfigOrExit(mediaConfigSchema);
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'media' });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-media' });
 const registry = createMetricsRegistry({ service: 'media' });
 const identity = await createIdentity(config);
 const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry });
@@ -49,7 +49,9 @@ app.get('/metrics', (res) => {
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>
   app.listen(config.HOST, config.MEDIA_PORT, (socket) =>
-    socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.MEDIA_PORT}`)),
+    socket
+      ? resolve(socket)
+      : reject(new Error(`cannot listen on ${config.HOST}:${config.MEDIA_PORT} (is another process using that port?)`)),
   ),
 );
 logger.info(

@@ -1,8 +1,7 @@
 /**
- * `npm run runner`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see runner-process.ts).
+ * `npm run runner`: the process in runner-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo-runner');
-await import('./runner-process.ts');
+await startProcess('pocdojo-runner', () => import('./runner-process.ts'));

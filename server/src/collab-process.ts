@@ -49,7 +49,9 @@ attachOperationalRoutes(app, { readiness, registry });
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
   app.listen(config.HOST, config.PORT, (socket) =>
-    socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT}`)),
+    socket
+      ? resolve(socket)
+      : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT} (is another process using that port?)`)),
   );
 });
 logger.info({ host: config.HOST, port: us_socket_local_port(listenSocket), nodeId: collab.nodeId }, 'listening');

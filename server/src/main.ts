@@ -1,8 +1,7 @@
 /**
- * `npm run collab`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see collab-process.ts).
+ * `npm run collab`: the process in collab-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo-collab');
-await import('./collab-process.ts');
+await startProcess('pocdojo-collab', () => import('./collab-process.ts'));

@@ -31,10 +31,20 @@ describe('server lifecycle', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('refuses to open an embedded database another live process is using', async () => {
+  it('refuses to open an embedded database another live process is using, saying so in one log line', async () => {
     const first = await ServerProcess.start();
-    const second = ServerProcess.start({ dataDir: first.options.dataDir });
-    await expect(second).rejects.toThrow(/is in use by process \d+/);
+    const refused = await ServerProcess.start({ dataDir: first.options.dataDir }).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/^server exited \(1\) before listening/);
+    const output = refused?.split('\n').slice(1).filter(Boolean) ?? [];
+    expect(output).toHaveLength(1);
+    expect(JSON.parse(output[0] ?? '')).toMatchObject({
+      level: 'fatal',
+      name: 'pocdojo',
+      msg: expect.stringMatching(/^did not start: .+ is in use by process \d+/),
+    });
     expect((await fetch(`${first.httpUrl}/readyz`)).ok).toBe(true);
     const metrics = await (await fetch(`${first.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^pocdojo_readiness_check\{check="database",service="pocdojo"\} 1$/m);

@@ -1,8 +1,7 @@
 /**
- * `npm run worker`: tracing starts first, when configured, because it must hook http, pg and ioredis before
- * anything imports them; only then is the process itself loaded (see worker-process.ts).
+ * `npm run worker`: the process in worker-process.ts, started as every service is (shared/src/process-start.ts: tracing
+ * first, a failure to start as one log line).
  */
-import { startTracing } from '@pocdojo/shared/tracing';
+import { startProcess } from '@pocdojo/shared/process-start';
 
-await startTracing('pocdojo-worker');
-await import('./worker-process.ts');
+await startProcess('pocdojo-worker', () => import('./worker-process.ts'));
