@@ -1,10 +1,12 @@
 /**
  * The audit trail and personal-data requests in Debian's Chromium: an admin reads the team's audit trail,
  * filters it and downloads it as CSV; a member downloads their data from their account page; the admin
- * erases the member from the team page, choosing in the dialog who gets their POCs.
+ * erases the member from the team page, choosing in the dialog who gets their POCs, and makes another one
+ * an admin, which that member's open app picks up.
  */
 import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '@pocdojo/sdk/api-client';
+import { nextSecond } from '@pocdojo/shared/testing/next-second';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +110,28 @@ describe('the audit trail and personal-data requests in a real browser', () => {
     ]);
     await adminPage.goto(`${stack.origin}/#/audit`);
     await adminPage.getByRole('cell', { name: 'person erased' }).waitFor();
+  });
+
+  it('makes a member an admin from the team page; their open app picks it up without signing in again', async () => {
+    const halPage = await signedInPage(browser, hal, viewport);
+    await halPage.goto(`${stack.origin}/#/users`);
+    await halPage.getByText("Only the team's admins see and add its members.").waitFor();
+    await nextSecond();
+
+    await adminPage.goto(`${stack.origin}/#/users`);
+    await adminPage.getByRole('button', { name: 'Roles of Hal' }).click();
+    const dialog = adminPage.getByRole('dialog', { name: 'Roles of Hal' });
+    await dialog.waitFor();
+    expect(await seriousViolations(adminPage)).toEqual([]);
+    await dialog.getByRole('checkbox', { name: 'admin' }).check();
+    await dialog.getByRole('button', { name: 'Save roles' }).click();
+    await adminPage.getByRole('status').filter({ hasText: 'Hal is now admin, participant.' }).waitFor();
+
+    // Hal's next request meets a revoked token; the app refreshes its session and has the new role.
+    await halPage.goto(`${stack.origin}/#/pocs`);
+    await halPage.getByText('Zoe’s spike').first().waitFor();
+    await halPage.goto(`${stack.origin}/#/users`);
+    await halPage.getByRole('heading', { name: 'Add a member' }).waitFor();
+    await halPage.context().close();
   });
 });

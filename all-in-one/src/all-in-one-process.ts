@@ -26,7 +26,9 @@ import {
   openDatabase,
   readConfigOrExit,
   Readiness,
+  refusingRevokedTokens,
   routeConsoleTo,
+  TokenRevocations,
   watchDatabase,
 } from '@pocdojo/shared';
 import { attachOperationalRoutes, collabConfigSchema, createCollabTier } from '@pocdojo/server';
@@ -59,10 +61,12 @@ readiness.require('database', 'not yet reachable');
 readiness.require('migrations', 'not yet applied');
 readiness.registerMetric(registry);
 
-const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
+const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
+readiness.track('token revocations', () => revocations.status);
+const identity = refusingRevokedTokens(await createIdentity(config), revocations);
 const app = App();
-const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
+const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness, revocations });
 // Who is muted lives in each dojo's control document; the bridge keeps voice following it.
 const voiceBridge = new DojoVoiceBridge(collab.hocuspocus, logger.child({ component: 'voice-bridge' }));
 const voice = await createVoiceService({
@@ -112,6 +116,7 @@ const lifecycle = drainOnSignals({
     await collab.drain();
     await api.close();
     stopWatching();
+    await revocations.close();
     await database.close();
   },
 });

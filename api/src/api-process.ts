@@ -12,6 +12,8 @@ import {
   migrateAsOwner,
   openDatabase,
   readConfigOrExit,
+  refusingRevokedTokens,
+  TokenRevocations,
 } from '@pocdojo/shared';
 import { apiProcessConfigSchema } from './api-process-config.ts';
 import { buildApi } from './app.ts';
@@ -22,7 +24,9 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-api' });
 const metrics = createMetricsRegistry({ service: 'api' });
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
-const identity = await createIdentity(config);
+const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
+await revocations.firstRead;
+const identity = refusingRevokedTokens(await createIdentity(config), revocations);
 const app = await buildApi({ config, database, identity, logger, metrics }, { webRoot: config.WEB_ROOT });
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info(
@@ -43,6 +47,7 @@ async function shutdown(signal: string): Promise<void> {
   deadline.unref();
   try {
     await app.close();
+    await revocations.close();
     await database.close();
     await flushTraces();
     process.exit(0);

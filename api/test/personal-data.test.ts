@@ -11,6 +11,7 @@ import { chatMessages, controlState, readChatMessages } from '@pocdojo/shared/co
 import { UpdateLog } from '@pocdojo/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import { sql } from 'kysely';
+import { nextSecond } from '@pocdojo/shared/testing/next-second';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { withCurrentDocument } from '../src/dojo-history/current-code.ts';
@@ -267,6 +268,7 @@ describe.each([
   });
 
   it('erases a person: nothing personal of theirs remains in any table or in storage', async () => {
+    await nextSecond();
     const erased = await call(api.app, 'POST', `/api/v1/people/${person.user.id}/erase`, {
       token: admin.accessToken,
       body: { pocs: 'reassign', toUserId: heir.user.id },
@@ -281,7 +283,10 @@ describe.each([
     });
     expect(erased.body.auditEntriesRedacted).toBeGreaterThanOrEqual(4);
 
-    // Signed out everywhere, and no way back in.
+    // Signed out everywhere, and no way back in: the access token she holds is refused too, before its expiry.
+    await expect
+      .poll(async () => (await call(api.app, 'GET', '/api/v1/pocs', { token: person.accessToken })).status)
+      .toBe(401);
     expect(
       (await call(api.app, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: person.refreshToken } })).status,
     ).toBe(401);

@@ -16,7 +16,9 @@ import {
   openDatabase,
   readConfigOrExit,
   Readiness,
+  refusingRevokedTokens,
   routeConsoleTo,
+  TokenRevocations,
   watchDatabase,
 } from '@pocdojo/shared';
 import { createCollabTier } from './collab-tier.ts';
@@ -41,10 +43,12 @@ readiness.require('database', 'not yet reachable');
 readiness.require('migrations', 'not yet applied');
 readiness.registerMetric(registry);
 
-const identity = await createIdentity(config);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
+const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
+readiness.track('token revocations', () => revocations.status);
+const identity = refusingRevokedTokens(await createIdentity(config), revocations);
 const app = App();
-const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness });
+const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness, revocations });
 attachOperationalRoutes(app, { readiness, registry });
 
 const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -71,6 +75,7 @@ drainOnSignals({
     us_listen_socket_close(listenSocket);
     await collab.drain();
     stopWatching();
+    await revocations.close();
     await database.close();
   },
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Hocuspocus } from '@hocuspocus/server';
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { DatabaseHandle, Identity, Logger, Registry } from '@pocdojo/shared';
+import type { DatabaseHandle, Identity, Logger, Registry, TokenRevocations } from '@pocdojo/shared';
 import {
   Compactor,
   DocumentPersistence,
@@ -22,6 +22,7 @@ import { DocumentGuid } from './document-guid.ts';
 import { DojoRules } from './dojo/dojo-rules.ts';
 import { RoomBroadcast } from './room-broadcast.ts';
 import { AwarenessIntake } from './awareness-intake.ts';
+import { closeRevokedConnections } from './revoked-connections.ts';
 import { TenantGuard } from './tenant-guard.ts';
 
 export interface CollabTier {
@@ -47,6 +48,8 @@ export function createCollabTier(
     logger: Logger;
     registry: Registry;
     readiness: Readiness;
+    /** The process's revocations, which `identity`'s verifier already refuses: open connections close on them. */
+    revocations: TokenRevocations;
   },
 ): CollabTier {
   const { config, logger } = deps;
@@ -121,6 +124,7 @@ export function createCollabTier(
       keepWarm,
     ],
   });
+  closeRevokedConnections(hocuspocus, deps.revocations, logger.child({ component: 'auth' }));
   const repair = new LogRepair({
     hocuspocus,
     persistence,

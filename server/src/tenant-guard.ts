@@ -5,6 +5,7 @@ import {
   parseDocumentName,
   TokenError,
   type Claims,
+  type TokenFailure,
   type Logger,
   type TokenVerifier,
 } from '@pocdojo/shared';
@@ -14,6 +15,16 @@ import { socketOf } from './collab-socket.ts';
 export interface CollabContext {
   claims: Claims;
 }
+
+/** The claims a hook's connection context carries once the tenant guard has let it in. */
+export const claimsOf = (context: unknown): Claims | undefined =>
+  (context as Partial<CollabContext> | undefined)?.claims;
+
+const refusals = {
+  expired: 'unauthorized: token expired',
+  revoked: 'unauthorized: token revoked',
+  invalid: 'unauthorized: invalid token',
+} as const satisfies Record<TokenFailure, string>;
 
 /** Thrown to Hocuspocus: its `reason` travels to the provider as the permission-denied reason. */
 export class PermissionDenied extends Error {
@@ -58,7 +69,7 @@ export class TenantGuard implements Extension {
     } catch (error) {
       const reason = error instanceof TokenError ? error.reason : 'invalid';
       this.logger.info({ document: documentName, reason }, 'token refused');
-      throw new PermissionDenied(reason === 'expired' ? 'unauthorized: token expired' : 'unauthorized: invalid token');
+      throw new PermissionDenied(refusals[reason]);
     }
     const name = parseDocumentName(documentName);
     if (!name) throw new PermissionDenied('forbidden: invalid document name');
@@ -71,8 +82,9 @@ export class TenantGuard implements Extension {
     }
     connectionConfig.readOnly = !canWrite(claims);
     socketOf(context)?.expireAt(claims.exp);
-    // Kept for the connection's lifetime: only what the hooks read, not the token's id and issue time.
-    const { sub, tid, roles, dojo, observing, name: displayName, exp } = claims;
-    return { claims: { sub, tid, roles, dojo, observing, name: displayName, exp } };
+    // Kept for the connection's lifetime: only what the hooks read (the issue time tells whether a later
+    // revocation of the holder's tokens covers this one), not the token's id.
+    const { sub, tid, roles, dojo, observing, name: displayName, exp, iat } = claims;
+    return { claims: { sub, tid, roles, dojo, observing, name: displayName, exp, iat } };
   }
 }

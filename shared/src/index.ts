@@ -13,6 +13,7 @@ export * from './auth/identity.ts';
 export * from './auth/signing-key.ts';
 export * from './auth/token-issuer.ts';
 export * from './auth/token-verifier.ts';
+export * from './auth/token-revocations.ts';
 export * from './database/open-database.ts';
 export * from './database/notifications.ts';
 export * from './database/migrate.ts';

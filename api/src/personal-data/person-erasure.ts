@@ -1,4 +1,4 @@
-import { DomainError, recordAudit, type AuditSource, type Database } from '@pocdojo/shared';
+import { DomainError, recordAudit, revokeTokensOf, type AuditSource, type Database } from '@pocdojo/shared';
 import type { EraseBody, ErasureResult } from '@pocdojo/shared/contract/personal-data';
 import { erasedEmail, formerMemberName } from '@pocdojo/shared/contract/personal-data';
 import { randomUUID } from 'node:crypto';
@@ -21,8 +21,8 @@ export interface ErasureDeps {
 
 /**
  * An admin erases a person: the row stays (ids elsewhere keep resolving) with its personal fields
- * anonymised and `erased_at` set; their refresh tokens are revoked (an access token already issued
- * lives out its few minutes); their POCs go to `toUserId` or are deleted; their videos, share links and
+ * anonymised and `erased_at` set; their tokens are revoked (refresh tokens, and the access and dojo tokens
+ * already issued, whose open connections close); their POCs go to `toUserId` or are deleted; their videos, share links and
  * stored files are removed; the dojo documents, runs and session summaries show them as "a former
  * member"; the personal fields of audit entries about them are cleared, and the erasure is audited.
  *
@@ -77,6 +77,7 @@ export async function erasePerson(
     const videosRemoved = await removeVideos(trx, deps.store, tenantId, personId);
     await anonymiseDojoRecords(trx, tenantId, personId);
     await revokeAllRefreshTokens(trx, personId);
+    await revokeTokensOf(trx, personId);
     await trx.deleteFrom('sso_sign_ins').where('tenant_id', '=', tenantId).where('user_id', '=', personId).execute();
     await trx
       .updateTable('users')

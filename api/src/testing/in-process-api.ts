@@ -8,6 +8,8 @@ import {
   migrateAsOwner,
   openDatabase,
   readConfig,
+  refusingRevokedTokens,
+  TokenRevocations,
   type DatabaseHandle,
 } from '@pocdojo/shared';
 import type { FastifyInstance } from 'fastify';
@@ -48,6 +50,7 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
     ...options.env,
   };
   let opened: DatabaseHandle | undefined;
+  let stopRevocations: (() => Promise<void>) | undefined;
   try {
     const config = readConfig(apiConfigSchema, env);
     const logger = createLogger({ level: config.LOG_LEVEL, name: options.name });
@@ -59,7 +62,10 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
     });
     opened = database;
     await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
-    const identity = await createIdentity(config);
+    const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
+    stopRevocations = () => revocations.close();
+    await revocations.firstRead;
+    const identity = refusingRevokedTokens(await createIdentity(config), revocations);
     const metrics = createMetricsRegistry();
     const app = await buildApi({ config, database, identity, logger, metrics });
     return {
@@ -73,12 +79,14 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
       env,
       async close() {
         await app.close();
+        await revocations.close();
         await database.close();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     // An embedded database left open would hold its data dir lock and keep the process alive.
+    await stopRevocations?.();
     await opened?.close();
     await rm(dataDir, { recursive: true, force: true });
     throw error;

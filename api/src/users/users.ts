@@ -1,4 +1,4 @@
-import { DomainError, roleSchema, type Role } from '@pocdojo/shared';
+import { DomainError, revokeTokensOf, roleSchema, type Role } from '@pocdojo/shared';
 import type { User } from '@pocdojo/shared/contract/auth';
 import { newId } from '../tenancy/identifiers.ts';
 import type { TenantTransaction } from '../tenancy/tenant-transaction.ts';
@@ -85,7 +85,10 @@ export async function findUserById(
   return row && toUser(row);
 }
 
-/** Sets a person's roles; returns the roles they had, or undefined when there is no such (current) person. */
+/**
+ * Sets a person's roles, revoking their tokens when the roles change; returns the roles they had, or
+ * undefined when there is no such (current) person.
+ */
 export async function changeRoles(
   trx: TenantTransaction,
   tenantId: string,
@@ -108,7 +111,11 @@ export async function changeRoles(
     .where('id', '=', id)
     .returning(userColumns)
     .executeTakeFirstOrThrow();
-  return { before: before.roles.map((role) => roleSchema.parse(role)), user: toUser(row) };
+  const user = toUser(row);
+  // A token carries the roles it was issued with: revoking the member's tokens makes their sessions come
+  // back for new ones (the SDK refreshes on the 401), so a demoted admin stops being one at once.
+  if ([...before.roles].sort().join() !== [...user.roles].sort().join()) await revokeTokensOf(trx, id);
+  return { before: before.roles.map((role) => roleSchema.parse(role)), user };
 }
 
 export async function listUsers(trx: TenantTransaction, tenantId: string): Promise<StoredUser[]> {

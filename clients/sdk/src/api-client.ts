@@ -353,6 +353,9 @@ export class ApiClient {
     );
   createUser = (input: { email: string; displayName: string; roles: User['roles']; password: string }) =>
     this.request('POST', '/users', userSchema, { body: input });
+  /** Sets a member's roles (admins); the tokens they hold are revoked, so their sessions pick the new ones up. */
+  changeRoles = (id: string, roles: User['roles']) =>
+    this.request('PATCH', `/users/${encodeURIComponent(id)}/roles`, userSchema, { body: { roles } });
 
   createPoc = (input: PocInput) => this.request('POST', '/pocs', pocSchema, { body: input });
   getPoc = (id: string) => this.request('GET', `/pocs/${encodeURIComponent(id)}`, pocSchema);

@@ -14,7 +14,6 @@ import {
   isDomainError,
   nulMessage,
   parseDocumentName,
-  type Claims,
   type DatabaseHandle,
   type Logger,
   type TokenVerifier,
@@ -29,7 +28,7 @@ import {
   okReply,
   protocolVersion,
 } from '@pocdojo/shared/contract/dojo-protocol';
-import { PermissionDenied } from '../tenant-guard.ts';
+import { claimsOf, PermissionDenied } from '../tenant-guard.ts';
 import { ChatLog } from './chat-log.ts';
 import { DojoLeases } from './dojo-lease.ts';
 import { DojoRecords, type DojoKey } from './dojo-records.ts';
@@ -55,8 +54,6 @@ function dojoDocument(documentName: string): DojoDocument | undefined {
     roomKey: `${name.tenantId}/${name.id}`,
   };
 }
-
-const claimsOf = (context: unknown): Claims | undefined => (context as { claims?: Claims } | undefined)?.claims;
 
 /** The origin of the server's own corrections (refused edits undone); persisted like any local change. */
 const refusalOrigin = { source: 'local' as const, context: { dojoRules: 'refused' } };

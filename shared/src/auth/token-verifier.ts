@@ -2,7 +2,8 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWK, typ
 import { claimsSchema, type Claims } from './claims.ts';
 import { signingAlgorithm } from './signing-key.ts';
 
-export type TokenFailure = 'expired' | 'invalid';
+/** `revoked`: a valid token its holder may no longer use (auth/token-revocations.ts). */
+export type TokenFailure = 'expired' | 'invalid' | 'revoked';
 
 export class TokenError extends Error {
   constructor(

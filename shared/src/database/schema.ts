@@ -75,6 +75,8 @@ export interface UsersTable {
   created_at: Generated<Date>;
   /** Set when an admin erased the person: their personal fields are anonymised. */
   erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Tokens issued to the person before this are refused (see auth/token-revocations.ts). */
+  tokens_valid_after: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Only the SHA-256 of each refresh token is stored; a family is one login's chain of rotations. */

@@ -4,6 +4,7 @@ import { mayManageMembers } from '@pocdojo/shared/contract/permissions';
 import { useEffect, useState } from 'preact/hooks';
 import { Field, FormError } from '../form-field.tsx';
 import { api, useSession } from '../session.ts';
+import { ChangeRolesDialog } from './change-roles-dialog.tsx';
 import { ErasePersonDialog } from './erase-person-dialog.tsx';
 
 const assignable: User['roles'] = ['admin', 'facilitator', 'participant', 'observer'];
@@ -28,7 +29,8 @@ function TeamMembers() {
   const [formError, setFormError] = useState<ApiError | undefined>();
   const [added, setAdded] = useState<string | undefined>();
   const [erasing, setErasing] = useState<User | undefined>();
-  const [erased, setErased] = useState<string | undefined>();
+  const [changing, setChanging] = useState<User | undefined>();
+  const [done, setDone] = useState<string | undefined>();
 
   const load = () =>
     void api.listUsers().then((answer) => (answer.ok ? setUsers(answer.value) : setError(answer.error)));
@@ -78,7 +80,12 @@ function TeamMembers() {
               <td>{user.displayName}</td>
               <td>{user.email}</td>
               <td>{user.roles.join(', ')}</td>
-              <td>
+              <td class="row-actions">
+                {!isErasedEmail(user.email) && (
+                  <button type="button" class="link-button" onClick={() => setChanging(user)}>
+                    Roles<span class="visually-hidden"> of {user.displayName}</span>
+                  </button>
+                )}
                 {user.id !== session?.user.id && !isErasedEmail(user.email) && (
                   <button type="button" class="link-button" onClick={() => setErasing(user)}>
                     Erase<span class="visually-hidden"> {user.displayName}</span>
@@ -89,11 +96,20 @@ function TeamMembers() {
           ))}
         </tbody>
       </table>
-      {erased && (
+      {done && (
         <p role="status" class="success">
-          {erased}
+          {done}
         </p>
       )}
+      <ChangeRolesDialog
+        person={changing}
+        assignable={assignable}
+        onChanged={(person: User) => {
+          setDone(`${person.displayName} is now ${person.roles.join(', ')}.`);
+          load();
+        }}
+        onClose={() => setChanging(undefined)}
+      />
       <ErasePersonDialog
         person={erasing}
         heirs={users.filter((user) => user.id !== erasing?.id && !isErasedEmail(user.email))}
@@ -102,7 +118,7 @@ function TeamMembers() {
             result.pocsReassigned > 0
               ? `${result.pocsReassigned} POCs reassigned`
               : `${result.pocsDeleted} POCs deleted`;
-          setErased(`${person.displayName} was erased: ${pocs}, ${result.videosRemoved} videos removed.`);
+          setDone(`${person.displayName} was erased: ${pocs}, ${result.videosRemoved} videos removed.`);
           load();
         }}
         onClose={() => setErasing(undefined)}
