@@ -112,10 +112,12 @@ describe('the audit trail and personal-data requests in a real browser', () => {
     await adminPage.getByRole('cell', { name: 'person erased' }).waitFor();
   });
 
-  it('makes a member an admin from the team page; their open app picks it up without signing in again', async () => {
+  it('makes a member an admin and facilitator from the team page; their open app picks it up at once', async () => {
+    const dojo = await admin.createDojo({ title: 'Roman numerals', format: 'mob', language: 'typescript' });
+    if (!dojo.ok) throw new Error(dojo.error.message);
     const halPage = await signedInPage(browser, hal, viewport);
-    await halPage.goto(`${stack.origin}/#/users`);
-    await halPage.getByText("Only the team's admins see and add its members.").waitFor();
+    await halPage.goto(`${stack.origin}/#/dojos/${dojo.value.id}`);
+    await halPage.getByText('You: participant').waitFor();
     await nextSecond();
 
     await adminPage.goto(`${stack.origin}/#/users`);
@@ -124,12 +126,13 @@ describe('the audit trail and personal-data requests in a real browser', () => {
     await dialog.waitFor();
     expect(await seriousViolations(adminPage)).toEqual([]);
     await dialog.getByRole('checkbox', { name: 'admin' }).check();
+    await dialog.getByRole('checkbox', { name: 'facilitator' }).check();
     await dialog.getByRole('button', { name: 'Save roles' }).click();
-    await adminPage.getByRole('status').filter({ hasText: 'Hal is now admin, participant.' }).waitFor();
+    await adminPage.getByRole('status').filter({ hasText: 'Hal is now admin, facilitator, participant.' }).waitFor();
 
-    // Hal's next request meets a revoked token; the app refreshes its session and has the new role.
-    await halPage.goto(`${stack.origin}/#/pocs`);
-    await halPage.getByText('Zoe’s spike').first().waitFor();
+    // His dojo connection closes on the revoked token and comes back with a fresh join, as a facilitator.
+    await halPage.getByText('You: facilitator').waitFor();
+    await halPage.getByRole('tab', { name: 'Facilitate' }).waitFor();
     await halPage.goto(`${stack.origin}/#/users`);
     await halPage.getByRole('heading', { name: 'Add a member' }).waitFor();
     await halPage.context().close();

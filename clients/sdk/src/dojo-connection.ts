@@ -168,6 +168,16 @@ export class DojoConnection {
   }
 
   /**
+   * Takes the role a fresh join token carries: a change of the person's roles closes their connections,
+   * and the join that reconnects them says what they are now. (The server stamps the role into presence
+   * itself; this keeps the client's own view of it the same.)
+   */
+  changeRole(role: Presence['role']): void {
+    this.self.role = role;
+    this.awareness.setLocalStateField('role', role);
+  }
+
+  /**
    * Updates this client's own presence fields (file, top line, the editor of someone not in the web
    * editor; y-codemirror.next sets `cursor`).
    */

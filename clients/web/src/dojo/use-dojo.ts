@@ -54,7 +54,7 @@ export function useDojo(id: string): DojoLoad {
       if (cancelled) return;
       if (!answer.ok) return setLoad({ state: 'error', error: answer.error });
       if (!session) return;
-      const join = answer.value;
+      let join = answer.value;
       let firstToken: string | undefined = join.token;
       const live = new DojoConnection({
         url: collaborationUrl(join.url),
@@ -68,7 +68,14 @@ export function useDojo(id: string): DojoLoad {
             return token;
           }
           const again = await api.joinDojo(id);
-          return again.ok ? again.value.token : '';
+          if (!again.ok) return '';
+          // A change of the person's roles closed the connection: the fresh join says what they are now.
+          if (again.value.role !== join.role || again.value.observing !== join.observing) {
+            join = again.value;
+            live.changeRole(join.role);
+            refresh();
+          }
+          return again.value.token;
         },
       });
       connection = live;

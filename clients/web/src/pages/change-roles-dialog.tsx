@@ -2,7 +2,7 @@
  * The admin's change of a member's roles, in a modal <dialog> opened with showModal() (focus moves in and
  * stays, Escape cancels, focus returns to the button that opened it). The roles are checkboxes in a
  * fieldset with its legend; at least one must stay checked. The member's sessions pick the new roles up at
- * once: the tokens they hold are revoked and their app refreshes.
+ * their next request: the tokens they hold are revoked and their app refreshes.
  */
 import type { ApiError, User } from '@pocdojo/sdk/api-client';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
@@ -66,7 +66,9 @@ export function ChangeRolesDialog({
       <form onSubmit={(event) => void submit(event)}>
         <h2 id={`${id}-title`}>Roles of {person?.displayName}</h2>
         <p id={`${id}-text`}>
-          They keep working without signing in again; what they may do changes at once, in open dojos too.
+          They keep working without signing in again, with the new roles from their next step. In a dojo they have
+          joined, the role the dojo lists for them stays until a facilitator changes it there; admin and facilitator
+          apply in every dojo.
         </p>
         <fieldset class="roles">
           <legend>Roles</legend>
