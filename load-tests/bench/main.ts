@@ -5,7 +5,7 @@
  *
  *   --servers ours,ours-postgres,hocuspocus,y-websocket,relay   --scenarios broadcast,dojo,idle,connections,large-document,cross-node
  *   --readers 1000 --rate 50 --duration 15 --warmup 120   one writer, 1,000 readers, 50 edits/s (after 120 s of warm-up)
- *   --typists 10 --observers 40 --typist-rate 5   the dojo-like room (cursor awareness with every edit)
+ *   --typists 10 --observers 40 --typist-rate 5   the dojo room: a dojo's code document (cursor awareness with every edit)
  *   --idle 5000 --connections 10000 --document-kb 1024 --threads 3 --rounds 1 --profile <dir> --quick --out load-tests/results
  *   --server-flags=--perf-basic-prof   Node/V8 flags for every server under test
  *   --name latest   the results files' name, so runs of different scenarios keep their own
@@ -178,6 +178,7 @@ async function runScenario(
         editsPerSecond: options.rate,
         durationSeconds: options.duration,
         awareness: false,
+        kind: 'room',
         threads,
       };
       return withServer(kind, name, options, false, (server) => measureWarm(load, server, options.warmup));
@@ -190,6 +191,7 @@ async function runScenario(
         editsPerSecond: options['typist-rate'],
         durationSeconds: options.duration,
         awareness: true,
+        kind: 'dojo',
         threads,
       };
       return withServer(kind, name, options, false, (server) => measureWarm(load, server, options.warmup));
@@ -261,6 +263,7 @@ async function runCrossNode(kind: 'ours' | 'hocuspocus', options: BenchOptions):
       editsPerSecond: Math.min(options.rate, 20),
       durationSeconds: options.duration,
       awareness: false,
+      kind: 'room',
       threads: options.threads,
     };
     return await measureWarm(load, writerNode, options.warmup, readerNode);

@@ -20,6 +20,12 @@ export interface RoomLoad {
   durationSeconds: number;
   /** Writers send a cursor (awareness) update with each edit. */
   awareness: boolean;
+  /**
+   * `dojo`: each document is a dojo's code document, so on our server the dojo rules run as in a dojo (the
+   * room opened with its control document, the edit guard on every update, presence stamped, the typists
+   * registered as participants); a peer sees only another name. `room`: a plain document.
+   */
+  kind: 'room' | 'dojo';
   threads: number;
 }
 
@@ -83,7 +89,7 @@ export async function measureDelivery(
   let next = 0;
   let client = 0;
   for (let d = 0; d < load.documents; d++) {
-    const name = benchDocument('room', `${runId}-${d}`);
+    const name = benchDocument(load.kind, `${runId}-${d}`);
     for (let r = 0; r < load.readersPerDocument; r++) {
       const thread = load.threads > 1 ? 1 + (next++ % readerThreads) : 0;
       readerSpecs[thread]?.push({
