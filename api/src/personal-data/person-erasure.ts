@@ -22,9 +22,9 @@ export interface ErasureDeps {
 /**
  * An admin erases a person: the row stays (ids elsewhere keep resolving) with its personal fields
  * anonymised and `erased_at` set; their tokens are revoked (refresh tokens, and the access and dojo tokens
- * already issued, whose open connections close); their POCs go to `toUserId` or are deleted; their videos, share links and
- * stored files are removed; the dojo documents, runs and session summaries show them as "a former
- * member"; the personal fields of audit entries about them are cleared, and the erasure is audited.
+ * already issued, whose open connections close); their POCs go to `toUserId` or are deleted; their videos,
+ * share links and stored files are removed; the dojo documents, runs and session summaries show them as
+ * "a former member"; the personal fields of audit entries about them are cleared, and the erasure is audited.
  *
  * The dojo documents are rewritten first, each in its own transaction (they live outside the tenant's
  * row-level security); the rest is one tenant transaction, so a failure leaves the person un-erased and
