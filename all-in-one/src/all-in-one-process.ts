@@ -26,7 +26,6 @@ import {
   openDatabase,
   readConfigOrExit,
   Readiness,
-  refusingRevokedTokens,
   routeConsoleTo,
   TokenRevocations,
   watchDatabase,
@@ -64,7 +63,7 @@ readiness.registerMetric(registry);
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
 const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
 readiness.track('token revocations', () => revocations.status);
-const identity = refusingRevokedTokens(await createIdentity(config), revocations);
+const identity = await createIdentity(config, { revocations });
 const app = App();
 const collab = createCollabTier(app, { config, database, identity, logger, registry, readiness, revocations });
 // Who is muted lives in each dojo's control document; the bridge keeps voice following it.

@@ -12,7 +12,6 @@ import {
   migrateAsOwner,
   openDatabase,
   readConfigOrExit,
-  refusingRevokedTokens,
   TokenRevocations,
 } from '@pocdojo/shared';
 import { apiProcessConfigSchema } from './api-process-config.ts';
@@ -26,7 +25,7 @@ const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir:
 await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
 const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
 await revocations.firstRead;
-const identity = refusingRevokedTokens(await createIdentity(config), revocations);
+const identity = await createIdentity(config, { revocations });
 const app = await buildApi({ config, database, identity, logger, metrics }, { webRoot: config.WEB_ROOT });
 const address = await app.listen({ port: config.PORT, host: config.HOST });
 logger.info(

@@ -8,7 +8,6 @@ import {
   migrateAsOwner,
   openDatabase,
   readConfig,
-  refusingRevokedTokens,
   TokenRevocations,
   type DatabaseHandle,
 } from '@pocdojo/shared';
@@ -50,7 +49,7 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
     ...options.env,
   };
   let opened: DatabaseHandle | undefined;
-  let stopRevocations: (() => Promise<void>) | undefined;
+  let following: TokenRevocations | undefined;
   try {
     const config = readConfig(apiConfigSchema, env);
     const logger = createLogger({ level: config.LOG_LEVEL, name: options.name });
@@ -63,9 +62,9 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
     opened = database;
     await migrateAsOwner(database.db, config.DATABASE_OWNER_URL, logger);
     const revocations = TokenRevocations.start(database, logger.child({ component: 'auth' }));
-    stopRevocations = () => revocations.close();
+    following = revocations;
     await revocations.firstRead;
-    const identity = refusingRevokedTokens(await createIdentity(config), revocations);
+    const identity = await createIdentity(config, { revocations });
     const metrics = createMetricsRegistry();
     const app = await buildApi({ config, database, identity, logger, metrics });
     return {
@@ -86,7 +85,7 @@ export async function buildInProcessApi(options: InProcessApiOptions): Promise<I
     };
   } catch (error) {
     // An embedded database left open would hold its data dir lock and keep the process alive.
-    await stopRevocations?.();
+    await following?.close();
     await opened?.close();
     await rm(dataDir, { recursive: true, force: true });
     throw error;

@@ -1,9 +1,9 @@
 /**
- * A modal form for an admin's action on one person (erase them, change their roles). The native <dialog>
- * opened with showModal() does the accessibility work: focus moves in and stays, the page behind is inert,
- * Escape cancels, and focus returns to the button that opened it. It is named by its title and described
- * by its text; Cancel takes the focus first, so a hurried Enter changes nothing. It stays open, showing
- * the API's error, until the action succeeds.
+ * A modal dialog around one action (end a dojo, erase a person, change their roles), with the fields it
+ * needs if any. The native <dialog> opened with showModal() does the accessibility work: focus moves in and
+ * stays, the page behind is inert, Escape cancels, and focus returns to the button that opened it. It is
+ * named by its title and described by its text; Cancel takes the focus first, so a hurried Enter changes
+ * nothing. It stays open, showing the action's error, until the action succeeds.
  */
 import type { ApiError } from '@pocdojo/sdk/api-client';
 import type { ComponentChildren } from 'preact';
@@ -15,7 +15,7 @@ export function FormDialog({
   title,
   description,
   submitLabel,
-  busyLabel,
+  busyLabel = submitLabel,
   danger = false,
   canSubmit = true,
   onOpen,
@@ -27,16 +27,17 @@ export function FormDialog({
   title: string;
   description: ComponentChildren;
   submitLabel: string;
-  busyLabel: string;
+  busyLabel?: string;
   danger?: boolean;
   canSubmit?: boolean;
   /** Resets the form's state each time the dialog opens. */
-  onOpen: () => void;
+  onOpen?: () => void;
   /** Does the action with the form's data; an error keeps the dialog open and is shown in it. */
   onSubmit: (form: FormData) => Promise<ApiError | undefined>;
   /** Called whenever the dialog closes: cancelled, escaped or done. */
   onClose: () => void;
-  children: ComponentChildren;
+  /** The form's fields. */
+  children?: ComponentChildren;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const id = useId();
@@ -48,7 +49,7 @@ export function FormDialog({
     if (!element) return;
     if (open && !element.open) {
       setError(undefined);
-      onOpen();
+      onOpen?.();
       element.showModal();
     }
     if (!open && element.open) element.close();

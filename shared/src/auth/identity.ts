@@ -3,6 +3,7 @@ import type { BaseConfig } from '../config.ts';
 import { loadOrCreateSigningKey } from './signing-key.ts';
 import { createTokenIssuer, type TokenIssuer } from './token-issuer.ts';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
+import { refusingRevoked, type TokenRevocations } from './token-revocations.ts';
 import { cacheVerifiedTokens } from './verified-token-cache.ts';
 
 /**
@@ -23,12 +24,20 @@ export interface Identity {
   jwks: { keys: JWK[] };
 }
 
+/**
+ * `revocations`: the process's (auth/token-revocations.ts); its verifier then refuses a revoked token as it
+ * refuses an invalid one. Only a process without a database (a standalone voice process) goes without.
+ */
 export async function createIdentity(
   config: Pick<BaseConfig, 'DATA_DIR' | 'AUTH_JWKS_URL' | 'AUTH_ISSUER' | 'AUTH_AUDIENCE'>,
+  options: { revocations?: TokenRevocations } = {},
 ): Promise<Identity> {
   const claimsCheck = { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE };
   const verifierOf = (keys: Parameters<typeof createTokenVerifier>[0]['keys']) =>
-    cacheVerifiedTokens(createTokenVerifier({ keys, ...claimsCheck }), verifiedTokens);
+    refusingRevoked(
+      cacheVerifiedTokens(createTokenVerifier({ keys, ...claimsCheck }), verifiedTokens),
+      options.revocations,
+    );
   if (config.AUTH_JWKS_URL) {
     return {
       verifier: verifierOf({ kind: 'remote', url: config.AUTH_JWKS_URL }),

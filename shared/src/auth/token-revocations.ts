@@ -4,8 +4,7 @@ import type { Database } from '../database/schema.ts';
 import type { Unlisten } from '../database/notifications.ts';
 import type { Logger } from '../logging.ts';
 import type { Claims } from './claims.ts';
-import type { Identity } from './identity.ts';
-import { TokenError } from './token-verifier.ts';
+import { TokenError, type TokenVerifier } from './token-verifier.ts';
 
 const channel = 'token_revocations';
 const retryMs = 2_000;
@@ -42,7 +41,6 @@ export class TokenRevocations {
   private readonly listeners = new Set<RevocationListener>();
   private unlisten: Unlisten | undefined;
   private retry: NodeJS.Timeout | undefined;
-  private read = false;
   private closed = false;
   /** A readiness condition: true once read, else why not. */
   status: true | string = 'not yet read';
@@ -112,12 +110,9 @@ export class TokenRevocations {
       const { rows } = await sql<{ user_id: string; valid_after: Date }>`
         SELECT user_id, valid_after FROM pocdojo_token_revocations()`.execute(this.database.db);
       const current = new Map(rows.map((row) => [row.user_id, row.valid_after.getTime()]));
-      // On a re-read, what arrived while the notifications were away: its holders may be connected now.
-      const missed = this.read
-        ? rows.filter((row) => (this.validAfter.get(row.user_id) ?? 0) < row.valid_after.getTime())
-        : [];
+      // What arrived while the notifications were away (on a re-read): its holders may be connected now.
+      const missed = rows.filter((row) => (this.validAfter.get(row.user_id) ?? 0) < row.valid_after.getTime());
       this.validAfter = current;
-      this.read = true;
       this.status = true;
       this.markRead();
       for (const { user_id } of missed) for (const listener of this.listeners) listener(user_id);
@@ -130,17 +125,14 @@ export class TokenRevocations {
   }
 }
 
-/** `identity` whose verifier refuses the tokens `revocations` holds revoked, as it refuses an invalid one. */
-export function refusingRevokedTokens(identity: Identity, revocations: TokenRevocations): Identity {
-  const { verifier } = identity;
+/** `verifier`, refusing the tokens `revocations` holds revoked (all of them pass without revocations). */
+export function refusingRevoked(verifier: TokenVerifier, revocations: TokenRevocations | undefined): TokenVerifier {
+  if (!revocations) return verifier;
   return {
-    ...identity,
-    verifier: {
-      async verify(token) {
-        const claims = await verifier.verify(token);
-        if (revocations.isRevoked(claims)) throw new TokenError('revoked', 'token revoked: sign in again');
-        return claims;
-      },
+    async verify(token) {
+      const claims = await verifier.verify(token);
+      if (revocations.isRevoked(claims)) throw new TokenError('revoked', 'token revoked: sign in again');
+      return claims;
     },
   };
 }
