@@ -97,7 +97,8 @@ describe('ending and reopening a dojo in a real browser', () => {
     await ada.getByRole('button', { name: 'Reopen' }).click();
     await bob.locator('.phase', { hasText: 'paused' }).waitFor();
     await bob.getByText('This dojo has ended').waitFor({ state: 'detached' });
-    expect(await bob.locator('.cm-content').getAttribute('contenteditable')).toBe('true');
+    // The editor takes its new read-only state in an effect, a frame after the banner goes.
+    await expect.poll(() => bob.locator('.cm-content').getAttribute('contenteditable')).toBe('true');
     await bob.locator('.cm-content').click();
     await bob.keyboard.press('Control+End');
     await bob.keyboard.type(' // frame two');
