@@ -83,17 +83,45 @@ for (const mode of ['postgres', 'embedded'] as const) {
     });
 
     if (mode === 'postgres') {
+      it('listens on all its channels over one connection, opened with the first listener, closed with the last', async () => {
+        const listeningConnections = async () => {
+          const { rows } = await database.pool.query<{ count: number }>(
+            `SELECT count(*)::int AS count FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'pocdojo-notifications'`,
+          );
+          return rows[0]!.count;
+        };
+        const before = await listeningConnections();
+        const other = await openDatabase({ databaseUrl: testDatabase!.url, dataDir, logger });
+        try {
+          const channels = ['run_one', 'run_two', 'token_three'];
+          const recorders = channels.map(() => recorder());
+          const stops = await Promise.all(channels.map((channel, i) => other.listen(channel, recorders[i]!.listener)));
+          expect(await listeningConnections()).toBe(before + 1);
+          for (const channel of channels) await sql`SELECT pg_notify(${channel}, ${channel})`.execute(database.db);
+          await eventually(() => recorders.every((r) => r.heard.length === 1), 'a notification on each channel');
+          expect(recorders.map((r) => r.heard[0])).toEqual(channels);
+          for (const stop of stops) await stop();
+          expect(await listeningConnections()).toBe(before);
+        } finally {
+          await other.close();
+        }
+      });
+
       it('comes back after its connection is killed and says so, so the listener reads what it missed', async () => {
         const { heard, listener, resumedCount } = recorder();
+        const others = recorder();
         unlistens.push(await database.listen('run_killed', listener));
+        unlistens.push(await database.listen('run_killed_too', others.listener));
         const admin = new pg.Client({ connectionString: testDatabase!.url });
         await admin.connect();
         try {
           await admin.query(
             `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'`,
+             WHERE datname = current_database() AND application_name = 'pocdojo-notifications'`,
           );
           await eventually(() => resumedCount() >= 2, 'the listener to resume');
+          expect(others.resumedCount()).toBeGreaterThanOrEqual(2);
           await admin.query(`SELECT pg_notify('run_killed', 'after the reconnection')`);
           await eventually(() => heard.length === 1, 'the notification after the reconnection');
           expect(heard).toEqual(['after the reconnection']);
