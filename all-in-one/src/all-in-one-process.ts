@@ -74,6 +74,7 @@ const voice = await createVoiceService({
   logger: logger.child({ component: 'voice' }),
   registry,
   policy: voiceBridge,
+  revocations,
 });
 voiceBridge.connect(voice);
 voice.attach(app, '/media');

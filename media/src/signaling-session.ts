@@ -4,14 +4,16 @@ import {
   isDomainError,
   TokenError,
   withActiveSpan,
+  type Claims,
   type Logger,
   type Span,
   type TokenVerifier,
 } from '@pocdojo/shared';
 import type { types } from 'mediasoup';
+import { tokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
 import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
-import { dojoRole, leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
+import { leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
 import {
   closeCodes,
   decodeRequest,
@@ -56,7 +58,7 @@ export interface SessionSocket {
  * policy's Postgres calls under it. Untraced, these are the API's no-op spans.
  */
 export class SignalingSession implements PeerConnection {
-  private joined: { room: VoiceRoom; roomId: VoiceRoomId; peer: VoicePeer } | undefined;
+  private joined: { room: VoiceRoom; roomId: VoiceRoomId; peer: VoicePeer; claims: Claims } | undefined;
   private closed = false;
   /** A token bucket: a participant needs a handful of requests; a flood is a bug or abuse. */
   private allowance: number;
@@ -111,6 +113,18 @@ export class SignalingSession implements PeerConnection {
     clearTimeout(this.expiryTimer);
     this.endSpan(code, reason);
     this.socket.end(code, reason);
+  }
+
+  /**
+   * Leaves and closes as an expired token does when the token this session joined with was revoked (its
+   * person erased, or their roles changed): the client rejoins with a fresh token, which an erased person
+   * cannot get and a person with new roles joins with.
+   */
+  endIfRevoked(isRevoked: (claims: Claims) => boolean): boolean {
+    if (!this.joined || !isRevoked(this.joined.claims)) return false;
+    this.leave();
+    this.disconnect(closeCodes.unauthorized, 'token revoked');
+    return true;
   }
 
   /** The socket closed: leave the room. */
@@ -224,7 +238,7 @@ export class SignalingSession implements PeerConnection {
     if (claims.dojo === undefined) throw new DomainError('forbidden', 'voice needs a join token for this dojo');
     if (claims.dojo !== roomId.dojoId) throw new DomainError('forbidden', 'this join token is for another dojo');
 
-    const identity = { userId: claims.sub, name: claims.name, role: dojoRole(claims) };
+    const identity = { userId: claims.sub, name: claims.name, role: tokenRole(claims).role };
     const muted = await this.context.policy.isMuted(roomId, identity.userId);
     const placement = await this.context.place(roomId);
     if (!placement.here) {
@@ -238,7 +252,7 @@ export class SignalingSession implements PeerConnection {
       room.leave(peer);
       throw new DomainError('not_found', 'session closed while joining');
     }
-    this.joined = { room, roomId, peer };
+    this.joined = { room, roomId, peer, claims };
     this.span.setAttributes({ 'voice.room': formatVoiceRoomId(roomId), 'voice.peer': peer.id });
     // As on /collab: the session lasts as long as its token; the client rejoins with a fresh one.
     const untilExpiry = Math.min(claims.exp * 1000 - Date.now(), 2 ** 31 - 1);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Claims, Role } from '@pocdojo/shared';
+import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { types } from 'mediasoup';
 import type { EventName } from '@pocdojo/shared/contract/voice-protocol';
 
@@ -7,18 +7,12 @@ import type { EventName } from '@pocdojo/shared/contract/voice-protocol';
 export interface PeerIdentity {
   userId: string;
   name: string | undefined;
-  /** The strongest role the token grants in this dojo. */
-  role: Role;
+  /** The join token's role in this dojo, as the collaboration tier reads it (`tokenRole`). */
+  role: DojoRole;
 }
 
-/** The dojo role that decides what a token may do in voice: admin and facilitator lead, observers listen. */
-export function dojoRole(claims: Pick<Claims, 'roles'>): Role {
-  for (const role of ['admin', 'facilitator', 'participant'] as const) if (claims.roles.includes(role)) return role;
-  return 'observer';
-}
-
-export const leadsDojo = (identity: PeerIdentity): boolean =>
-  identity.role === 'admin' || identity.role === 'facilitator';
+/** Facilitators lead voice as they lead the dojo; observers listen until allowed to speak (voice-room.ts). */
+export const leadsDojo = (identity: PeerIdentity): boolean => identity.role === 'facilitator';
 
 /** How a room reaches the client behind a peer (a signaling session, in production). */
 export interface PeerConnection {
@@ -57,7 +51,7 @@ export class VoicePeer {
     return undefined;
   }
 
-  describe(): { peerId: string; userId: string; name: string | undefined; role: Role } {
+  describe(): { peerId: string; userId: string; name: string | undefined; role: DojoRole } {
     return { peerId: this.id, userId: this.identity.userId, name: this.identity.name, role: this.identity.role };
   }
 

@@ -1,4 +1,12 @@
-import { DomainError, SpanKind, startSpan, type Logger, type Registry, type TokenVerifier } from '@pocdojo/shared';
+import {
+  DomainError,
+  SpanKind,
+  startSpan,
+  type Logger,
+  type Registry,
+  type TokenRevocations,
+  type TokenVerifier,
+} from '@pocdojo/shared';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { formatVoiceRoomId, type DojoVoicePolicy, type VoiceRoomId } from './dojo-voice-policy.ts';
 import { resolveWorkerBinary, type MediaSettings } from './media-config.ts';
@@ -25,6 +33,11 @@ export interface VoiceServiceDeps {
    * with the room's lease when rooms are placed across processes.
    */
   policy?: DojoVoicePolicy;
+  /**
+   * The process's revocations, which `verifier` already refuses at a join; with them, a session whose
+   * token is revoked after it joined ends too. A media process without a database has none.
+   */
+  revocations?: Pick<TokenRevocations, 'onRevoked' | 'isRevoked'>;
 }
 
 export type VoiceStatus =
@@ -61,6 +74,12 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
   const rooms = new Map<string, Promise<VoiceRoom>>();
   const openRooms = new Map<string, VoiceRoom>();
   const sessions = new Set<SignalingSession>();
+  const { revocations } = deps;
+  revocations?.onRevoked((userId) => {
+    let ended = 0;
+    for (const session of sessions) if (session.endIfRevoked((claims) => revocations.isRevoked(claims))) ended += 1;
+    if (ended > 0) logger.info({ user: userId, sessions: ended }, 'ended voice sessions of revoked tokens');
+  });
 
   let pool: WorkerPool | undefined;
   let unavailable: string | undefined;

@@ -9,6 +9,7 @@ import {
   readConfig,
   type Claims,
   type Registry,
+  type TokenRevocations,
 } from '@pocdojo/shared';
 import { mediaConfigSchema } from '../src/media-config.ts';
 import { createVoiceService, type VoiceService } from '../src/voice-service.ts';
@@ -33,15 +34,23 @@ export interface VoiceTestServer {
 export async function startVoiceTestServer(
   env: Record<string, string> = {},
   policy?: DojoVoicePolicy,
+  revocations?: TokenRevocations,
 ): Promise<VoiceTestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-media-'));
   const config = readConfig(mediaConfigSchema, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', MEDIA_WORKERS: '1', ...env });
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'media-test' });
-  const identity = await createIdentity(config);
+  const identity = await createIdentity(config, { revocations });
   const issuer = identity.issuer;
   if (!issuer) throw new Error('embedded identity must issue tokens');
   const registry = createMetricsRegistry();
-  const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry, policy });
+  const voice = await createVoiceService({
+    config,
+    verifier: identity.verifier,
+    logger,
+    registry,
+    policy,
+    revocations,
+  });
   const app = App();
   voice.attach(app);
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>

@@ -1,5 +1,6 @@
 import { DomainError, formatDocumentName, type Role } from '@pocdojo/shared';
 import type { DojoRole } from '@pocdojo/shared/contract/dojos';
+import { tenantDojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import { sql } from 'kysely';
 import { decodeCursor, encodeCursor } from '../pocs/poc-cursor.ts';
 import { findPoc } from '../pocs/pocs.ts';
@@ -122,9 +123,8 @@ export async function listDojos(
  */
 export function dojoRoleFor(dojo: Dojo, caller: { userId: string; roles: Role[] }, asObserver: boolean): DojoRole {
   if (asObserver) return 'observer';
-  if (dojo.createdBy === caller.userId || caller.roles.includes('facilitator')) return 'facilitator';
-  if (caller.roles.every((role) => role === 'observer')) return 'observer';
-  return 'participant';
+  if (dojo.createdBy === caller.userId) return 'facilitator';
+  return tenantDojoRole(caller.roles);
 }
 
 /** Records the join; a member the dojo rules removed stays out (403). */

@@ -7,8 +7,9 @@ import type { ControlState, Participant } from './dojo-documents.ts';
 export type DojoRole = Participant['role'];
 
 /**
- * What a token says about its bearer in a dojo: join tokens carry exactly one role; tenant tokens map
- * admin to facilitator. `observing` is set on join tokens minted with `as: observer`.
+ * What a token says about its bearer in a dojo: join tokens carry exactly one role; a tenant token's roles
+ * map as the API's join maps them (`tenantDojoRole`). `observing` is set on join tokens minted with
+ * `as: observer`.
  */
 export interface TokenRole {
   role: DojoRole;
@@ -18,9 +19,17 @@ export interface TokenRole {
 /** The dojo role of a token's roles (`roles` claim) and its `observing` flag. */
 export function tokenRole(claims: { roles: readonly string[]; observing?: boolean }): TokenRole {
   if (claims.observing) return { role: 'observer', observing: true };
-  const { roles } = claims;
-  if (roles.includes('facilitator') || roles.includes('admin')) return { role: 'facilitator', observing: false };
-  return { role: roles.includes('participant') ? 'participant' : 'observer', observing: false };
+  return { role: tenantDojoRole(claims.roles), observing: false };
+}
+
+/**
+ * The dojo role tenant roles give (a join token's one role gives itself): facilitators facilitate, people
+ * who only observe observe, everyone else takes part. Administering the team is not facilitating: an
+ * admin who is not a facilitator takes part, unless the dojo is theirs (the API's join).
+ */
+export function tenantDojoRole(roles: readonly string[]): DojoRole {
+  if (roles.includes('facilitator')) return 'facilitator';
+  return roles.every((role) => role === 'observer') ? 'observer' : 'participant';
 }
 
 /**

@@ -30,7 +30,7 @@
  *   restartIce {transportId}        → {iceParameters} after a network change.
  *   leave                           closes everything of this peer; the socket stays open.
  *
- * Facilitator commands (join token with the facilitator or admin role for this dojo):
+ * Facilitator commands (a join token with the facilitator role for this dojo):
  *
  *   mute {userId} / unmute {userId} the server pauses/resumes that user's producer; the user cannot unpause.
  *   remove {userId}                 the user's sockets get `removed` and are closed with code 4403.
