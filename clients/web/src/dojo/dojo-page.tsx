@@ -276,38 +276,35 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
           >
             <VoicePanel dojoId={dojoId} view={view} isFacilitator={isFacilitator} />
           </div>
-          <div
-            class="tab-panel"
-            role="tabpanel"
-            id={`panel-${sideTab}`}
-            aria-labelledby={`tab-${sideTab}`}
-            hidden={sideTab === 'voice'}
-          >
-            {sideTab === 'chat' && (
-              <ChatPanel connection={connection} messages={view.chat} muted={control.muted.includes(userId)} />
-            )}
-            {sideTab === 'people' && <PeoplePanel view={view} />}
-            {sideTab === 'facilitator' && isFacilitator && (
-              <FacilitatorPanel
-                view={view}
-                currentFile={file}
-                currentLine={cursorLine}
-                now={now}
-                onOpenRun={setOpenRun}
-              />
-            )}
-            {sideTab === 'review' && (
-              <ReviewPanel
-                dojoId={dojoId}
-                turnCount={control.turn}
-                liveFiles={liveFiles}
-                liveRuns={control.runs}
-                now={now}
-                nameOf={(userId) => nameOf(view, userId)}
-                onOpenRun={setOpenRun}
-              />
-            )}
-          </div>
+          {/* The other tabs share one panel, left out while voice shows: one element per panel id. */}
+          {sideTab !== 'voice' && (
+            <div class="tab-panel" role="tabpanel" id={`panel-${sideTab}`} aria-labelledby={`tab-${sideTab}`}>
+              {sideTab === 'chat' && (
+                <ChatPanel connection={connection} messages={view.chat} muted={control.muted.includes(userId)} />
+              )}
+              {sideTab === 'people' && <PeoplePanel view={view} />}
+              {sideTab === 'facilitator' && isFacilitator && (
+                <FacilitatorPanel
+                  view={view}
+                  currentFile={file}
+                  currentLine={cursorLine}
+                  now={now}
+                  onOpenRun={setOpenRun}
+                />
+              )}
+              {sideTab === 'review' && (
+                <ReviewPanel
+                  dojoId={dojoId}
+                  turnCount={control.turn}
+                  liveFiles={liveFiles}
+                  liveRuns={control.runs}
+                  now={now}
+                  nameOf={(userId) => nameOf(view, userId)}
+                  onOpenRun={setOpenRun}
+                />
+              )}
+            </div>
+          )}
         </aside>
         {narrow && <PanelTabs tabs={tabs} selected={tab} onSelect={setTab} bar />}
       </div>
