@@ -17,15 +17,18 @@ import {
   methods,
   mutedSchema,
   newConsumerSchema,
+  peerLeftSchema,
   producedSchema,
   redirectSchema,
   serverFrameSchema,
   speakingSchema,
   transportCreatedSchema,
+  voicePeerSchema,
   type EventName,
   type Method,
   type RequestData,
   type ServerFrame,
+  type VoicePeerInfo,
 } from '@pocdojo/shared/contract/voice-protocol';
 
 /** The contract checks mediasoup's objects are objects; mediasoup-client validates them in depth. */
@@ -65,6 +68,8 @@ export interface VoiceState {
   speaking: string[];
   /** userId → the audio track received from them. */
   tracks: Map<string, MediaStreamTrack>;
+  /** Everyone else in the room by peer id, listeners included (a person in two tabs is two peers). */
+  peers: Map<string, VoicePeerInfo>;
   closed: VoiceError | undefined;
 }
 
@@ -93,6 +98,7 @@ export class VoiceClient {
     sending: false,
     speaking: [],
     tracks: new Map(),
+    peers: new Map(),
     closed: undefined,
   };
   private readonly listeners = new Set<(state: VoiceState) => void>();
@@ -153,6 +159,7 @@ export class VoiceClient {
     }
     client.state.canProduce = joined.value.canProduce;
     client.state.forceMuted = joined.value.muted;
+    for (const peer of joined.value.peers) client.state.peers.set(peer.peerId, peer);
     const device = new Device();
     await device.load({ routerRtpCapabilities: joined.value.routerRtpCapabilities });
     client.device = device;
@@ -210,6 +217,23 @@ export class VoiceClient {
     return totals;
   }
 
+  /**
+   * Starts sending `microphone`, for a listener a facilitator let speak (`canProduce` turned true). The
+   * floor taken back stops it again (the server closes the producer).
+   */
+  async speak(microphone: MediaStreamTrack): Promise<VoiceResult<void>> {
+    if (!this.state.canProduce) return { ok: false, error: { code: 'forbidden', message: 'you may not speak here' } };
+    if (this.state.sending) return { ok: true, value: undefined };
+    const sending = await this.startSending(microphone);
+    this.changed();
+    return sending;
+  }
+
+  /** Facilitator command: let an observer speak, or take the floor back. */
+  allowSpeaking(userId: string, allowed: boolean): Promise<VoiceResult<unknown>> {
+    return this.request(methods.allowSpeaking, { userId, allowed }, z.unknown());
+  }
+
   /** Facilitator commands: force-mute, unmute, remove from voice. */
   moderate(
     method: typeof methods.mute | typeof methods.unmute | typeof methods.remove,
@@ -225,6 +249,16 @@ export class VoiceClient {
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING)
       this.socket.close(1000, 'leave');
     this.listeners.clear();
+  }
+
+  /** The server closed this user's producer (the floor was taken back): the microphone goes off here too. */
+  private stopSending(): void {
+    this.producer?.close();
+    this.producer = undefined;
+    this.sendTransport?.close();
+    this.sendTransport = undefined;
+    this.state.sending = false;
+    this.state.selfMuted = false;
   }
 
   private async startSending(track: MediaStreamTrack): Promise<VoiceResult<void>> {
@@ -321,11 +355,20 @@ export class VoiceClient {
       if (parsed.success) this.state.speaking = parsed.data.speakers.map((speaker) => speaker.userId);
     } else if (name === events.silence) {
       this.state.speaking = [];
+    } else if (name === events.peerJoined) {
+      const parsed = voicePeerSchema.safeParse(data);
+      if (!parsed.success) return;
+      this.state.peers.set(parsed.data.peerId, parsed.data);
+    } else if (name === events.peerLeft) {
+      const parsed = peerLeftSchema.safeParse(data);
+      if (!parsed.success) return;
+      this.state.peers.delete(parsed.data.peerId);
     } else if (name === events.muted) {
       const parsed = mutedSchema.safeParse(data);
       if (!parsed.success) return;
       this.state.forceMuted = parsed.data.muted;
       this.state.canProduce = parsed.data.canProduce;
+      if (!parsed.data.canProduce) this.stopSending();
     } else if (name === events.removed) {
       this.state.closed = { code: 'forbidden', message: 'a facilitator removed you from voice' };
     } else return;

@@ -215,11 +215,21 @@ export const decodeServerFrame = (text: string): ServerFrame => serverFrameSchem
  */
 const mediasoupObject = z.looseObject({});
 
+/** Someone else in the room (`peers` of the join, `peerJoined`), by their dojo role. */
+export const voicePeerSchema = z.object({
+  peerId: z.string(),
+  userId: z.string(),
+  name: z.string().optional(),
+  role: z.enum(['facilitator', 'participant', 'observer']),
+});
+export type VoicePeerInfo = z.infer<typeof voicePeerSchema>;
+
 export const joinedSchema = z.object({
   peerId: z.string(),
   routerRtpCapabilities: mediasoupObject,
   canProduce: z.boolean(),
   muted: z.boolean(),
+  peers: z.array(voicePeerSchema),
 });
 
 /** Another media process hosts this dojo's room: join there (docs/adr/0010-voice-placement.md). */
@@ -248,3 +258,4 @@ export const newConsumerSchema = z.object({
 export const speakingSchema = z.object({ speakers: z.array(z.object({ userId: z.string(), volume: z.number() })) });
 export const mutedSchema = z.object({ muted: z.boolean(), canProduce: z.boolean() });
 export const consumerClosedSchema = z.object({ consumerId: z.string() });
+export const peerLeftSchema = z.object({ peerId: z.string() });

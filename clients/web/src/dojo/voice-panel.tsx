@@ -1,22 +1,23 @@
 /**
- * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who speaks and
- * whether a facilitator muted you. Where the server has no voice worker, joining says so. Someone who
+ * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who is in the call
+ * (listeners too), who speaks and whether a facilitator muted you; a facilitator mutes people and lets
+ * observers speak, whose microphone then opens. Where the server has no voice worker, joining says so. Someone who
  * was in the call is back in it after a reload, muted as they were, and after losing the connection
  * (the media server restarted, or the room moved to another one) the panel joins again by itself.
  */
 import { parseDocumentName } from '@pocdojo/shared/tenant';
 import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { nameOf } from './people.ts';
+import { collaborationUrl, type DojoView } from './use-dojo.ts';
+import { forgetVoice, rememberedVoice, rememberVoice } from './voice-rejoin.ts';
 
 /**
  * Pause before joining again after the voice connection dropped: a second at first (a room needs a few
  * to move to another media server), one more each failed attempt, at most five.
  */
 const rejoinPauseMs = (attempt: number) => 1000 * Math.min(attempt, 5);
-import { api } from '../session.ts';
-import { nameOf } from './people.ts';
-import { collaborationUrl, type DojoView } from './use-dojo.ts';
-import { forgetVoice, rememberedVoice, rememberVoice } from './voice-rejoin.ts';
 
 export function VoicePanel({
   dojoId,
@@ -36,6 +37,45 @@ export function VoicePanel({
   const panel = useRef<HTMLElement>(null);
   // Whom this facilitator force-muted in voice (the server pauses their producer until unmuted).
   const [forceMuted, setForceMuted] = useState<Set<string>>(new Set());
+  // The observers this facilitator let speak.
+  const [speakers, setSpeakers] = useState<Set<string>>(new Set());
+
+  async function letSpeak(userId: string, allowed: boolean) {
+    if (!client) return;
+    const answer = await client.allowSpeaking(userId, allowed);
+    if (!answer.ok) return setError(answer.error.message);
+    setSpeakers((current) => {
+      const next = new Set(current);
+      if (allowed) next.add(userId);
+      else next.delete(userId);
+      return next;
+    });
+  }
+
+  async function openMicrophone(): Promise<MediaStreamTrack | undefined> {
+    try {
+      return (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
+    } catch (failure) {
+      setError(`No microphone (${failure instanceof Error ? failure.name : 'unknown error'}): you will listen only.`);
+      return undefined;
+    }
+  }
+
+  // A listener a facilitator let speak: the microphone opens now (it was not asked for at the join).
+  const couldSpeak = useRef(false);
+  useEffect(() => {
+    const can = state?.canProduce ?? false;
+    const could = couldSpeak.current;
+    couldSpeak.current = can;
+    if (!client || !state || !can || could || state.sending) return;
+    void openMicrophone().then(async (microphone) => {
+      if (!microphone) return;
+      const speaking = await client.speak(microphone);
+      if (speaking.ok) return;
+      microphone.stop();
+      setError(speaking.error.message);
+    });
+  }, [state?.canProduce]);
 
   async function moderate(userId: string, mute: boolean) {
     if (!client) return;
@@ -104,14 +144,7 @@ export function VoicePanel({
     setError(undefined);
     const tenantId = parseDocumentName(view.join.documents.code)?.tenantId;
     const token = await api.joinDojo(dojoId);
-    let microphone: MediaStreamTrack | undefined;
-    if (view.join.role !== 'observer') {
-      try {
-        microphone = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0];
-      } catch (failure) {
-        setError(`No microphone (${failure instanceof Error ? failure.name : 'unknown error'}): you will listen only.`);
-      }
-    }
+    const microphone = view.join.role === 'observer' ? undefined : await openMicrophone();
     // A failed (re)join is not retried on the next reload, and leaves the microphone closed; a rejoin
     // after a dropped connection tries again, unless the server refuses this person.
     const fail = (message: string, code = 'unavailable') => {
@@ -147,7 +180,8 @@ export function VoicePanel({
     setJoining(false);
     setReconnecting(false);
     rejoinAttempts.current = 0;
-    joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks) }));
+    couldSpeak.current = joined.value.state.canProduce;
+    joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks), peers: new Map(next.peers) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
   }
@@ -224,16 +258,22 @@ export function VoicePanel({
       </div>
       {!state.canProduce && <p class="muted">You are listening only.</p>}
       <ul class="people">
-        {[...state.tracks.keys()].map((userId) => (
+        {peopleInCall(state).map(({ userId, role }) => (
           <li class={state.speaking.includes(userId) ? 'speaking' : undefined}>
             <span>
               <span class="dot" aria-hidden="true" /> {nameOf(view, userId)}
               {state.speaking.includes(userId) && <span class="visually-hidden"> (speaking)</span>}
               {receiving.has(userId) && <span class="badge">receiving audio</span>}
+              {!state.tracks.has(userId) && <span class="badge">listening</span>}
             </span>
-            {isFacilitator && (
+            {isFacilitator && state.tracks.has(userId) && (
               <button type="button" class="small" onClick={() => void moderate(userId, !forceMuted.has(userId))}>
                 {forceMuted.has(userId) ? `Unmute ${nameOf(view, userId)}` : `Mute ${nameOf(view, userId)}`}
+              </button>
+            )}
+            {isFacilitator && role === 'observer' && (
+              <button type="button" class="small" onClick={() => void letSpeak(userId, !speakers.has(userId))}>
+                {speakers.has(userId) ? `Stop ${nameOf(view, userId)} speaking` : `Let ${nameOf(view, userId)} speak`}
               </button>
             )}
             <RemoteAudio track={state.tracks.get(userId)} onBlocked={() => setSoundBlocked(true)} />
@@ -243,6 +283,17 @@ export function VoicePanel({
       {error && <p class="muted">{error}</p>}
     </section>
   );
+}
+
+/**
+ * Everyone else in the call, once each (a person in two tabs is two peers), in the order they joined;
+ * someone whose audio arrives before their arrival was announced is listed too.
+ */
+function peopleInCall(state: VoiceState): { userId: string; role: string | undefined }[] {
+  const people = new Map<string, string | undefined>();
+  for (const peer of state.peers.values()) if (!people.has(peer.userId)) people.set(peer.userId, peer.role);
+  for (const userId of state.tracks.keys()) if (!people.has(userId)) people.set(userId, undefined);
+  return [...people].map(([userId, role]) => ({ userId, role }));
 }
 
 function RemoteAudio({ track, onBlocked }: { track: MediaStreamTrack | undefined; onBlocked: () => void }) {

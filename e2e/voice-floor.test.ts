@@ -1,0 +1,78 @@
+/**
+ * Who is in the call, listeners included, and an observer given the floor, in Debian's Chromium with a
+ * generated tone as the microphone: the facilitator sees the observer listening, lets her speak (her
+ * microphone opens and her audio reaches the facilitator) and takes the floor back (her microphone
+ * closes). Screenshots go to test-artifacts/voice-floor/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMember, launchChromium, signedInPage, signUpTeam } from './support/signed-in-browser.ts';
+import { ensureWebBuild } from './support/web-build.ts';
+import { startWebStack, type WebStack } from './support/web-stack.ts';
+import { Screenshots } from './support/screenshots.ts';
+
+const screenshots = new Screenshots('voice-floor');
+const desktop = { width: 1280, height: 800 };
+
+/** Olga's line in Ada's voice panel. */
+const olgaInAdasCall = (ada: Page) => ada.locator('#panel-voice .people li', { hasText: 'Olga' });
+
+describe('an observer in voice', () => {
+  let stack: WebStack;
+  let browser: Browser;
+  let ada: Page;
+  let olga: Page;
+  const shoot = (page: Page, name: string) => screenshots.take(page, name);
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    await screenshots.open();
+    stack = await startWebStack();
+    browser = await launchChromium();
+    const admin = await signUpTeam(stack.origin, 'Floor Team');
+    const observer = await addMember(stack.origin, admin, 'Olga', ['observer']);
+    const dojo = await admin.createDojo({ title: 'Listening kata', format: 'mob', language: 'python' });
+    if (!dojo.ok) throw new Error(dojo.error.message);
+    const dojoUrl = `${stack.origin}/#/dojos/${dojo.value.id}`;
+    ada = await signedInPage(browser, admin, desktop);
+    olga = await signedInPage(browser, observer, desktop);
+    for (const page of [ada, olga]) {
+      await page.goto(dojoUrl);
+      await page.getByRole('heading', { name: 'Listening kata' }).waitFor();
+      await page.getByRole('tab', { name: 'Voice' }).click();
+      await page.getByRole('button', { name: 'Join voice' }).click();
+      await page.getByRole('button', { name: 'Leave voice' }).waitFor();
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('is shown to the facilitator as listening, with the floor to give', async () => {
+    await olga.getByText('You are listening only.').waitFor();
+    await olgaInAdasCall(ada).getByText('listening').waitFor();
+    await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).waitFor();
+    expect(await olga.getByRole('button', { name: 'Mute', exact: true }).count()).toBe(0);
+    await shoot(ada, 'olga-listening');
+  });
+
+  it('speaks once the facilitator lets her: her microphone opens and her audio arrives', async () => {
+    await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).click();
+    await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+    await olgaInAdasCall(ada).getByText('receiving audio').waitFor();
+    expect(await olga.getByText('You are listening only.').count()).toBe(0);
+    await shoot(ada, 'olga-speaking');
+    await shoot(olga, 'olga-given-the-floor');
+  });
+
+  it('listens again once the facilitator takes the floor back', async () => {
+    await olgaInAdasCall(ada).getByRole('button', { name: 'Stop Olga speaking' }).click();
+    await olga.getByText('You are listening only.').waitFor();
+    await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor({ state: 'detached' });
+    await olgaInAdasCall(ada).getByText('listening').waitFor();
+    await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).waitFor();
+    await shoot(ada, 'floor-taken-back');
+  });
+});
