@@ -61,6 +61,7 @@ describe('an observer in voice', () => {
   it('speaks once the facilitator lets her: her microphone opens and her audio arrives', async () => {
     await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).click();
     await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+    await olga.getByText('A facilitator let you speak.').waitFor();
     await olgaInAdasCall(ada).getByText('receiving audio').waitFor();
     expect(await olga.getByText('You are listening only.').count()).toBe(0);
     await shoot(ada, 'olga-speaking');
@@ -71,6 +72,7 @@ describe('an observer in voice', () => {
     await olgaInAdasCall(ada).getByRole('button', { name: 'Stop Olga speaking' }).click();
     await olga.getByText('You are listening only.').waitFor();
     await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor({ state: 'detached' });
+    expect(await olga.getByText('A facilitator let you speak.').count()).toBe(0);
     await olgaInAdasCall(ada).getByText('listening').waitFor();
     await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).waitFor();
     await shoot(ada, 'floor-taken-back');

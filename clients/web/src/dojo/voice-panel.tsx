@@ -257,6 +257,11 @@ export function VoicePanel({
         </button>
       </div>
       {!state.canProduce && <p class="muted">You are listening only.</p>}
+      {state.canProduce && view.join.role === 'observer' && (
+        <p class="notice" role="status">
+          A facilitator let you speak.
+        </p>
+      )}
       <ul class="people">
         {peopleInCall(state).map(({ userId, role }) => (
           <li class={state.speaking.includes(userId) ? 'speaking' : undefined}>
