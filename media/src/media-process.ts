@@ -1,7 +1,8 @@
 /**
  * The voice service as its own process (`npm run media`), for scaling voice apart from the WebSocket tier:
  * /media signaling plus /healthz, /readyz and /metrics on MEDIA_PORT. The all-in-one process mounts the same
- * service on its own port instead.
+ * service on its own port instead. With DATABASE_URL it reads token revocations as the other services do
+ * (a revoked person's join is refused and their sessions end); without, a session ends at its token's expiry.
  */
 import {
   App,
@@ -10,15 +11,27 @@ import {
   type HttpResponse,
   type us_listen_socket,
 } from 'uWebSockets.js';
-import { createIdentity, createLogger, createMetricsRegistry, flushTraces, readConfigOrExit } from '@pocdojo/shared';
+import {
+  createIdentity,
+  createLogger,
+  createMetricsRegistry,
+  flushTraces,
+  openDatabase,
+  readConfigOrExit,
+  TokenRevocations,
+} from '@pocdojo/shared';
 import { mediaConfigSchema } from './media-config.ts';
 import { createVoiceService } from './voice-service.ts';
 
 const config = readConfigOrExit(mediaConfigSchema);
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'pocdojo-media' });
 const registry = createMetricsRegistry({ service: 'media' });
-const identity = await createIdentity(config);
-const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry });
+const database = config.DATABASE_URL
+  ? await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger, poolSize: 2 })
+  : undefined;
+const revocations = database && TokenRevocations.start(database, logger.child({ component: 'auth' }));
+const identity = await createIdentity(config, { revocations });
+const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry, revocations });
 
 function reply(res: HttpResponse, status: string, contentType: string, body: string): void {
   res.cork(() => {
@@ -31,7 +44,11 @@ voice.attach(app);
 app.get('/healthz', (res) => reply(res, '200 OK', 'application/json', '{"status":"ok"}'));
 app.get('/readyz', (res) => {
   const status = voice.status();
-  reply(res, status.available ? '200 OK' : '503 Service Unavailable', 'application/json', JSON.stringify(status));
+  // Until the revocations are read, a revoked token would pass: not ready, as the other services.
+  const tokenRevocations = revocations?.status ?? true;
+  const ready = status.available && tokenRevocations === true;
+  const body = revocations ? { ...status, tokenRevocations } : status;
+  reply(res, ready ? '200 OK' : '503 Service Unavailable', 'application/json', JSON.stringify(body));
 });
 app.get('/metrics', (res) => {
   let aborted = false;
@@ -66,6 +83,8 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'media service stopping');
   us_listen_socket_close(listenSocket);
   await voice.close();
+  await revocations?.close();
+  await database?.close();
   app.close();
   await flushTraces();
   process.exit(0);

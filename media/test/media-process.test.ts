@@ -4,10 +4,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentity } from '@pocdojo/shared';
+import { sql } from 'kysely';
+import { createIdentity, createLogger, revokeTokensOf } from '@pocdojo/shared';
+import { nextSecond } from '@pocdojo/shared/testing/next-second';
+import { openMigratedTestDatabase } from '@pocdojo/shared/testing/test-database';
 import { OtlpReceiver } from '@pocdojo/shared/testing/otlp-receiver';
 import { startLocalStunServer } from './local-stun-server.ts';
 import { VoiceTestClient } from './webrtc-voice-client.ts';
+
+/** `npm run media` on a spare port, found from its 'listening' log line, until the test kills it. */
+async function startMediaProcess(dataDir: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'media/src/main.ts'], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      MEDIA_PORT: '0',
+      MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === 'media service listening' && entry.port) resolve(entry.port);
+    });
+    child.once('exit', (code) => reject(new Error(`media process exited with ${code}`)));
+  });
+  return { child, exited, base: `127.0.0.1:${port}` };
+}
 
 let child: ChildProcess;
 let dataDir: string;
@@ -18,29 +47,10 @@ let receiver: OtlpReceiver;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pocdojo-media-process-'));
   receiver = await OtlpReceiver.start();
-  child = spawn(process.execPath, ['--import', 'tsx', 'media/src/main.ts'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      MEDIA_PORT: '0',
-      MEDIA_WORKERS: '1',
-      LOG_LEVEL: 'info',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'media service listening' && entry.port) resolve(entry.port);
-    });
-    child.once('exit', (code) => reject(new Error(`media process exited with ${code}`)));
-  });
-  base = `127.0.0.1:${port}`;
+  ({ child, exited, base } = await startMediaProcess(dataDir, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  }));
 });
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
@@ -87,5 +97,55 @@ describe('npm run media: the voice service as its own process', () => {
         'voice startConsuming',
       ]),
     );
+  });
+});
+
+describe('npm run media with DATABASE_URL', () => {
+  const logger = createLogger({ level: 'silent', name: 'media-process-test' });
+  let media: Awaited<ReturnType<typeof startMediaProcess>>;
+  let migrated: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
+  let ownDataDir: string;
+
+  beforeAll(async () => {
+    ownDataDir = await mkdtemp(join(tmpdir(), 'pocdojo-media-revocations-'));
+    migrated = await openMigratedTestDatabase(logger);
+    const { db } = migrated.database;
+    await sql`INSERT INTO tenants (id, name, slug) VALUES ('t_acme', 'Acme', 'acme')`.execute(db);
+    await sql`INSERT INTO users (id, tenant_id, email, display_name, roles)
+              VALUES ('u_leaving', 't_acme', 'leaving@acme.test', 'Lee', ARRAY['participant'])`.execute(db);
+    media = await startMediaProcess(ownDataDir, { DATABASE_URL: migrated.database.connectionString });
+  });
+  afterAll(async () => {
+    if (media?.child.exitCode === null) media.child.kill('SIGKILL');
+    await migrated?.close();
+    await rm(ownDataDir, { recursive: true, force: true });
+  });
+
+  it('reads token revocations before it is ready, and ends a revoked person’s session at once', async () => {
+    // Ready once the revocations are read, a moment after it listens.
+    const deadline = Date.now() + 10_000;
+    let ready = await fetch(`http://${media.base}/readyz`);
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await fetch(`http://${media.base}/readyz`);
+    }
+    expect(await ready.json()).toMatchObject({ available: true, tokenRevocations: true });
+    const identity = await createIdentity({ DATA_DIR: ownDataDir, AUTH_ISSUER: 'poc-dojo', AUTH_AUDIENCE: 'poc-dojo' });
+    const claims = { sub: 'u_leaving', tid: 't_acme', roles: ['participant' as const], dojo: 'd1' };
+    const oldToken = await identity.issuer!.issue(claims, 600);
+    const stun = await startLocalStunServer();
+    const client = await VoiceTestClient.connect(`ws://${media.base}/media`, stun.url);
+    try {
+      await client.join(oldToken, 't_acme/d1');
+      await nextSecond();
+      await migrated.database.db.transaction().execute((trx) => revokeTokensOf(trx, claims.sub));
+      expect(await client.waitForClose()).toBe(4401);
+      const again = await VoiceTestClient.connect(`ws://${media.base}/media`, stun.url);
+      await expect(again.join(oldToken, 't_acme/d1')).rejects.toMatchObject({ code: 'unauthorized' });
+      await again.close();
+    } finally {
+      await client.close();
+      await stun.close();
+    }
   });
 });
