@@ -1,8 +1,8 @@
 /**
  * Who is in the call, listeners included, and an observer given the floor, in Debian's Chromium with a
  * generated tone as the microphone: the facilitator sees the observer listening, lets her speak (her
- * microphone opens and her audio reaches the facilitator) and takes the floor back (her microphone
- * closes). Screenshots go to test-artifacts/voice-floor/.
+ * microphone opens and her audio reaches the facilitator, also after she reloads) and takes the floor back
+ * (her microphone closes). Screenshots go to test-artifacts/voice-floor/.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,14 @@ describe('an observer in voice', () => {
     expect(await olga.getByText('You are listening only.').count()).toBe(0);
     await shoot(ada, 'olga-speaking');
     await shoot(olga, 'olga-given-the-floor');
+  });
+
+  it('keeps the floor across a reload: back in the call, her microphone opens again', async () => {
+    await olga.reload();
+    await olga.getByRole('heading', { name: 'Listening kata' }).waitFor();
+    await olga.getByRole('tab', { name: 'Voice' }).click();
+    await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+    await olgaInAdasCall(ada).getByText('receiving audio').waitFor();
   });
 
   it('listens again once the facilitator takes the floor back', async () => {

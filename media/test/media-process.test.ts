@@ -29,11 +29,21 @@ async function startMediaProcess(dataDir: string, env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
+    // A process that never says it listens must not outlive the test.
+    const silence = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('media process did not listen within 60 s'));
+    }, 60_000);
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'media service listening' && entry.port) resolve(entry.port);
+      if (entry.msg !== 'media service listening' || !entry.port) return;
+      clearTimeout(silence);
+      resolve(entry.port);
     });
-    child.once('exit', (code) => reject(new Error(`media process exited with ${code}`)));
+    child.once('exit', (code) => {
+      clearTimeout(silence);
+      reject(new Error(`media process exited with ${code}`));
+    });
   });
   return { child, exited, base: `127.0.0.1:${port}` };
 }

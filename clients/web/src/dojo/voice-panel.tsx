@@ -1,12 +1,14 @@
 /**
  * Voice: join the dojo's audio room (mediasoup SFU at `/media`), mute yourself, see who is in the call
  * (listeners too), who speaks and whether a facilitator muted you; a facilitator mutes people and lets
- * observers speak, whose microphone then opens. Where the server has no voice worker, joining says so. Someone who
- * was in the call is back in it after a reload, muted as they were, and after losing the connection
- * (the media server restarted, or the room moved to another one) the panel joins again by itself.
+ * observers speak, whose microphone then opens. Where the server has no voice worker, joining says so.
+ * Someone who was in the call is back in it after a reload, muted as they were, and after losing the
+ * connection (the media server restarted, or the room moved to another one) the panel joins again by
+ * itself.
  */
 import { parseDocumentName } from '@pocdojo/shared/tenant';
 import type { VoiceClient, VoiceState } from '@pocdojo/sdk/voice-client';
+import type { VoicePeerInfo } from '@pocdojo/shared/contract/voice-protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { nameOf } from './people.ts';
@@ -61,13 +63,16 @@ export function VoicePanel({
     }
   }
 
-  // A listener a facilitator let speak: the microphone opens now (it was not asked for at the join).
-  const couldSpeak = useRef(false);
+  // An observer a facilitator let speak: the microphone opens now, once per grant (observers join
+  // without one, and a rejoin finds the grant still standing).
+  const floorTaken = useRef(false);
   useEffect(() => {
-    const can = state?.canProduce ?? false;
-    const could = couldSpeak.current;
-    couldSpeak.current = can;
-    if (!client || !state || !can || could || state.sending) return;
+    if (!state?.canProduce) {
+      floorTaken.current = false;
+      return;
+    }
+    if (!client || state.sending || view.join.role !== 'observer' || floorTaken.current) return;
+    floorTaken.current = true;
     void openMicrophone().then(async (microphone) => {
       if (!microphone) return;
       const speaking = await client.speak(microphone);
@@ -75,7 +80,7 @@ export function VoicePanel({
       microphone.stop();
       setError(speaking.error.message);
     });
-  }, [state?.canProduce]);
+  }, [client, state?.canProduce]);
 
   async function moderate(userId: string, mute: boolean) {
     if (!client) return;
@@ -180,7 +185,7 @@ export function VoicePanel({
     setJoining(false);
     setReconnecting(false);
     rejoinAttempts.current = 0;
-    couldSpeak.current = joined.value.state.canProduce;
+    floorTaken.current = false;
     joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks), peers: new Map(next.peers) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
@@ -294,8 +299,8 @@ export function VoicePanel({
  * Everyone else in the call, once each (a person in two tabs is two peers), in the order they joined;
  * someone whose audio arrives before their arrival was announced is listed too.
  */
-function peopleInCall(state: VoiceState): { userId: string; role: string | undefined }[] {
-  const people = new Map<string, string | undefined>();
+function peopleInCall(state: VoiceState): { userId: string; role: VoicePeerInfo['role'] | undefined }[] {
+  const people = new Map<string, VoicePeerInfo['role'] | undefined>();
   for (const peer of state.peers.values()) if (!people.has(peer.userId)) people.set(peer.userId, peer.role);
   for (const userId of state.tracks.keys()) if (!people.has(userId)) people.set(userId, undefined);
   return [...people].map(([userId, role]) => ({ userId, role }));
