@@ -1,6 +1,7 @@
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { controlState } from '@pocdojo/shared/contract/dojo-documents';
+import { controlState, controlStateSchema } from '@pocdojo/shared/contract/dojo-documents';
+import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { DojoVoicePolicy, FacilitatorCommand, VoiceRoomId, VoiceService } from '@pocdojo/media';
 import type { Logger } from '@pocdojo/shared';
 
@@ -9,6 +10,7 @@ type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
 interface Watched {
   connection: DirectConnection;
   muted: Set<string>;
+  listed: Map<string, DojoRole>;
   stop(): void;
 }
 
@@ -17,16 +19,25 @@ const mutedOf = (doc: Y.Doc): Set<string> => {
   return new Set(Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
 };
 
+/** The role the dojo lists for each person (`participants`), by user id. */
+const listedOf = (doc: Y.Doc): Map<string, DojoRole> => {
+  const participants = controlStateSchema.shape.participants.parse(controlState(doc).get('participants'));
+  return new Map(Object.entries(participants).map(([userId, participant]) => [userId, participant.role]));
+};
+
 /**
- * Makes the dojo control document the one truth about who is muted, for chat and voice alike:
+ * Makes the dojo control document the one truth about who is muted and who has which role, for the dojo
+ * and voice alike (a role the dojo lists wins over a join token's in voice as it does in the editor):
  * - voice asks it when someone joins (`isMuted`);
  * - a facilitator's mute or unmute given over /media is written into it (`recordCommand`);
+ * - voice asks it for the role it lists when someone joins (`listedRole`);
  * - while a dojo has a voice room, its control document is watched, and every change of `muted` —
- *   from the dojo's own mute command, on any node — pauses or resumes the voice producers here.
+ *   from the dojo's own mute command, on any node — pauses or resumes the voice producers here, and every
+ *   change of a listed role (a facilitator's grant) lets the person speak in voice or not.
  * A watch ends when the dojo's voice room has closed.
  */
 export class DojoVoiceBridge implements DojoVoicePolicy {
-  private voice: Pick<VoiceService, 'setMuted' | 'room'> | undefined;
+  private voice: Pick<VoiceService, 'setMuted' | 'setListedRole' | 'room'> | undefined;
   private readonly watched = new Map<string, Promise<Watched>>();
   private readonly sweep: NodeJS.Timeout;
 
@@ -40,12 +51,16 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
   }
 
   /** The voice service is created with this bridge as its policy, then handed back here. */
-  connect(voice: Pick<VoiceService, 'setMuted' | 'room'>): void {
+  connect(voice: Pick<VoiceService, 'setMuted' | 'setListedRole' | 'room'>): void {
     this.voice = voice;
   }
 
   async isMuted(room: VoiceRoomId, userId: string): Promise<boolean> {
     return (await this.watch(room)).muted.has(userId);
+  }
+
+  async listedRole(room: VoiceRoomId, userId: string): Promise<DojoRole | undefined> {
+    return (await this.watch(room)).listed.get(userId);
   }
 
   async recordCommand(command: FacilitatorCommand): Promise<void> {
@@ -82,13 +97,20 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
     });
     const doc = connection.document;
     if (!doc) throw new Error('control document did not open');
-    const watched: Watched = { connection, muted: mutedOf(doc), stop: () => undefined };
+    const watched: Watched = { connection, muted: mutedOf(doc), listed: listedOf(doc), stop: () => undefined };
     const onChange = (event: Y.YMapEvent<unknown>) => {
-      if (!event.keysChanged.has('muted')) return;
-      const now = mutedOf(doc);
-      for (const userId of now) if (!watched.muted.has(userId)) void this.apply(room, userId, true);
-      for (const userId of watched.muted) if (!now.has(userId)) void this.apply(room, userId, false);
-      watched.muted = now;
+      if (event.keysChanged.has('muted')) {
+        const now = mutedOf(doc);
+        for (const userId of now) if (!watched.muted.has(userId)) void this.apply(room, userId, true);
+        for (const userId of watched.muted) if (!now.has(userId)) void this.apply(room, userId, false);
+        watched.muted = now;
+      }
+      if (event.keysChanged.has('participants')) {
+        const now = listedOf(doc);
+        for (const userId of new Set([...now.keys(), ...watched.listed.keys()]))
+          if (now.get(userId) !== watched.listed.get(userId)) this.voice?.setListedRole(room, userId, now.get(userId));
+        watched.listed = now;
+      }
     };
     controlState(doc).observe(onChange);
     watched.stop = () => controlState(doc).unobserve(onChange);

@@ -10,7 +10,7 @@ import {
   type TokenVerifier,
 } from '@pocdojo/shared';
 import type { types } from 'mediasoup';
-import { tokenRole } from '@pocdojo/shared/contract/dojo-roles';
+import { roleWithListing, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
 import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
 import { leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
@@ -238,7 +238,14 @@ export class SignalingSession implements PeerConnection {
     if (claims.dojo === undefined) throw new DomainError('forbidden', 'voice needs a join token for this dojo');
     if (claims.dojo !== roomId.dojoId) throw new DomainError('forbidden', 'this join token is for another dojo');
 
-    const identity = { userId: claims.sub, name: claims.name, role: tokenRole(claims).role };
+    const joinedAs = tokenRole(claims);
+    const listed = await this.context.policy.listedRole?.(roomId, claims.sub);
+    const identity = {
+      userId: claims.sub,
+      name: claims.name,
+      token: joinedAs,
+      role: roleWithListing(listed, joinedAs),
+    };
     const muted = await this.context.policy.isMuted(roomId, identity.userId);
     const placement = await this.context.place(roomId);
     if (!placement.here) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
+import type { DojoRole, TokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { types } from 'mediasoup';
 import type { EventName } from '@pocdojo/shared/contract/voice-protocol';
 
@@ -7,7 +7,9 @@ import type { EventName } from '@pocdojo/shared/contract/voice-protocol';
 export interface PeerIdentity {
   userId: string;
   name: string | undefined;
-  /** The join token's role in this dojo, as the collaboration tier reads it (`tokenRole`). */
+  /** What the join token says (`tokenRole`). */
+  token: TokenRole;
+  /** The role the person acts with: the token's, or the one the dojo lists for them (`roleWithListing`). */
   role: DojoRole;
 }
 

@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { IceServer } from './media-config.ts';
 import { VoicePeer, type PeerConnection, type PeerIdentity, type TransportDirection } from './voice-peer.ts';
 import { closeCodes, events } from '@pocdojo/shared/contract/voice-protocol';
+import { roleWithListing, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { MediaWorker, WorkerPool } from './worker-pool.ts';
 
 /** Opus with in-band FEC and DTX: loss resilience and near-zero bitrate while a participant is silent. */
@@ -243,6 +244,24 @@ export class VoiceRoom {
     return targets.length;
   }
 
+  /**
+   * The dojo lists the user with another role (or none): each of their peers acts with the role that
+   * gives, loses its producer when it may no longer speak, is told whether it may, and the others see the
+   * peer's new role (`peerJoined` again).
+   */
+  setListedRole(userId: string, listed: DojoRole | undefined): number {
+    const targets = this.peersOf(userId);
+    for (const peer of targets) {
+      const role = roleWithListing(listed, peer.identity.token);
+      if (role === peer.identity.role) continue;
+      peer.identity.role = role;
+      if (!this.canProduce(peer.identity)) peer.producer?.close();
+      peer.connection.send(events.muted, { muted: this.isMuted(userId), canProduce: this.canProduce(peer.identity) });
+      this.broadcast(events.peerJoined, peer.describe(), peer);
+    }
+    return targets.length;
+  }
+
   /** Removes every peer of the user from voice; their sessions are told why and closed. */
   remove(userId: string, reason: string): number {
     const targets = this.peersOf(userId);
@@ -362,8 +381,8 @@ export class VoiceRoom {
     return [...this.peers.values()].filter((peer) => peer.identity.userId === userId);
   }
 
-  private broadcast(event: (typeof events)[keyof typeof events], data: unknown): void {
-    for (const peer of this.peers.values()) peer.connection.send(event, data);
+  private broadcast(event: (typeof events)[keyof typeof events], data: unknown, except?: VoicePeer): void {
+    for (const peer of this.peers.values()) if (peer !== except) peer.connection.send(event, data);
   }
 
   private serially<T>(operation: () => Promise<T>): Promise<T> {

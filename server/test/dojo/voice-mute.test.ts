@@ -78,3 +78,37 @@ describe("a dojo's mutes reach voice", () => {
     await eventually(() => !members[0]!.control.muted.includes('ann'), 'and no longer after unmute');
   });
 });
+
+describe("a dojo's roles reach voice", () => {
+  const canProduce = (data: unknown) => (data as { canProduce: boolean }).canProduce;
+
+  it('lets an observer the dojo makes a participant speak, and not once the role is taken back', async () => {
+    const fay = members[0]!;
+    const fayVoice = voices[1]!;
+    const olga = await join(server, { tenantId, dojoId, userId: 'olga', name: 'Olga', role: 'observer' });
+    members.push(olga);
+    await olga.connection.whenSynced();
+    await eventually(() => fay.connection.peers().some((peer) => peer.userId === 'olga'), 'olga is present');
+    const observerToken = await server.token({ sub: 'olga', tid: tenantId, roles: ['observer'], dojo: dojoId });
+    const olgaVoice = await VoiceTestClient.connect(`ws://127.0.0.1:${server.port}/media`, stun.url);
+    voices.push(olgaVoice);
+    expect(await olgaVoice.join(observerToken, `${tenantId}/${dojoId}`)).toMatchObject({ canProduce: false });
+
+    expect(await fay.connection.send('grantRole', { userId: 'olga', role: 'participant' })).toMatchObject({ ok: true });
+    await olgaVoice.waitForEvent(events.muted, canProduce);
+    await fayVoice.waitForEvent(events.peerJoined, (data) => {
+      const peer = data as { userId: string; role: string };
+      return peer.userId === 'olga' && peer.role === 'participant';
+    });
+    // Joining again with the same observer's token, she takes part as the dojo lists her.
+    const rejoined = await VoiceTestClient.connect(`ws://127.0.0.1:${server.port}/media`, stun.url);
+    voices.push(rejoined);
+    expect(await rejoined.join(observerToken, `${tenantId}/${dojoId}`)).toMatchObject({ canProduce: true });
+
+    expect(await fay.connection.send('revokeRole', { userId: 'olga', role: 'participant' })).toMatchObject({
+      ok: true,
+    });
+    await olgaVoice.waitForEvent(events.muted, (data) => !canProduce(data));
+    await rejoined.waitForEvent(events.muted, (data) => !canProduce(data));
+  });
+});

@@ -38,7 +38,12 @@ export function tenantDojoRole(roles: readonly string[]): DojoRole {
  * facilitator token facilitates, and a facilitator's grant in `control` wins over the token's role.
  */
 export function effectiveRole(state: Pick<ControlState, 'participants'>, userId: string, token: TokenRole): DojoRole {
+  return roleWithListing(state.participants[userId]?.role, token);
+}
+
+/** The same rule from the role the room lists for the person (none when it lists nobody), for voice too. */
+export function roleWithListing(listed: DojoRole | undefined, token: TokenRole): DojoRole {
   if (token.observing) return 'observer';
   if (token.role === 'facilitator') return 'facilitator';
-  return state.participants[userId]?.role ?? token.role;
+  return listed ?? token.role;
 }

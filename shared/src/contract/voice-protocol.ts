@@ -38,7 +38,7 @@
  *
  * Events:
  *
- *   peerJoined {peerId, userId, name, role} · peerLeft {peerId}
+ *   peerJoined {peerId, userId, name, role} · peerLeft {peerId}   (peerJoined again when a peer's role changes)
  *   newConsumer {consumerId, producerId, peerId, userId, kind, rtpParameters, producerPaused}
  *   consumerClosed {consumerId} · consumerPaused {consumerId} · consumerResumed {consumerId}
  *   speaking {speakers: [{peerId, userId, volume}]} · silence {}   (audio level observer, dBov −127…0)
