@@ -10,6 +10,7 @@ import { addMember, launchChromium, signedInPage, signUpTeam } from './support/s
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 import { Screenshots } from './support/screenshots.ts';
+import { joinVoiceCall } from './support/voice-call.ts';
 
 const screenshots = new Screenshots('voice-floor');
 const desktop = { width: 1280, height: 800 };
@@ -36,13 +37,7 @@ describe('an observer in voice', () => {
     const dojoUrl = `${stack.origin}/#/dojos/${dojo.value.id}`;
     ada = await signedInPage(browser, admin, desktop);
     olga = await signedInPage(browser, observer, desktop);
-    for (const page of [ada, olga]) {
-      await page.goto(dojoUrl);
-      await page.getByRole('heading', { name: 'Listening kata' }).waitFor();
-      await page.getByRole('tab', { name: 'Voice' }).click();
-      await page.getByRole('button', { name: 'Join voice' }).click();
-      await page.getByRole('button', { name: 'Leave voice' }).waitFor();
-    }
+    for (const page of [ada, olga]) await joinVoiceCall(page, dojoUrl, 'Listening kata');
   }, 180_000);
 
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { addMember, launchChromium, signedInPage, signUpTeam } from './support/s
 import { ensureWebBuild } from './support/web-build.ts';
 import { startWebStack, type WebStack } from './support/web-stack.ts';
 import { Screenshots } from './support/screenshots.ts';
+import { joinVoiceCall } from './support/voice-call.ts';
 
 const screenshots = new Screenshots('voice-rejoin');
 const desktop = { width: 1280, height: 800 };
@@ -45,13 +46,7 @@ describe('voice after a reload', () => {
   });
 
   it('has both in the call, hearing each other', async () => {
-    for (const page of [ada, bob]) {
-      await page.goto(dojoUrl);
-      await page.getByRole('heading', { name: 'Talking kata' }).waitFor();
-      await page.getByRole('tab', { name: 'Voice' }).click();
-      await page.getByRole('button', { name: 'Join voice' }).click();
-      await page.getByRole('button', { name: 'Leave voice' }).waitFor();
-    }
+    for (const page of [ada, bob]) await joinVoiceCall(page, dojoUrl, 'Talking kata');
     await adaInBobsCall(bob).getByText('receiving audio').waitFor();
   });
 

@@ -46,12 +46,7 @@ export function VoicePanel({
     if (!client) return;
     const answer = await client.allowSpeaking(userId, allowed);
     if (!answer.ok) return setError(answer.error.message);
-    setSpeakers((current) => {
-      const next = new Set(current);
-      if (allowed) next.add(userId);
-      else next.delete(userId);
-      return next;
-    });
+    setSpeakers((current) => withOrWithout(current, userId, allowed));
   }
 
   async function openMicrophone(): Promise<MediaStreamTrack | undefined> {
@@ -86,12 +81,7 @@ export function VoicePanel({
     if (!client) return;
     const answer = await client.moderate(mute ? 'mute' : 'unmute', userId);
     if (!answer.ok) return setError(answer.error.message);
-    setForceMuted((current) => {
-      const next = new Set(current);
-      if (mute) next.add(userId);
-      else next.delete(userId);
-      return next;
-    });
+    setForceMuted((current) => withOrWithout(current, userId, mute));
   }
 
   useEffect(() => () => client?.close(), [client]);
@@ -293,6 +283,14 @@ export function VoicePanel({
       {error && <p class="muted">{error}</p>}
     </section>
   );
+}
+
+/** A copy of `set` that holds `userId` or not. */
+function withOrWithout(set: Set<string>, userId: string, holds: boolean): Set<string> {
+  const next = new Set(set);
+  if (holds) next.add(userId);
+  else next.delete(userId);
+  return next;
 }
 
 /**
