@@ -274,7 +274,7 @@ function DojoRoom({ view, dojo, dojoId }: { view: DojoView; dojo: Dojo | undefin
             aria-labelledby="tab-voice"
             hidden={sideTab !== 'voice'}
           >
-            <VoicePanel dojoId={dojoId} view={view} isFacilitator={isFacilitator} />
+            <VoicePanel dojoId={dojoId} view={view} role={role} />
           </div>
           {/* The other tabs share one panel, left out while voice shows: one element per panel id. */}
           {sideTab !== 'voice' && (

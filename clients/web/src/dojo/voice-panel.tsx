@@ -13,6 +13,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { nameOf } from './people.ts';
 import { collaborationUrl, type DojoView } from './use-dojo.ts';
+import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import { forgetVoice, rememberedVoice, rememberVoice } from './voice-rejoin.ts';
 
 /**
@@ -24,12 +25,14 @@ const rejoinPauseMs = (attempt: number) => 1000 * Math.min(attempt, 5);
 export function VoicePanel({
   dojoId,
   view,
-  isFacilitator,
+  role,
 }: {
   dojoId: string;
   view: DojoView;
-  isFacilitator: boolean;
+  /** The role this person acts with in the dojo (a role the dojo lists wins over the join's), as voice reads it. */
+  role: DojoRole;
 }) {
+  const isFacilitator = role === 'facilitator';
   const [client, setClient] = useState<VoiceClient | undefined>();
   const [state, setState] = useState<VoiceState | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -58,15 +61,15 @@ export function VoicePanel({
     }
   }
 
-  // An observer a facilitator let speak: the microphone opens now, once per grant (observers join
-  // without one, and a rejoin finds the grant still standing).
+  // Someone who joined without a microphone (an observer) and may now speak — a facilitator let them, or
+  // the dojo gave them a role — opens it now, once per grant; a rejoin finds the grant still standing.
   const floorTaken = useRef(false);
   useEffect(() => {
     if (!state?.canProduce) {
       floorTaken.current = false;
       return;
     }
-    if (!client || state.sending || view.join.role !== 'observer' || floorTaken.current) return;
+    if (!client || state.sending || floorTaken.current) return;
     floorTaken.current = true;
     void openMicrophone().then(async (microphone) => {
       if (!microphone) return;
@@ -139,7 +142,7 @@ export function VoicePanel({
     setError(undefined);
     const tenantId = parseDocumentName(view.join.documents.code)?.tenantId;
     const token = await api.joinDojo(dojoId);
-    const microphone = view.join.role === 'observer' ? undefined : await openMicrophone();
+    const microphone = role === 'observer' ? undefined : await openMicrophone();
     // A failed (re)join is not retried on the next reload, and leaves the microphone closed; a rejoin
     // after a dropped connection tries again, unless the server refuses this person.
     const fail = (message: string, code = 'unavailable') => {
@@ -175,7 +178,8 @@ export function VoicePanel({
     setJoining(false);
     setReconnecting(false);
     rejoinAttempts.current = 0;
-    floorTaken.current = false;
+    // Asked for at the join already, unless an observer: not asked again (a refused one stays refused).
+    floorTaken.current = role !== 'observer';
     joined.value.onChange((next) => setState({ ...next, tracks: new Map(next.tracks), peers: new Map(next.peers) }));
     setState({ ...joined.value.state });
     setClient(joined.value);
@@ -252,7 +256,7 @@ export function VoicePanel({
         </button>
       </div>
       {!state.canProduce && <p class="muted">You are listening only.</p>}
-      {state.canProduce && view.join.role === 'observer' && (
+      {state.canProduce && role === 'observer' && (
         <p class="notice" role="status">
           A facilitator let you speak.
         </p>
