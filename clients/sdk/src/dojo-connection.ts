@@ -125,6 +125,14 @@ export class DojoConnection {
         const peers = this.peers();
         this.listeners.peers.forEach((listener) => listener(peers));
       });
+      // The provider drops the others' presence when the socket closes but keeps their clocks, and the
+      // states the server sends again after a reconnection carry the same clocks, which y-protocols
+      // ignores: everyone would stay hidden until their next renewal (up to 15 s). Forgetting the clocks
+      // of those no longer shown, once authenticated again and before those states arrive, shows them.
+      providers.code.on('authenticated', () => {
+        for (const clientId of [...awareness.meta.keys()])
+          if (clientId !== awareness.clientID && !awareness.states.has(clientId)) awareness.meta.delete(clientId);
+      });
     }
     // Providers given a shared socket do not attach themselves.
     for (const part of dojoDocumentParts) providers[part].attach();

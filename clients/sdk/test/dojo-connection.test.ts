@@ -89,6 +89,19 @@ describe('DojoConnection against the real collaboration server', () => {
     expect(seen?.color).toMatch(/^#[0-9a-f]{6}$/i);
   });
 
+  it('shows the others again as soon as its connection comes back, not at their next presence renewal', async () => {
+    const eve = await open({ userId: 'eve', name: 'Eve', role: 'participant' });
+    const fin = await open({ userId: 'fin', name: 'Fin', role: 'participant' });
+    const finSeesEve = () => fin.peers().some((peer) => peer.userId === 'eve');
+    await eventually(finSeesEve, 'fin sees eve');
+    fin.socket.disconnect();
+    await eventually(() => !finSeesEve(), 'fin shows nobody while offline');
+    void fin.socket.connect();
+    // Eve renews her presence every 15 s: seeing her well before says the server's resent state counted.
+    await eventually(finSeesEve, 'fin sees eve again', 5_000);
+    expect(eve.status).toBe('connected');
+  });
+
   it('answers every command: a chat is accepted and written by the server, a facilitator command is refused', async () => {
     const eve = await open({ userId: 'eve', name: 'Eve', role: 'participant' });
     expect(await eve.send('chat', { text: 'hello dojo' })).toMatchObject({ type: 'reply', ok: true });
