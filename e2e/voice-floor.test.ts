@@ -2,7 +2,8 @@
  * Who is in the call, listeners included, and an observer given the floor, in Debian's Chromium with a
  * generated tone as the microphone: the facilitator sees the observer listening, lets her speak (her
  * microphone opens and her audio reaches the facilitator, also after she reloads) and takes the floor back
- * (her microphone closes). Screenshots go to test-artifacts/voice-floor/.
+ * (her microphone closes); made a participant from the Facilitate tab, she takes part in voice as in the
+ * dojo. Screenshots go to test-artifacts/voice-floor/.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +80,18 @@ describe('an observer in voice', () => {
     await olgaInAdasCall(ada).getByText('listening').waitFor();
     await olgaInAdasCall(ada).getByRole('button', { name: 'Let Olga speak' }).waitFor();
     await shoot(ada, 'floor-taken-back');
+  });
+
+  it('takes part once the facilitator makes her a participant from the Facilitate tab, in voice too', async () => {
+    await ada.getByRole('tab', { name: 'Facilitate' }).click();
+    const olgaInPanel = ada.getByRole('tabpanel', { name: 'Facilitate' }).locator('li', { hasText: 'Olga' });
+    await olgaInPanel.getByText('(observer)').waitFor();
+    await olgaInPanel.getByRole('button', { name: 'Make participant' }).click();
+    await olga.getByText('You: participant').waitFor();
+    await olga.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+    expect(await olga.getByText('You are listening only.').count()).toBe(0);
+    await ada.getByRole('tab', { name: 'Voice' }).click();
+    await olgaInAdasCall(ada).getByText('receiving audio').waitFor();
+    await shoot(olga, 'olga-made-participant');
   });
 });

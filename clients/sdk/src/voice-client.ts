@@ -251,22 +251,25 @@ export class VoiceClient {
     this.listeners.clear();
   }
 
-  /** The server closed this user's producer (the floor was taken back): the microphone goes off here too. */
+  /**
+   * The server closed this user's producer (the floor was taken back): the microphone goes off here too.
+   * The send transport stays, on both sides, for the next time the floor is given.
+   */
   private stopSending(): void {
     this.producer?.close();
     this.producer = undefined;
-    this.sendTransport?.close();
-    this.sendTransport = undefined;
     this.state.sending = false;
     this.state.selfMuted = false;
   }
 
   private async startSending(track: MediaStreamTrack): Promise<VoiceResult<void>> {
-    const sending = await this.openTransport('send');
-    if (!sending.ok) return sending;
-    this.sendTransport = sending.value;
+    if (!this.sendTransport) {
+      const opened = await this.openTransport('send');
+      if (!opened.ok) return opened;
+      this.sendTransport = opened.value;
+    }
     try {
-      this.producer = await sending.value.produce({ track, codecOptions: { opusDtx: true, opusFec: true } });
+      this.producer = await this.sendTransport.produce({ track, codecOptions: { opusDtx: true, opusFec: true } });
       this.state.sending = true;
     } catch (error) {
       return {

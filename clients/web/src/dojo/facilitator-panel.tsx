@@ -10,6 +10,20 @@ import { nameOf } from './people.ts';
 import { LightStrip } from './run-light.tsx';
 import { stripRuns } from './run-lights.ts';
 import type { DojoView } from './use-dojo.ts';
+import type { Participant } from '@pocdojo/shared/contract/dojo-documents';
+
+/**
+ * Everyone a facilitator can act on: the people the dojo lists, then those watching without being listed
+ * (observers present now, from presence), whom a role grant lists.
+ */
+function peopleToLead(view: DojoView): [string, Participant][] {
+  const listed = Object.entries(view.control.participants);
+  const watching = new Map<string, Participant>();
+  for (const peer of view.peers)
+    if (!view.control.participants[peer.userId] && peer.role === 'observer')
+      watching.set(peer.userId, { name: peer.name, role: 'observer', handRaised: false });
+  return [...listed, ...watching];
+}
 
 export function FacilitatorPanel({
   view,
@@ -29,7 +43,7 @@ export function FacilitatorPanel({
   const [breakMinutes, setBreakMinutes] = useState('5');
   const [confirmingEnd, setConfirmingEnd] = useState(false);
   const [endError, setEndError] = useState<string | undefined>();
-  const people = Object.entries(control.participants);
+  const people = peopleToLead(view);
 
   async function end() {
     const reply = await connection.send('end', {});
