@@ -237,10 +237,7 @@ export class VoiceRoom {
     if (allowed) this.allowedListeners.add(userId);
     else this.allowedListeners.delete(userId);
     const targets = this.peersOf(userId);
-    for (const peer of targets) {
-      if (!this.canProduce(peer.identity)) peer.producer?.close();
-      peer.connection.send(events.muted, { muted: this.isMuted(userId), canProduce: this.canProduce(peer.identity) });
-    }
+    for (const peer of targets) this.tellFloor(peer);
     return targets.length;
   }
 
@@ -255,8 +252,7 @@ export class VoiceRoom {
       const role = roleWithListing(listed, peer.identity.token);
       if (role === peer.identity.role) continue;
       peer.identity.role = role;
-      if (!this.canProduce(peer.identity)) peer.producer?.close();
-      peer.connection.send(events.muted, { muted: this.isMuted(userId), canProduce: this.canProduce(peer.identity) });
+      this.tellFloor(peer);
       this.broadcast(events.peerJoined, peer.describe(), peer);
     }
     return targets.length;
@@ -379,6 +375,13 @@ export class VoiceRoom {
 
   private peersOf(userId: string): VoicePeer[] {
     return [...this.peers.values()].filter((peer) => peer.identity.userId === userId);
+  }
+
+  /** Whether the peer may speak changed: a microphone it may no longer use closes, and it is told. */
+  private tellFloor(peer: VoicePeer): void {
+    const canProduce = this.canProduce(peer.identity);
+    if (!canProduce) peer.producer?.close();
+    peer.connection.send(events.muted, { muted: this.isMuted(peer.identity.userId), canProduce });
   }
 
   private broadcast(event: (typeof events)[keyof typeof events], data: unknown, except?: VoicePeer): void {
