@@ -1,7 +1,7 @@
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { controlState, controlStateSchema } from '@pocdojo/shared/contract/dojo-documents';
-import type { DojoRole } from '@pocdojo/shared/contract/dojo-roles';
+import { grantedRole, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { DojoVoicePolicy, FacilitatorCommand, VoiceRoomId, VoiceService } from '@pocdojo/media';
 import type { Logger } from '@pocdojo/shared';
 
@@ -10,7 +10,7 @@ type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
 interface Watched {
   connection: DirectConnection;
   muted: Set<string>;
-  listed: Map<string, DojoRole>;
+  granted: Map<string, DojoRole>;
   stop(): void;
 }
 
@@ -19,25 +19,30 @@ const mutedOf = (doc: Y.Doc): Set<string> => {
   return new Set(Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
 };
 
-/** The role the dojo lists for each person (`participants`), by user id. */
-const listedOf = (doc: Y.Doc): Map<string, DojoRole> => {
+/** The role a facilitator gave each person in the dojo (`participants`' grants), by user id. */
+const grantsOf = (doc: Y.Doc): Map<string, DojoRole> => {
   const participants = controlStateSchema.shape.participants.parse(controlState(doc).get('participants'));
-  return new Map(Object.entries(participants).map(([userId, participant]) => [userId, participant.role]));
+  return new Map(
+    Object.entries(participants).flatMap(([userId, participant]) => {
+      const granted = grantedRole(participant);
+      return granted ? [[userId, granted] as const] : [];
+    }),
+  );
 };
 
 /**
  * Makes the dojo control document the one truth about who is muted and who has which role, for the dojo
- * and voice alike (a role the dojo lists wins over a join token's in voice as it does in the editor):
+ * and voice alike (a role a facilitator gave wins over a join token's in voice as it does in the editor):
  * - voice asks it when someone joins (`isMuted`);
  * - a facilitator's mute or unmute given over /media is written into it (`recordCommand`);
- * - voice asks it for the role it lists when someone joins (`listedRole`);
+ * - voice asks it for the role a facilitator gave someone when they join (`grantedRole`);
  * - while a dojo has a voice room, its control document is watched, and every change of `muted` —
  *   from the dojo's own mute command, on any node — pauses or resumes the voice producers here, and every
- *   change of a listed role (a facilitator's grant) lets the person speak in voice or not.
+ *   change of a facilitator's grant lets the person speak in voice or not.
  * A watch ends when the dojo's voice room has closed.
  */
 export class DojoVoiceBridge implements DojoVoicePolicy {
-  private voice: Pick<VoiceService, 'setMuted' | 'setListedRole' | 'room'> | undefined;
+  private voice: Pick<VoiceService, 'setMuted' | 'setGrantedRole' | 'room'> | undefined;
   private readonly watched = new Map<string, Promise<Watched>>();
   private readonly sweep: NodeJS.Timeout;
 
@@ -51,7 +56,7 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
   }
 
   /** The voice service is created with this bridge as its policy, then handed back here. */
-  connect(voice: Pick<VoiceService, 'setMuted' | 'setListedRole' | 'room'>): void {
+  connect(voice: Pick<VoiceService, 'setMuted' | 'setGrantedRole' | 'room'>): void {
     this.voice = voice;
   }
 
@@ -59,8 +64,8 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
     return (await this.watch(room)).muted.has(userId);
   }
 
-  async listedRole(room: VoiceRoomId, userId: string): Promise<DojoRole | undefined> {
-    return (await this.watch(room)).listed.get(userId);
+  async grantedRole(room: VoiceRoomId, userId: string): Promise<DojoRole | undefined> {
+    return (await this.watch(room)).granted.get(userId);
   }
 
   async recordCommand(command: FacilitatorCommand): Promise<void> {
@@ -97,7 +102,7 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
     });
     const doc = connection.document;
     if (!doc) throw new Error('control document did not open');
-    const watched: Watched = { connection, muted: mutedOf(doc), listed: listedOf(doc), stop: () => undefined };
+    const watched: Watched = { connection, muted: mutedOf(doc), granted: grantsOf(doc), stop: () => undefined };
     const onChange = (event: Y.YMapEvent<unknown>) => {
       if (event.keysChanged.has('muted')) {
         const now = mutedOf(doc);
@@ -106,10 +111,11 @@ export class DojoVoiceBridge implements DojoVoicePolicy {
         watched.muted = now;
       }
       if (event.keysChanged.has('participants')) {
-        const now = listedOf(doc);
-        for (const userId of new Set([...now.keys(), ...watched.listed.keys()]))
-          if (now.get(userId) !== watched.listed.get(userId)) this.voice?.setListedRole(room, userId, now.get(userId));
-        watched.listed = now;
+        const now = grantsOf(doc);
+        for (const userId of new Set([...now.keys(), ...watched.granted.keys()]))
+          if (now.get(userId) !== watched.granted.get(userId))
+            this.voice?.setGrantedRole(room, userId, now.get(userId));
+        watched.granted = now;
       }
     };
     controlState(doc).observe(onChange);

@@ -27,18 +27,18 @@ export type FacilitatorCommand =
 /**
  * Where the dojo's rules live. The dojo control document is the source of truth for who is muted; the voice
  * service asks it when a user joins and tells it about facilitator commands given over /media. Whoever
- * changes the document by other means calls the service's `setMuted`/`setListedRole`/`allowSpeaking`/
+ * changes the document by other means calls the service's `setMuted`/`setGrantedRole`/`allowSpeaking`/
  * `removeFromVoice`.
  */
 export interface DojoVoicePolicy {
   /** Whether the dojo records this user as muted; asked when the user joins voice. */
   isMuted(room: VoiceRoomId, userId: string): boolean | Promise<boolean>;
   /**
-   * The role the dojo lists for this user (a facilitator's grant), which wins over the join token's as in the
+   * The role a facilitator gave this user in the dojo, which wins over the join token's as in the
    * collaboration tier; asked when the user joins voice. Whoever changes it later calls the service's
-   * `setListedRole`.
+   * `setGrantedRole`.
    */
-  listedRole?(room: VoiceRoomId, userId: string): DojoRole | undefined | Promise<DojoRole | undefined>;
+  grantedRole?(room: VoiceRoomId, userId: string): DojoRole | undefined | Promise<DojoRole | undefined>;
   /** Records a facilitator command before voice applies it; throwing a DomainError refuses it. */
   recordCommand(command: FacilitatorCommand): void | Promise<void>;
 }

@@ -10,7 +10,7 @@ import {
   type TokenVerifier,
 } from '@pocdojo/shared';
 import type { types } from 'mediasoup';
-import { roleWithListing, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
+import { roleWithGrant, tokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { DojoVoicePolicy, VoiceRoomId } from './dojo-voice-policy.ts';
 import { formatVoiceRoomId, parseVoiceRoomId } from './dojo-voice-policy.ts';
 import { leadsDojo, type PeerConnection, type VoicePeer } from './voice-peer.ts';
@@ -239,12 +239,12 @@ export class SignalingSession implements PeerConnection {
     if (claims.dojo !== roomId.dojoId) throw new DomainError('forbidden', 'this join token is for another dojo');
 
     const joinedAs = tokenRole(claims);
-    const listed = await this.context.policy.listedRole?.(roomId, claims.sub);
+    const granted = await this.context.policy.grantedRole?.(roomId, claims.sub);
     const identity = {
       userId: claims.sub,
       name: claims.name,
       token: joinedAs,
-      role: roleWithListing(listed, joinedAs),
+      role: roleWithGrant(granted, joinedAs),
     };
     const muted = await this.context.policy.isMuted(roomId, identity.userId);
     const placement = await this.context.place(roomId);

@@ -9,7 +9,7 @@ export interface PeerIdentity {
   name: string | undefined;
   /** What the join token says (`tokenRole`). */
   token: TokenRole;
-  /** The role the person acts with: the token's, or the one the dojo lists for them (`roleWithListing`). */
+  /** The role the person acts with: the token's, or the one a facilitator gave them in the dojo (`roleWithGrant`). */
   role: DojoRole;
 }
 

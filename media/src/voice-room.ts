@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import type { IceServer } from './media-config.ts';
 import { VoicePeer, type PeerConnection, type PeerIdentity, type TransportDirection } from './voice-peer.ts';
 import { closeCodes, events } from '@pocdojo/shared/contract/voice-protocol';
-import { roleWithListing, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
+import { roleWithGrant, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { MediaWorker, WorkerPool } from './worker-pool.ts';
 
 /** Opus with in-band FEC and DTX: loss resilience and near-zero bitrate while a participant is silent. */
@@ -242,14 +242,14 @@ export class VoiceRoom {
   }
 
   /**
-   * The dojo lists the user with another role (or none): each of their peers acts with the role that
-   * gives, loses its producer when it may no longer speak, is told whether it may, and the others see the
-   * peer's new role (`peerJoined` again).
+   * A facilitator gave the user another role in the dojo (or none): each of their peers acts with the role
+   * that gives, loses its producer when it may no longer speak, is told whether it may, and the others see
+   * the peer's new role (`peerJoined` again).
    */
-  setListedRole(userId: string, listed: DojoRole | undefined): number {
+  setGrantedRole(userId: string, granted: DojoRole | undefined): number {
     const targets = this.peersOf(userId);
     for (const peer of targets) {
-      const role = roleWithListing(listed, peer.identity.token);
+      const role = roleWithGrant(granted, peer.identity.token);
       if (role === peer.identity.role) continue;
       peer.identity.role = role;
       this.tellFloor(peer);

@@ -56,8 +56,8 @@ export interface VoiceService {
   setMuted(room: VoiceRoomId, userId: string, muted: boolean): Promise<number>;
   /** Let an observer speak, or take the floor back. */
   allowSpeaking(room: VoiceRoomId, userId: string, allowed: boolean): number;
-  /** The dojo lists the user with another role, or none (the control document changed). */
-  setListedRole(room: VoiceRoomId, userId: string, listed: DojoRole | undefined): number;
+  /** A facilitator gave the user another role in the dojo, or none (the control document changed). */
+  setGrantedRole(room: VoiceRoomId, userId: string, granted: DojoRole | undefined): number;
   removeFromVoice(room: VoiceRoomId, userId: string, reason?: string): number;
   /** CPU and peak memory of each worker process. */
   workerUsage(): Promise<WorkerUsage[]>;
@@ -253,7 +253,7 @@ export async function createVoiceService(deps: VoiceServiceDeps): Promise<VoiceS
       return (await room(id)?.setMuted(userId, muted)) ?? 0;
     },
     allowSpeaking: (id, userId, allowed) => room(id)?.setAllowedToSpeak(userId, allowed) ?? 0,
-    setListedRole: (id, userId, listed) => room(id)?.setListedRole(userId, listed) ?? 0,
+    setGrantedRole: (id, userId, granted) => room(id)?.setGrantedRole(userId, granted) ?? 0,
     removeFromVoice: (id, userId, reason = 'removed from voice') => room(id)?.remove(userId, reason) ?? 0,
     workerUsage: () => workerUsage(pool?.workers ?? []),
     async close() {

@@ -16,7 +16,7 @@ import { dojoAuditEntries, type DojoAuditEntry } from './dojo-audit.ts';
 import type { DojoLeases } from './dojo-lease.ts';
 import type { DojoKey, DojoRecords, FileSnapshot } from './dojo-records.ts';
 import { inFlight, type DojoRuns, type RunRequester } from './dojo-runs.ts';
-import { actorOf, deadline, register, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
+import { deadline, joinerOf, register, tick, type Actor, type Effect, type Transition } from './dojo-session.ts';
 import { TurnTimer } from './turn-timer.ts';
 
 type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
@@ -383,7 +383,7 @@ export class DojoRoom {
       let next = base;
       for (const { connection } of this.connections()) {
         const claims = (connection.context as { claims?: Claims }).claims;
-        if (claims) next = register(next, actorOf(claims, next)) ?? next;
+        if (claims) next = register(next, joinerOf(claims)) ?? next;
       }
       if (next !== base) await this.writeState(base, next);
     });
@@ -404,7 +404,7 @@ export class DojoRoom {
 
   private unregistered(connection: Connection, state: ControlState): boolean {
     const claims = (connection.context as { claims?: Claims }).claims;
-    return claims !== undefined && register(state, actorOf(claims, state)) !== null;
+    return claims !== undefined && register(state, joinerOf(claims)) !== null;
   }
 
   /**

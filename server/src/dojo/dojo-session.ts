@@ -12,7 +12,7 @@
  * navigates); a Kata is a rotation of one (the presenter drives, everyone follows).
  */
 import type { Claims } from '@pocdojo/shared';
-import { effectiveRole, tokenRole, type DojoRole } from '@pocdojo/shared/contract/dojo-roles';
+import { effectiveRole, tokenRole, type DojoRole, type TokenRole } from '@pocdojo/shared/contract/dojo-roles';
 import type { Command, ReplyErrorCode } from '@pocdojo/shared/contract/dojo-protocol';
 import { mayRun, remainingTurnMs, type ControlState, type Participant } from '@pocdojo/shared/contract/dojo-documents';
 
@@ -330,7 +330,16 @@ export function applyCommand(
       const watcher = present(command.args.userId);
       const listed =
         command.name === 'grantRole' && !state.participants[command.args.userId] && watcher
-          ? { ...state.participants, [watcher.userId]: { name: watcher.name, role: watcher.role, handRaised: false } }
+          ? {
+              ...state.participants,
+              [watcher.userId]: {
+                name: watcher.name,
+                role: watcher.role,
+                handRaised: false,
+                granted: false,
+                issuedAt: 0,
+              },
+            }
           : state.participants;
       const missing = knownPerson({ ...state, participants: listed }, command.args.userId);
       if (missing) return missing;
@@ -343,9 +352,7 @@ export function applyCommand(
         if (person.role === 'observer') return fail('invalid', 'observer is the lowest role');
         role = person.role === 'facilitator' ? 'participant' : 'observer';
       }
-      const participants = { ...listed, [command.args.userId]: { ...person, role } };
-      const rotation = role === 'observer' ? state.rotation.filter((id) => id !== command.args.userId) : state.rotation;
-      return done(repair({ ...state, participants }, rotation));
+      return done(withRole(state, listed, command.args.userId, { ...person, role, granted: true }));
     }
     case 'remove': {
       const { userId } = command.args;
@@ -415,12 +422,54 @@ export function applyCommand(
   }
 }
 
-/** Adds a newly connected person to `participants` (observers are counted by presence, not listed). */
-export function register(state: ControlState, actor: Actor): ControlState | null {
-  if (actor.role === 'observer' || state.participants[actor.userId] || state.removed.includes(actor.userId))
+/** `state` with `person` listed under `userId`; an observer leaves the rotation (and the wheel if driving). */
+function withRole(
+  state: ControlState,
+  listed: ControlState['participants'],
+  userId: string,
+  person: Participant,
+): ControlState {
+  const participants = { ...listed, [userId]: person };
+  const rotation = person.role === 'observer' ? state.rotation.filter((id) => id !== userId) : state.rotation;
+  return repair({ ...state, participants }, rotation);
+}
+
+/** Who joined, as their token says. */
+export interface Joiner {
+  userId: string;
+  name: string;
+  token: TokenRole;
+  /** The token's `iat` (epoch seconds). */
+  issuedAt: number;
+}
+
+export function joinerOf(claims: Pick<Claims, 'sub' | 'name' | 'roles' | 'observing' | 'iat'>): Joiner {
+  return { userId: claims.sub, name: claims.name ?? claims.sub, token: tokenRole(claims), issuedAt: claims.iat ?? 0 };
+}
+
+/**
+ * Lists a newly connected person in `participants`, or brings their listing up to date with a newer token
+ * than the one it shows: the tenant may have changed their role since (a change revokes their tokens, and
+ * the next join token carries the new role). A facilitator's grant stands; a token minted to observe lists
+ * nobody (the person asked to watch, maybe beside a tab where they take part); observers are counted by
+ * presence, not listed, unless listed already. Only a strictly newer token that says something else
+ * rewrites a listing, so two nodes holding different tokens of one person cannot rewrite it back and forth.
+ */
+export function register(state: ControlState, joiner: Joiner): ControlState | null {
+  const { userId, name, token, issuedAt } = joiner;
+  if (token.observing || state.removed.includes(userId)) return null;
+  const listed = state.participants[userId];
+  if (!listed) {
+    if (token.role === 'observer') return null;
+    return {
+      ...state,
+      participants: {
+        ...state.participants,
+        [userId]: { name, role: token.role, handRaised: false, granted: false, issuedAt },
+      },
+    };
+  }
+  if (listed.granted || issuedAt <= listed.issuedAt || (listed.role === token.role && listed.name === name))
     return null;
-  return {
-    ...state,
-    participants: { ...state.participants, [actor.userId]: { name: actor.name, role: actor.role, handRaised: false } },
-  };
+  return withRole(state, state.participants, userId, { ...listed, name, role: token.role, issuedAt });
 }

@@ -15,6 +15,7 @@ import {
   register,
   tick,
   type Actor,
+  type Joiner,
   type Transition,
 } from '../../src/dojo/dojo-session.ts';
 
@@ -34,6 +35,20 @@ function ok(transition: Transition | null): Extract<Transition, { ok: true }> {
   return transition;
 }
 
+/** Someone joining with a join token of `role` issued at `issuedAt` (epoch seconds). */
+const joiner = (actor: Actor, issuedAt = 1, observing = false): Joiner => ({
+  userId: actor.userId,
+  name: actor.name,
+  token: { role: actor.role, observing },
+  issuedAt,
+});
+
+function registered(state: ControlState, who: Joiner): ControlState {
+  const next = register(state, who);
+  if (!next) throw new Error(`expected ${who.userId} to be (re)listed`);
+  return next;
+}
+
 function lobby(overrides: Partial<ControlState> = {}): ControlState {
   let state = controlStateSchema.parse({});
   for (const person of [
@@ -42,7 +57,7 @@ function lobby(overrides: Partial<ControlState> = {}): ControlState {
     { userId: 'bob', name: 'Bob', role: 'participant' as const },
     { userId: 'cyd', name: 'Cyd', role: 'participant' as const },
   ]) {
-    state = register(state, person) ?? state;
+    state = register(state, joiner(person)) ?? state;
   }
   return { ...state, turnSeconds: 60, ...overrides };
 }
@@ -56,8 +71,10 @@ describe('the dojo session state machine', () => {
   it('lists facilitators and participants who connect, but not observers or removed people', () => {
     const state = lobby();
     expect(Object.keys(state.participants)).toEqual(['fay', 'ann', 'bob', 'cyd']);
-    expect(register(state, { userId: 'obs', name: 'O', role: 'observer' })).toBeNull();
-    expect(register({ ...state, removed: ['zed'] }, { userId: 'zed', name: 'Z', role: 'participant' })).toBeNull();
+    expect(register(state, joiner({ userId: 'obs', name: 'O', role: 'observer' }))).toBeNull();
+    expect(
+      register({ ...state, removed: ['zed'] }, joiner({ userId: 'zed', name: 'Z', role: 'participant' })),
+    ).toBeNull();
   });
 
   it('refuses facilitator commands from participants', () => {
@@ -202,7 +219,13 @@ describe('the dojo session state machine', () => {
         (id) => (id === 'olga' ? olga : undefined),
       ),
     );
-    expect(granted.state.participants.olga).toEqual({ name: 'Olga', role: 'participant', handRaised: false });
+    expect(granted.state.participants.olga).toEqual({
+      name: 'Olga',
+      role: 'participant',
+      handRaised: false,
+      granted: true,
+      issuedAt: 0,
+    });
   });
 
   it('removes a participant from the state and asks for their removal', () => {
@@ -334,11 +357,47 @@ describe('test runs in the session', () => {
   });
 });
 
+describe('a role the tenant changed after the person joined', () => {
+  const demotedFay: Actor = { ...fay, role: 'participant' };
+
+  it('reaches the dojo with the next join token: listed and acting with the new role', () => {
+    const state = registered(lobby(), joiner(demotedFay, 2));
+    expect(state.participants.fay).toMatchObject({ role: 'participant', granted: false, issuedAt: 2 });
+    const now = actorOf({ sub: 'fay', name: 'Fay', roles: ['participant'] }, state);
+    expect(now.role).toBe('participant');
+    expect(applyCommand(state, now, command('start', {}), t0, () => 0)).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+
+  it('takes someone the tenant made an observer out of the rotation', () => {
+    const running = started({ rotation: ['ann', 'bob'] });
+    const state = registered(running, joiner({ ...ann, role: 'observer' }, 2));
+    expect(state.participants.ann?.role).toBe('observer');
+    expect(state).toMatchObject({ rotation: ['bob'], driverId: 'bob' });
+  });
+
+  it('is not undone by an older token, so two nodes holding different tokens cannot rewrite it in turn', () => {
+    const demoted = registered(lobby(), joiner(demotedFay, 2));
+    expect(register(demoted, joiner(fay, 1))).toBeNull();
+    expect(register(demoted, joiner(demotedFay, 3))).toBeNull();
+  });
+
+  it('leaves a facilitator’s grant in the dojo standing', () => {
+    const granted = ok(run(lobby(), fay, 'grantRole', { userId: 'ann', role: 'facilitator' })).state;
+    expect(granted.participants.ann).toMatchObject({ role: 'facilitator', granted: true });
+    expect(register(granted, joiner(ann, 5))).toBeNull();
+    expect(effectiveRole(granted, 'ann', { role: 'participant', observing: false })).toBe('facilitator');
+  });
+
+  it('is not read from a token minted to observe: the person asked to watch', () => {
+    expect(register(lobby(), joiner({ ...fay, role: 'observer' }, 9, true))).toBeNull();
+  });
+});
+
 describe('the role a connection acts with', () => {
   const seated = lobby({
     participants: {
-      fay: { name: 'Fay', role: 'facilitator', handRaised: false },
-      olga: { name: 'Olga', role: 'participant', handRaised: false },
+      fay: { name: 'Fay', role: 'facilitator', handRaised: false, granted: false, issuedAt: 1 },
+      olga: { name: 'Olga', role: 'participant', handRaised: false, granted: true, issuedAt: 0 },
     },
   });
 

@@ -35,10 +35,17 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export const phaseSchema = z.enum(['lobby', 'running', 'paused', 'break', 'ended']);
 export type Phase = z.infer<typeof phaseSchema>;
 
+/**
+ * A person the dojo lists. `granted` marks a role a facilitator gave in this dojo, which stands over the
+ * person's tokens; otherwise the listing shows the role of the newest token they joined with (`issuedAt`,
+ * its `iat`), so a role the tenant changed since reaches the dojos the person had joined.
+ */
 export const participantSchema = z.object({
   name: z.string(),
   role: z.enum(['facilitator', 'participant', 'observer']),
   handRaised: z.boolean().default(false),
+  granted: z.boolean().default(false),
+  issuedAt: z.number().default(0),
 });
 export type Participant = z.infer<typeof participantSchema>;
 

@@ -32,18 +32,24 @@ export function tenantDojoRole(roles: readonly string[]): DojoRole {
   return roles.every((role) => role === 'observer') ? 'observer' : 'participant';
 }
 
+/** The role a facilitator gave the person in this dojo, if one did (see `participantSchema`). */
+export const grantedRole = (listed: Participant | undefined): DojoRole | undefined =>
+  listed?.granted ? listed.role : undefined;
+
 /**
  * The role a connection acts with. A token minted to observe stays an observer whatever the room lists
  * for the same person (their facilitator seat from another tab, say): they asked to watch. Otherwise a
- * facilitator token facilitates, and a facilitator's grant in `control` wins over the token's role.
+ * facilitator token facilitates, and a facilitator's grant in `control` wins over the token's role. A
+ * listing that is no grant only mirrors a token, so the token's own role counts: a person the tenant
+ * demoted acts with the new role in a dojo they joined before.
  */
 export function effectiveRole(state: Pick<ControlState, 'participants'>, userId: string, token: TokenRole): DojoRole {
-  return roleWithListing(state.participants[userId]?.role, token);
+  return roleWithGrant(grantedRole(state.participants[userId]), token);
 }
 
-/** The same rule from the role the room lists for the person (none when it lists nobody), for voice too. */
-export function roleWithListing(listed: DojoRole | undefined, token: TokenRole): DojoRole {
+/** The same rule from the role a facilitator granted the person (none when nobody did), for voice too. */
+export function roleWithGrant(granted: DojoRole | undefined, token: TokenRole): DojoRole {
   if (token.observing) return 'observer';
   if (token.role === 'facilitator') return 'facilitator';
-  return listed ?? token.role;
+  return granted ?? token.role;
 }

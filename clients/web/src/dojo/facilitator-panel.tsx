@@ -16,9 +16,9 @@ import type { Participant } from '@pocdojo/shared/contract/dojo-documents';
  * Everyone a facilitator can act on: the people the dojo lists, then those watching without being listed
  * (observers present now, from presence), whom a role grant lists.
  */
-function peopleToLead(view: DojoView): [string, Participant][] {
+function peopleToLead(view: DojoView): [string, Pick<Participant, 'name' | 'role' | 'handRaised'>][] {
   const listed = Object.entries(view.control.participants);
-  const watching = new Map<string, Participant>();
+  const watching = new Map<string, Pick<Participant, 'name' | 'role' | 'handRaised'>>();
   for (const peer of view.peers)
     if (!view.control.participants[peer.userId] && peer.role === 'observer')
       watching.set(peer.userId, { name: peer.name, role: 'observer', handRaised: false });

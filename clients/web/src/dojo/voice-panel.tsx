@@ -29,7 +29,7 @@ export function VoicePanel({
 }: {
   dojoId: string;
   view: DojoView;
-  /** The role this person acts with in the dojo (a role the dojo lists wins over the join's), as voice reads it. */
+  /** The role this person acts with in the dojo (a facilitator's grant wins over the join's), as voice reads it. */
   role: DojoRole;
 }) {
   const isFacilitator = role === 'facilitator';

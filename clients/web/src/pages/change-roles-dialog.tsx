@@ -40,7 +40,7 @@ export function ChangeRolesDialog({
     <FormDialog
       open={person !== undefined}
       title={`Roles of ${person?.displayName ?? ''}`}
-      description="They keep working without signing in again, with the new roles from their next step. In a dojo they have joined, the role the dojo lists for them stays until a facilitator changes it there; admin and facilitator apply in every dojo."
+      description="They keep working without signing in again, with the new roles from their next step. The dojos they have joined take the new role as they reconnect, except where a facilitator gave them a role in that dojo: that one stays until a facilitator changes it there."
       submitLabel="Save roles"
       busyLabel="Saving…"
       canSubmit={roles.length > 0}
