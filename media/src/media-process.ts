@@ -18,6 +18,7 @@ import {
   flushTraces,
   openDatabase,
   readConfigOrExit,
+  Readiness,
   TokenRevocations,
 } from '@pocdojo/shared';
 import { mediaConfigSchema } from './media-config.ts';
@@ -32,6 +33,15 @@ const database = config.DATABASE_URL
 const revocations = database && TokenRevocations.start(database, logger.child({ component: 'auth' }));
 const identity = await createIdentity(config, { revocations });
 const voice = await createVoiceService({ config, verifier: identity.verifier, logger, registry, revocations });
+// The same conditions and `pocdojo_readiness_check` metric as the other services, so their alert covers voice.
+const readiness = new Readiness();
+readiness.track('voice', () => {
+  const status = voice.status();
+  return status.available || status.reason;
+});
+// Until the revocations are read, a revoked token would pass: not ready, as the other services.
+if (revocations) readiness.track('tokenRevocations', () => revocations.status);
+readiness.registerMetric(registry);
 
 function reply(res: HttpResponse, status: string, contentType: string, body: string): void {
   res.cork(() => {
@@ -43,11 +53,9 @@ const app = App();
 voice.attach(app);
 app.get('/healthz', (res) => reply(res, '200 OK', 'application/json', '{"status":"ok"}'));
 app.get('/readyz', (res) => {
-  const status = voice.status();
-  // Until the revocations are read, a revoked token would pass: not ready, as the other services.
-  const tokenRevocations = revocations?.status ?? true;
-  const ready = status.available && tokenRevocations === true;
-  const body = revocations ? { ...status, tokenRevocations } : status;
+  const { ready } = readiness;
+  // The other services' body, and what voice runs on (workers, mediasoup version) beside it.
+  const body = { status: ready ? 'ready' : 'not-ready', checks: readiness.report(), voice: voice.status() };
   reply(res, ready ? '200 OK' : '503 Service Unavailable', 'application/json', JSON.stringify(body));
 });
 app.get('/metrics', (res) => {

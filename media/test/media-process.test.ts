@@ -73,9 +73,14 @@ describe('npm run media: the voice service as its own process', () => {
     expect((await fetch(`http://${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ available: true, workers: 1, mediasoupVersion: '3.8.4' });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { voice: 'ok' },
+      voice: { available: true, workers: 1, mediasoupVersion: '3.8.4' },
+    });
     const metrics = await (await fetch(`http://${base}/metrics`)).text();
     expect(metrics).toMatch(/^media_workers\{service="media"\} 1$/m);
+    expect(metrics).toMatch(/^pocdojo_readiness_check\{check="voice",service="media"\} 1$/m);
   });
 
   it('admits a token from the shared identity, and closes sessions with 4503 on SIGTERM before exiting 0, traced', async () => {
@@ -139,7 +144,7 @@ describe('npm run media with DATABASE_URL', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       ready = await fetch(`http://${media.base}/readyz`);
     }
-    expect(await ready.json()).toMatchObject({ available: true, tokenRevocations: true });
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { voice: 'ok', tokenRevocations: 'ok' } });
     const identity = await createIdentity({ DATA_DIR: ownDataDir, AUTH_ISSUER: 'poc-dojo', AUTH_AUDIENCE: 'poc-dojo' });
     const claims = { sub: 'u_leaving', tid: 't_acme', roles: ['participant' as const], dojo: 'd1' };
     const oldToken = await identity.issuer!.issue(claims, 600);

@@ -40,7 +40,7 @@ export function ChangeRolesDialog({
     <FormDialog
       open={person !== undefined}
       title={`Roles of ${person?.displayName ?? ''}`}
-      description="They keep working without signing in again, with the new roles from their next step. The dojos they have joined take the new role as they reconnect, except where a facilitator gave them a role in that dojo: that one stays until a facilitator changes it there."
+      description="They keep working without signing in again, with the new roles from their next step. Their dojos follow the new role (at once where they are connected), except where a facilitator gave them a role in a dojo: that one stays until a facilitator changes it there."
       submitLabel="Save roles"
       busyLabel="Saving…"
       canSubmit={roles.length > 0}
