@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from '../logging.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { createDataDirIfMissing } from './embedded-initdb.ts';
+import { EmbeddedVacuum } from './embedded-vacuum.ts';
 import { listenOnEmbedded, listenOnServer, type Listen } from './notifications.ts';
 import type { Database } from './schema.ts';
 
@@ -32,6 +33,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   logger: Logger;
   poolSize?: number;
+  /** How often the embedded database looks for tables to vacuum (see EmbeddedVacuum); default a minute. */
+  vacuumIntervalMs?: number;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // statement does not exist", or a stalled queue). Code must therefore never hold a connection while
   // waiting for a second one (the compactor reads on the connection it holds).
   const pool = createPool(connectionString, 1, log, forgetEarlierStatements);
+  const vacuum = new EmbeddedVacuum(pool, log, options.vacuumIntervalMs ?? 60_000);
   log.info({ dataDir }, 'embedded Postgres (PGlite) started');
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
@@ -93,6 +97,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     embedded: true,
     listen: listenOnEmbedded(pool),
     async close() {
+      await vacuum.stop();
       await pool.end();
       await server.stop();
       await pglite.close();

@@ -32,6 +32,37 @@ describe('the embedded database (PGlite in DATA_DIR)', () => {
     expect(rows).toEqual([{ word: 'dojo' }]);
   });
 
+  it('vacuums itself, as autovacuum would on a server: dead rows do not pile up', async () => {
+    const database = await openDatabase({
+      databaseUrl: undefined,
+      dataDir: await freshDataDir(),
+      logger,
+      vacuumIntervalMs: 200,
+    });
+    try {
+      await sql`CREATE TABLE churn (id int)`.execute(database.db);
+      await sql`INSERT INTO churn SELECT generate_series(1, 2000)`.execute(database.db);
+      await sql`DELETE FROM churn`.execute(database.db);
+      const deadRows = async () => {
+        const { rows } = await sql<{ dead: string; vacuums: string }>`
+          SELECT n_dead_tup AS dead, vacuum_count AS vacuums FROM pg_stat_user_tables WHERE relname = 'churn'`.execute(
+          database.db,
+        );
+        return rows[0];
+      };
+      const deadline = Date.now() + 10_000;
+      let stats = await deadRows();
+      while (Number(stats?.vacuums ?? 0) === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stats = await deadRows();
+      }
+      expect(Number(stats?.vacuums)).toBeGreaterThan(0);
+      expect(Number(stats?.dead)).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('says which directory failed to open, and leaves it unlocked for the next attempt', async () => {
     const dataDir = await freshDataDir();
     await mkdir(join(dataDir, 'pgdata'));
