@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '@pocdojo/shared';
+import { ApiClient, type DojoJoin } from '@pocdojo/sdk/api-client';
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
 import {
   codeFiles,
@@ -90,6 +91,37 @@ export async function join(
     commandTimeoutMs: 10_000,
   });
   return new Member(person.userId, connection);
+}
+
+/** A new team on the server's real API, signed up by Fay (who administers and facilitates it). */
+export async function signUpFay(server: ServerProcess, tenantName: string): Promise<ApiClient> {
+  const fay = new ApiClient({ baseUrl: server.httpUrl });
+  const signedUp = await fay.signup({
+    tenantName,
+    email: `fay@${tenantName.toLowerCase().replace(/\W+/g, '-')}.test`,
+    password: 'correct horse battery',
+    displayName: 'Fay',
+  });
+  if (!signedUp.ok) throw new Error(signedUp.error.message);
+  return fay;
+}
+
+/** Connects with what the API's join answered, over the SDK's real connection, once synced. */
+export async function connectJoined(
+  server: ServerProcess,
+  joined: DojoJoin,
+  self: { userId: string; name: string },
+): Promise<Member> {
+  const connection = new DojoConnection({
+    url: `ws://127.0.0.1:${server.port}${joined.url}`,
+    documents: joined.documents,
+    token: joined.token,
+    self: { ...self, role: joined.role },
+    WebSocketPolyfill: WebSocket,
+  });
+  const member = new Member(self.userId, connection);
+  await connection.whenSynced();
+  return member;
 }
 
 /** Reads the dojo's rows straight from the test database, as the API would. */

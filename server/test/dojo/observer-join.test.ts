@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { ApiClient, type DojoJoin } from '@pocdojo/sdk/api-client';
-import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
+import type { ApiClient, DojoJoin } from '@pocdojo/sdk/api-client';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
-import { Member } from './dojo-support.ts';
+import { connectJoined, Member, signUpFay } from './dojo-support.ts';
 
 /**
  * A facilitator who joins a dojo a second time with `as: observer` (to watch it as the group sees it)
@@ -17,29 +15,14 @@ let dojoId: string;
 const members: Member[] = [];
 
 async function connect(join: DojoJoin, self: { userId: string; name: string }): Promise<Member> {
-  const connection = new DojoConnection({
-    url: `ws://127.0.0.1:${server.port}${join.url}`,
-    documents: join.documents,
-    token: join.token,
-    self: { ...self, role: join.role },
-    WebSocketPolyfill: WebSocket,
-  });
-  const member = new Member(self.userId, connection);
+  const member = await connectJoined(server, join, self);
   members.push(member);
-  await connection.whenSynced();
   return member;
 }
 
 beforeAll(async () => {
   server = await ServerProcess.onTestDatabase();
-  api = new ApiClient({ baseUrl: server.httpUrl });
-  const signedUp = await api.signup({
-    tenantName: 'Observer Co',
-    email: 'fay@observer.test',
-    password: 'correct horse battery',
-    displayName: 'Fay',
-  });
-  if (!signedUp.ok) throw new Error(signedUp.error.message);
+  api = await signUpFay(server, 'Observer Co');
   const dojo = await api.createDojo({ title: 'Watch me', format: 'randori', language: 'typescript' });
   if (!dojo.ok) throw new Error(dojo.error.message);
   dojoId = dojo.value.id;

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { ApiClient, type DojoJoin } from '@pocdojo/sdk/api-client';
-import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
 import { nextSecond } from '@pocdojo/shared/testing/next-second';
 import { eventually } from '../support/providers.ts';
 import { ServerProcess } from '../support/server-process.ts';
-import { Member } from './dojo-support.ts';
+import { connectJoined, Member, signUpFay } from './dojo-support.ts';
 
 /**
  * A role the team changes reaches the dojos the person had joined before: the change revokes their
@@ -22,19 +20,10 @@ const bobLogin = { email: 'bob@roles.test', password: 'correct horse battery' };
 async function enter(api: ApiClient): Promise<{ member: Member; join: DojoJoin }> {
   const joined = await api.joinDojo(dojoId);
   if (!joined.ok) throw new Error(joined.error.message);
-  const join = joined.value;
   const userId = api.session?.user.id ?? '';
-  const connection = new DojoConnection({
-    url: `ws://127.0.0.1:${server.port}${join.url}`,
-    documents: join.documents,
-    token: join.token,
-    self: { userId, name: api.session?.user.displayName ?? userId, role: join.role },
-    WebSocketPolyfill: WebSocket,
-  });
-  const member = new Member(userId, connection);
+  const member = await connectJoined(server, joined.value, { userId, name: api.session?.user.displayName ?? userId });
   members.push(member);
-  await connection.whenSynced();
-  return { member, join };
+  return { member, join: joined.value };
 }
 
 async function signedInBob(): Promise<ApiClient> {
@@ -46,14 +35,7 @@ async function signedInBob(): Promise<ApiClient> {
 
 beforeAll(async () => {
   server = await ServerProcess.onTestDatabase();
-  admin = new ApiClient({ baseUrl: server.httpUrl });
-  const signedUp = await admin.signup({
-    tenantName: 'Roles Co',
-    email: 'fay@roles.test',
-    password: 'correct horse battery',
-    displayName: 'Fay',
-  });
-  if (!signedUp.ok) throw new Error(signedUp.error.message);
+  admin = await signUpFay(server, 'Roles Co');
   const bob = await admin.createUser({ ...bobLogin, displayName: 'Bob', roles: ['facilitator'] });
   if (!bob.ok) throw new Error(bob.error.message);
   bobId = bob.value.id;
