@@ -87,6 +87,9 @@ describe('the audit trail and personal-data requests in a real browser', () => {
   });
 
   it('erases a member from the team page, their POCs going to the member the admin chooses', async () => {
+    const zoePage = await signedInPage(browser, zoe, viewport);
+    await zoePage.goto(`${stack.origin}/#/pocs`);
+    await zoePage.getByRole('link', { name: /Zoe · Audit Team/ }).waitFor();
     await adminPage.goto(`${stack.origin}/#/users`);
     await adminPage.getByRole('button', { name: 'Erase Zoe' }).click();
     const dialog = adminPage.getByRole('dialog', { name: 'Erase Zoe?' });
@@ -103,6 +106,11 @@ describe('the audit trail and personal-data requests in a real browser', () => {
       .waitFor();
     await adminPage.getByRole('cell', { name: 'a former member' }).waitFor();
     expect(await adminPage.getByRole('cell', { name: 'Zoe', exact: true }).count()).toBe(0);
+
+    // Her open page signs her out at its next call, saying why: not an expiry she could sign in again after.
+    await zoePage.reload();
+    await zoePage.getByText('Your account was erased from this team.').waitFor();
+    await zoePage.context().close();
 
     const pocs = await admin.listPocs();
     expect(pocs.ok && pocs.value.items.map((poc) => [poc.name, poc.ownerId])).toEqual([

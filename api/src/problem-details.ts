@@ -47,6 +47,8 @@ export const problemSchema = z.object({
   instance: z.string(),
   code: z.string(),
   errors: z.array(fieldProblemSchema).optional(),
+  /** A finer reason than `code` where a client acts on it (an extension member, RFC 9457 §3.2). */
+  reason: z.string().optional(),
 });
 export type Problem = z.infer<typeof problemSchema>;
 
@@ -71,7 +73,7 @@ export function sendProblem(
   reply: FastifyReply,
   code: ErrorCode | 'internal',
   detail: string,
-  extra: { errors?: FieldProblem[]; retryAfterSeconds?: number; status?: number } = {},
+  extra: { errors?: FieldProblem[]; retryAfterSeconds?: number; status?: number; reason?: string } = {},
 ): FastifyReply {
   const status = extra.status ?? (code === 'internal' ? 500 : statusOf[code]);
   const problem: Problem = {
@@ -82,6 +84,7 @@ export function sendProblem(
     instance: request.url.split('?')[0] ?? request.url,
     code,
     ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.reason ? { reason: extra.reason } : {}),
   };
   if (extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, extra.retryAfterSeconds)));
   return reply.code(status).type(problemContentType).serializer(JSON.stringify).send(problem);
@@ -122,10 +125,12 @@ export function installProblemHandlers(app: FastifyInstance, logger: Logger): vo
     }
     if (error instanceof DomainError) {
       const retry = error.details?.retryAfterSeconds;
+      const reason = error.details?.reason;
       const errors = fieldProblemsSchema.safeParse(error.details?.errors);
       return sendProblem(request, reply, error.code, error.message, {
         retryAfterSeconds: typeof retry === 'number' ? retry : undefined,
         errors: errors.success ? errors.data : undefined,
+        reason: typeof reason === 'string' ? reason : undefined,
       });
     }
     const status = error.statusCode ?? 500;

@@ -149,6 +149,8 @@ describe('auth', () => {
     expect(logout.status).toBe(204);
     const refresh = await call(api.app, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: admin.refreshToken } });
     expect(refresh.status).toBe(401);
+    // Signed out, not erased: no reason beyond the code.
+    expect(refresh.body).not.toHaveProperty('reason');
   });
 
   it('rejects garbage refresh tokens with 401', async () => {

@@ -287,9 +287,12 @@ describe.each([
     await expect
       .poll(async () => (await call(api.app, 'GET', '/api/v1/pocs', { token: person.accessToken })).status)
       .toBe(401);
-    expect(
-      (await call(api.app, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: person.refreshToken } })).status,
-    ).toBe(401);
+    // Told apart from an expiry: signing in again cannot help her.
+    const refresh = await call(api.app, 'POST', '/api/v1/auth/refresh', {
+      body: { refreshToken: person.refreshToken },
+    });
+    expect(refresh.status).toBe(401);
+    expect(refresh.body).toMatchObject({ code: 'unauthorized', reason: 'account_erased' });
     expect((await call(api.app, 'POST', '/api/v1/auth/login', { body: { email, password } })).status).toBe(401);
 
     // Her POCs are the heir's now; her video, its share link and its files are gone.

@@ -8,8 +8,8 @@ import { problemResponses } from '../problem-details.ts';
 import { newId } from '../tenancy/identifiers.ts';
 import { insertTenant, findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
 import { enterTenant, withAppRole, withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
-import { findUserByEmail, findUserById, insertUser } from '../users/users.ts';
-import { sessionSchema } from '@pocdojo/shared/contract/auth';
+import { findUserByEmail, findUserById, insertUser, isErased } from '../users/users.ts';
+import { sessionSchema, type RefreshRefusalReason } from '@pocdojo/shared/contract/auth';
 import { loginBodySchema, refreshBodySchema, signInMethodsBodySchema, signupBodySchema } from './auth-schemas.ts';
 import { findTenantOfDomain, tenantsWithoutPasswords } from '../sso/sso-settings.ts';
 import { findMembershipsByEmail, membershipsWithPassword } from './memberships.ts';
@@ -231,6 +231,11 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
           tenantId,
           ttlSeconds: config.API_REFRESH_TOKEN_TTL,
         });
+        if (rotation.outcome === 'rejected') {
+          // Said apart from an expiry, so the person is not asked to sign in to an account that is gone.
+          const erased = rotation.userId !== undefined && (await isErased(trx, tenantId, rotation.userId));
+          return { outcome: 'rejected' as const, erased };
+        }
         if (rotation.outcome !== 'rotated') return rotation;
         const [tenant, user] = await Promise.all([
           findTenantById(trx, tenantId),
@@ -242,6 +247,11 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
       if (outcome.outcome === 'reused') {
         request.log.warn({ tenantId }, 'refresh token reused: family revoked');
         throw new DomainError('unauthorized', 'refresh token already used: every session of this login is revoked');
+      }
+      if (outcome.outcome === 'rejected' && outcome.erased) {
+        throw new DomainError('unauthorized', 'this account was erased from the team', {
+          reason: 'account_erased' satisfies RefreshRefusalReason,
+        });
       }
       if (outcome.outcome !== 'rotated') throw refreshFailed();
       return outcome.session;

@@ -43,7 +43,8 @@ export async function issueRefreshToken(
 
 export type Rotation =
   | { outcome: 'rotated'; userId: string; token: string }
-  | { outcome: 'rejected' }
+  /** Unknown, revoked or expired; `userId` when the token was one of someone's (revoked or expired). */
+  | { outcome: 'rejected'; userId?: string }
   /** A spent token came back: its family has been revoked (the caller must commit that). */
   | { outcome: 'reused' };
 
@@ -59,12 +60,13 @@ export async function rotateRefreshToken(
     .where('token_hash', '=', hashRefreshToken(presented))
     .forUpdate()
     .executeTakeFirst();
-  if (!row || row.revoked_at !== null) return { outcome: 'rejected' };
+  if (!row) return { outcome: 'rejected' };
+  if (row.revoked_at !== null) return { outcome: 'rejected', userId: row.user_id };
   if (row.spent_at !== null) {
     await revokeFamily(trx, row.family_id);
     return { outcome: 'reused' };
   }
-  if (row.expires_at.getTime() <= Date.now()) return { outcome: 'rejected' };
+  if (row.expires_at.getTime() <= Date.now()) return { outcome: 'rejected', userId: row.user_id };
   await trx
     .updateTable('refresh_tokens')
     .set({ spent_at: sql`now()` })

@@ -71,6 +71,17 @@ export async function findUserByEmail(
   return row && toUser(row);
 }
 
+/** Whether the person was erased from the tenant (their row stays, anonymised). */
+export async function isErased(trx: TenantTransaction, tenantId: string, id: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('users')
+    .select('erased_at')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined && row.erased_at !== null;
+}
+
 export async function findUserById(
   trx: TenantTransaction,
   tenantId: string,

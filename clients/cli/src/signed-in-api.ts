@@ -26,7 +26,7 @@ export async function signedInApi(store: CredentialStore): Promise<SignedInApi> 
     onSession: (session, change) => {
       writes = writes.then(() => {
         if (change === 'refreshed' && session) return store.replaceSession(credentials.server, session);
-        if (change === 'ended' || change === 'signedOut') return store.remove();
+        if (change === 'ended' || change === 'erased' || change === 'signedOut') return store.remove();
         return undefined;
       });
     },

@@ -14,6 +14,7 @@ import {
   sessionSchema as issuedSessionSchema,
   signInMethodsSchema,
   signupResultSchema,
+  type RefreshRefusalReason,
   type TeamChoice,
   type User,
   userSchema,
@@ -55,6 +56,8 @@ export interface ApiError {
   message: string;
   /** Field-level messages of a validation failure, keyed by the field's path. */
   fields: Record<string, string>;
+  /** A finer reason than `code` where the API gives one (`refreshRefusalReasons`). */
+  reason?: string;
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -80,6 +83,8 @@ export type SessionChange =
   | 'signedOut'
   /** The API refused to refresh (expired, revoked, or a spent token came back): the person must sign in. */
   | 'ended'
+  /** The API refused to refresh because the person was erased from the team: signing in will not help. */
+  | 'erased'
   /** Another client sharing the session changed it (rotated, signed in or out); nothing to persist. */
   | 'adopted';
 
@@ -197,6 +202,7 @@ const problemSchema = z.object({
       }),
     )
     .optional(),
+  reason: z.string().optional(),
 });
 
 function codeForStatus(status: number): ApiErrorCode {
@@ -226,6 +232,7 @@ async function readProblem(response: Response): Promise<ApiError> {
       response.statusText ||
       `HTTP ${response.status}`,
     fields,
+    ...(problem.success && problem.data.reason !== undefined ? { reason: problem.data.reason } : {}),
   };
 }
 
@@ -528,7 +535,8 @@ export class ApiClient {
         }
         // Only a refused token ends the session; an unreachable or throttled API may answer next time.
         if (result.error.code === 'unauthorized') {
-          this.setSession(undefined, 'ended');
+          const erased = result.error.reason === ('account_erased' satisfies RefreshRefusalReason);
+          this.setSession(undefined, erased ? 'erased' : 'ended');
           await this.written;
         }
         return false;

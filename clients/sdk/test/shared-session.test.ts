@@ -137,4 +137,24 @@ describe('ApiClients sharing one session', () => {
     expect(first.changes.at(-1)).toBe('ended');
     expect(await store.shared.read()).toBeUndefined();
   });
+
+  it('say the session ended because the person was erased, which signing in again cannot mend', async () => {
+    const { first: admin } = await signedInStore('erasure');
+    const added = await admin.client.createUser({
+      email: 'zoe@erasure.test',
+      displayName: 'Zoe',
+      roles: ['participant'],
+      password,
+    });
+    if (!added.ok) throw new Error(added.error.message);
+    const zoeStore = sharedStore();
+    const zoe = await tab(origin, zoeStore, fetch);
+    expect(await zoe.client.login({ email: 'zoe@erasure.test', password })).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await admin.client.erasePerson(added.value.id, { pocs: 'delete' })).toMatchObject({ ok: true });
+    await expiry();
+    expect(await zoe.client.listPocs()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(zoe.changes.at(-1)).toBe('erased');
+    expect(await zoeStore.shared.read()).toBeUndefined();
+  });
 });

@@ -70,7 +70,15 @@ let notice: string | undefined;
 export const signedOutNotice = (): string | undefined => notice;
 
 const endedNotice = 'Your session expired — sign in again.';
+const erasedNotice = 'Your account was erased from this team. An administrator of the team can add you again.';
 const otherTabNotice = 'You signed out in another tab — sign in again to continue.';
+
+/** What this tab tells the person when a session ends without their clicking "Sign out" here. */
+function endingNotice(ending: string | null): string {
+  if (ending === 'ended') return endedNotice;
+  if (ending === 'erased') return erasedNotice;
+  return otherTabNotice;
+}
 
 function persist(session: Session | undefined, change: SessionChange): void {
   switch (change) {
@@ -82,13 +90,14 @@ function persist(session: Session | undefined, change: SessionChange): void {
       return;
     case 'signedOut':
     case 'ended':
+    case 'erased':
       // The reason first: the other tabs read it when the removal reaches them.
       localStorage.setItem(endingKey, change);
       localStorage.removeItem(storageKey);
-      notice = change === 'ended' ? endedNotice : undefined;
+      notice = change === 'signedOut' ? undefined : endingNotice(change);
       return;
     case 'adopted':
-      notice = session ? undefined : localStorage.getItem(endingKey) === 'ended' ? endedNotice : otherTabNotice;
+      notice = session ? undefined : endingNotice(localStorage.getItem(endingKey));
   }
 }
 

@@ -36,6 +36,14 @@ export const sessionSchema = z.object({
 });
 export type Session = z.infer<typeof sessionSchema>;
 
+/**
+ * Why `POST /auth/refresh` refused, when it is more than an expired or revoked token: the problem's
+ * `reason` member. `account_erased`: the person was erased from the team, so signing in again will not work
+ * either; clients say so instead of asking them to sign in.
+ */
+export const refreshRefusalReasons = ['account_erased'] as const;
+export type RefreshRefusalReason = (typeof refreshRefusalReasons)[number];
+
 export const signupResultSchema = sessionSchema.extend({
   /**
    * True when another team already had the slug made from this name, so the new team's slug carries
