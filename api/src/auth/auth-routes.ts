@@ -8,7 +8,7 @@ import { problemResponses } from '../problem-details.ts';
 import { newId } from '../tenancy/identifiers.ts';
 import { insertTenant, findTenantById, findTenantBySlugOrId } from '../tenancy/tenants.ts';
 import { enterTenant, withAppRole, withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
-import { findUserByEmail, findUserById, insertUser, isErased } from '../users/users.ts';
+import { findUserByEmail, findUserById, insertUser, membership } from '../users/users.ts';
 import { sessionSchema, type RefreshRefusalReason } from '@pocdojo/shared/contract/auth';
 import { loginBodySchema, refreshBodySchema, signInMethodsBodySchema, signupBodySchema } from './auth-schemas.ts';
 import { findTenantOfDomain, tenantsWithoutPasswords } from '../sso/sso-settings.ts';
@@ -233,7 +233,8 @@ export const authRoutes: ApiPlugin = async (app, { context }) => {
         });
         if (rotation.outcome === 'rejected') {
           // Said apart from an expiry, so the person is not asked to sign in to an account that is gone.
-          const erased = rotation.userId !== undefined && (await isErased(trx, tenantId, rotation.userId));
+          const erased =
+            rotation.userId !== undefined && (await membership(trx, tenantId, rotation.userId)) === 'erased';
           return { outcome: 'rejected' as const, erased };
         }
         if (rotation.outcome !== 'rotated') return rotation;

@@ -10,6 +10,7 @@ import { dojoDocuments } from '../dojos/dojos.ts';
 import { deletePoc, reassignPocs } from '../pocs/pocs.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { withTenant, type TenantTransaction } from '../tenancy/tenant-transaction.ts';
+import { membership } from '../users/users.ts';
 import { anonymiseChat, anonymiseControl, rewriteDocument } from './dojo-document-rewrite.ts';
 import { dojosOfPerson } from './personal-data.ts';
 
@@ -143,13 +144,8 @@ async function requireErasable(
 
 async function requireHeir(trx: TenantTransaction, tenantId: string, personId: string, heirId: string): Promise<void> {
   if (heirId === personId) throw new DomainError('invalid', 'POCs must go to someone other than the person erased');
-  const heir = await trx
-    .selectFrom('users')
-    .select('erased_at')
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', heirId)
-    .executeTakeFirst();
-  if (!heir || heir.erased_at !== null) throw new DomainError('invalid', 'the POCs must go to a current member');
+  if ((await membership(trx, tenantId, heirId)) !== 'member')
+    throw new DomainError('invalid', 'the POCs must go to a current member');
 }
 
 /** Deletes the person's videos (every render, superseded ones too), their share links and their files. */

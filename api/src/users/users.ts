@@ -71,15 +71,20 @@ export async function findUserByEmail(
   return row && toUser(row);
 }
 
-/** Whether the person was erased from the tenant (their row stays, anonymised). */
-export async function isErased(trx: TenantTransaction, tenantId: string, id: string): Promise<boolean> {
+/** Whether `id` is a current member of the tenant, a person erased from it (the row stays), or nobody there. */
+export async function membership(
+  trx: TenantTransaction,
+  tenantId: string,
+  id: string,
+): Promise<'member' | 'erased' | undefined> {
   const row = await trx
     .selectFrom('users')
     .select('erased_at')
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .executeTakeFirst();
-  return row !== undefined && row.erased_at !== null;
+  if (!row) return undefined;
+  return row.erased_at === null ? 'member' : 'erased';
 }
 
 export async function findUserById(
