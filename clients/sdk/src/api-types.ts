@@ -71,6 +71,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -92,6 +93,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -113,6 +115,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -134,6 +137,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -155,6 +159,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -176,6 +181,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -254,6 +260,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -275,6 +282,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -296,6 +304,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -383,6 +392,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -404,6 +414,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -425,6 +436,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -446,6 +458,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -467,6 +480,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -488,6 +502,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -566,6 +581,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -587,6 +603,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -608,6 +625,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -629,6 +647,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -650,6 +669,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -671,6 +691,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -732,6 +753,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -753,6 +775,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -774,6 +797,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -795,6 +819,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -816,6 +841,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -837,6 +863,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -911,6 +938,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -932,6 +960,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -953,6 +982,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -974,6 +1004,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1029,6 +1060,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1050,6 +1082,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1071,6 +1104,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1152,6 +1186,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1173,6 +1208,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1194,6 +1230,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1215,6 +1252,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1287,6 +1325,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1308,6 +1347,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1329,6 +1369,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1350,6 +1391,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1371,6 +1413,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1392,6 +1435,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1476,6 +1520,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1497,6 +1542,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1518,6 +1564,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1539,6 +1586,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1560,6 +1608,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1581,6 +1630,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1622,6 +1672,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1643,6 +1694,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1664,6 +1716,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1685,6 +1738,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1706,6 +1760,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1727,6 +1782,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1783,6 +1839,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1804,6 +1861,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1869,6 +1927,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1890,6 +1949,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1911,6 +1971,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1932,6 +1993,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -1990,6 +2052,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2011,6 +2074,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2032,6 +2096,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2053,6 +2118,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2128,6 +2194,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2149,6 +2216,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2170,6 +2238,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2191,6 +2260,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2212,6 +2282,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2287,6 +2358,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2308,6 +2380,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2329,6 +2402,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2350,6 +2424,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2419,6 +2494,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2440,6 +2516,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2461,6 +2538,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2482,6 +2560,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2552,6 +2631,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2573,6 +2653,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2594,6 +2675,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2615,6 +2697,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2659,6 +2742,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2680,6 +2764,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2701,6 +2786,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2722,6 +2808,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2793,6 +2880,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2814,6 +2902,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2835,6 +2924,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2856,6 +2946,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2936,6 +3027,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2957,6 +3049,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -2978,6 +3071,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3056,6 +3150,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3077,6 +3172,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3098,6 +3194,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3119,6 +3216,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3140,6 +3238,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3209,6 +3308,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3230,6 +3330,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3251,6 +3352,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3272,6 +3374,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3293,6 +3396,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3365,6 +3469,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3386,6 +3491,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3407,6 +3513,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3428,6 +3535,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3449,6 +3557,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3532,6 +3641,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3553,6 +3663,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3574,6 +3685,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3595,6 +3707,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3616,6 +3729,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3702,6 +3816,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3723,6 +3838,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3744,6 +3860,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3765,6 +3882,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3835,6 +3953,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3856,6 +3975,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3877,6 +3997,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3898,6 +4019,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -3919,6 +4041,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4010,6 +4133,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4031,6 +4155,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4052,6 +4177,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4073,6 +4199,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4140,6 +4267,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4205,6 +4333,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4226,6 +4355,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4295,6 +4425,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4316,6 +4447,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4337,6 +4469,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4358,6 +4491,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4432,6 +4566,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4453,6 +4588,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4474,6 +4610,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4495,6 +4632,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4557,6 +4695,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4578,6 +4717,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4599,6 +4739,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4620,6 +4761,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4689,6 +4831,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4710,6 +4853,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4731,6 +4875,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4752,6 +4897,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4866,6 +5012,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4887,6 +5034,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4908,6 +5056,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -4929,6 +5078,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5015,6 +5165,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5036,6 +5187,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5057,6 +5209,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5078,6 +5231,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5099,6 +5253,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5120,6 +5275,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5193,6 +5349,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5214,6 +5371,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5235,6 +5393,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5256,6 +5415,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5319,6 +5479,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5340,6 +5501,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5361,6 +5523,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5382,6 +5545,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5403,6 +5567,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5466,6 +5631,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5487,6 +5653,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5508,6 +5675,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5529,6 +5697,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5550,6 +5719,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5592,6 +5762,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5613,6 +5784,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5634,6 +5806,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5655,6 +5828,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5817,6 +5991,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5838,6 +6013,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5859,6 +6035,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5916,6 +6093,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -5937,6 +6115,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -6018,6 +6197,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -6039,6 +6219,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -6060,6 +6241,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -6081,6 +6263,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
@@ -6102,6 +6285,7 @@ export interface paths {
                 field: string;
                 message: string;
               }[];
+              reason?: string;
             };
           };
         };
