@@ -16,6 +16,7 @@ import {
   type Reply,
 } from './dojo-protocol.ts';
 import { colorFor, lightColor, type Peer, type Presence, readPeers } from './presence.ts';
+import { destroySocket } from './socket-teardown.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -219,7 +220,7 @@ export class DojoConnection {
     }
     this.pending.clear();
     for (const part of dojoDocumentParts) this.providers[part].destroy();
-    this.socket.destroy();
+    destroySocket(this.socket);
     for (const part of dojoDocumentParts) this.docs[part].destroy();
     Object.values(this.listeners).forEach((set) => set.clear());
   }

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@pocdojo/shared/testing/test-database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -127,5 +128,35 @@ describe('DojoConnection against the real collaboration server', () => {
     await eventually(() => events.includes('removed'), 'the removed event');
     await eventually(() => gus.status === 'disconnected', 'gus disconnected');
     expect(gus.socket.shouldConnect).toBe(false);
+  });
+});
+
+describe('DojoConnection in Node', () => {
+  it('can be destroyed while its socket is still connecting, without an uncaught error', async () => {
+    // A server that takes the TCP connection and never answers the WebSocket handshake.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const connection = new DojoConnection({
+        url: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/collab`,
+        documents: { code: 't/dojo/d/code', chat: 't/dojo/d/chat', control: 't/dojo/d/control' },
+        token: 'unused',
+        self: { userId: 'u', name: 'U', role: 'participant' },
+        WebSocketPolyfill: WebSocket,
+      });
+      while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(connection.status).toBe('connecting');
+      connection.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

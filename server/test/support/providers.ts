@@ -1,5 +1,6 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import WebSocket from 'ws';
+import { destroySocket } from '@pocdojo/sdk/socket-teardown';
 import * as Y from 'yjs';
 
 export interface TestProvider {
@@ -41,7 +42,7 @@ export function connect(options: {
     text: doc.getText('code'),
     destroy() {
       provider.destroy();
-      websocketProvider.destroy();
+      destroySocket(websocketProvider);
     },
   };
 }
