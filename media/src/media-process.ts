@@ -53,10 +53,14 @@ const app = App();
 voice.attach(app);
 app.get('/healthz', (res) => reply(res, '200 OK', 'application/json', '{"status":"ok"}'));
 app.get('/readyz', (res) => {
-  const { ready } = readiness;
+  const { ready, body } = readiness.summary();
   // The other services' body, and what voice runs on (workers, mediasoup version) beside it.
-  const body = { status: ready ? 'ready' : 'not-ready', checks: readiness.report(), voice: voice.status() };
-  reply(res, ready ? '200 OK' : '503 Service Unavailable', 'application/json', JSON.stringify(body));
+  reply(
+    res,
+    ready ? '200 OK' : '503 Service Unavailable',
+    'application/json',
+    JSON.stringify({ ...body, voice: voice.status() }),
+  );
 });
 app.get('/metrics', (res) => {
   let aborted = false;

@@ -6,11 +6,8 @@ import type { Readiness } from '@pocdojo/shared';
 export function attachOperationalRoutes(app: TemplatedApp, deps: { readiness: Readiness; registry: Registry }): void {
   app.get('/healthz', (res) => sendJson(res, '200 OK', { status: 'ok' }));
   app.get('/readyz', (res) => {
-    const { ready } = deps.readiness;
-    sendJson(res, ready ? '200 OK' : '503 Service Unavailable', {
-      status: ready ? 'ready' : 'not-ready',
-      checks: deps.readiness.report(),
-    });
+    const { ready, body } = deps.readiness.summary();
+    sendJson(res, ready ? '200 OK' : '503 Service Unavailable', body);
   });
   app.get('/metrics', (res) => {
     let aborted = false;

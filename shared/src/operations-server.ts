@@ -32,8 +32,8 @@ export async function startOperationsServer(options: {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
     if (path === '/readyz') {
-      const body = JSON.stringify({ status: readiness.ready ? 'ready' : 'not-ready', checks: readiness.report() });
-      return send(readiness.ready ? 200 : 503, 'application/json', body);
+      const { ready, body } = readiness.summary();
+      return send(ready ? 200 : 503, 'application/json', JSON.stringify(body));
     }
     if (path === '/metrics') {
       registry.metrics().then(

@@ -23,12 +23,12 @@ export class Readiness {
     this.conditions.set(name, check);
   }
 
-  get ready(): boolean {
-    return [...this.states().values()].every((state) => state === true);
-  }
-
-  report(): Record<string, string> {
-    return Object.fromEntries([...this.states()].map(([name, state]) => [name, state === true ? 'ok' : state]));
+  /** The `/readyz` body every service answers, from one reading of the conditions. */
+  summary(): { ready: boolean; body: { status: 'ready' | 'not-ready'; checks: Record<string, string> } } {
+    const states = this.states();
+    const ready = [...states.values()].every((state) => state === true);
+    const checks = Object.fromEntries([...states].map(([name, state]) => [name, state === true ? 'ok' : state]));
+    return { ready, body: { status: ready ? 'ready' : 'not-ready', checks } };
   }
 
   private states(): Map<string, string | true> {

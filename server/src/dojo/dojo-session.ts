@@ -330,16 +330,7 @@ export function applyCommand(
       const watcher = present(command.args.userId);
       const listed =
         command.name === 'grantRole' && !state.participants[command.args.userId] && watcher
-          ? {
-              ...state.participants,
-              [watcher.userId]: {
-                name: watcher.name,
-                role: watcher.role,
-                handRaised: false,
-                granted: false,
-                issuedAt: 0,
-              },
-            }
+          ? { ...state.participants, [watcher.userId]: listing(watcher.name, watcher.role, 0) }
           : state.participants;
       const missing = knownPerson({ ...state, participants: listed }, command.args.userId);
       if (missing) return missing;
@@ -422,6 +413,15 @@ export function applyCommand(
   }
 }
 
+/** A new listing, as registration makes it: no grant, hand down. */
+const listing = (name: string, role: DojoRole, issuedAt: number): Participant => ({
+  name,
+  role,
+  handRaised: false,
+  granted: false,
+  issuedAt,
+});
+
 /** `state` with `person` listed under `userId`; an observer leaves the rotation (and the wheel if driving). */
 function withRole(
   state: ControlState,
@@ -461,13 +461,7 @@ export function register(state: ControlState, joiner: Joiner): ControlState | nu
   const listed = state.participants[userId];
   if (!listed) {
     if (token.role === 'observer') return null;
-    return {
-      ...state,
-      participants: {
-        ...state.participants,
-        [userId]: { name, role: token.role, handRaised: false, granted: false, issuedAt },
-      },
-    };
+    return { ...state, participants: { ...state.participants, [userId]: listing(name, token.role, issuedAt) } };
   }
   if (listed.granted || issuedAt <= listed.issuedAt || (listed.role === token.role && listed.name === name))
     return null;
