@@ -4,6 +4,7 @@
  * is spent once, so the next run must find the new one). A refresh the API refuses ends the login.
  */
 import { type ApiError, ApiClient } from '@pocdojo/sdk/api-client';
+import type { RefreshRefusalReason } from '@pocdojo/shared/contract/auth';
 import type { CredentialStore, Credentials } from './credentials.ts';
 
 export interface SignedInApi {
@@ -34,8 +35,13 @@ export async function signedInApi(store: CredentialStore): Promise<SignedInApi> 
   return { api, server: credentials.server, credentials, flushed: () => writes };
 }
 
-/** A failed call as a sentence; a login the API no longer accepts says how to sign in again. */
+/**
+ * A failed call as a sentence; a login the API no longer accepts says how to sign in again, unless the
+ * person was erased from the team, which signing in cannot mend.
+ */
 export function explain(error: ApiError, server: string): string {
-  if (error.code === 'unauthorized') return `your login has expired: run \`pocdojo login --server ${server}\` again`;
-  return error.message;
+  if (error.code !== 'unauthorized') return error.message;
+  if (error.reason === ('account_erased' satisfies RefreshRefusalReason))
+    return `your account was erased from this team on ${server}: an administrator of the team can add you again`;
+  return `your login has expired: run \`pocdojo login --server ${server}\` again`;
 }

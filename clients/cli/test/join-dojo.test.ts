@@ -10,6 +10,7 @@ import { ApiClient } from '@pocdojo/sdk/api-client';
 import { DojoConnection } from '@pocdojo/sdk/dojo-connection';
 import { codeFiles, codeLanguages } from '@pocdojo/sdk/dojo-documents';
 import { Member } from '@pocdojo/server/testing/dojo-support';
+import { nextSecond } from '@pocdojo/shared/testing/next-second';
 import { eventually } from '@pocdojo/server/testing/providers';
 import { ServerProcess } from '@pocdojo/server/testing/server-process';
 import { CredentialStore } from '../src/credentials.ts';
@@ -127,6 +128,34 @@ describe('pocdojo login and dojos', () => {
     expect(after?.session.refreshToken).toBeDefined();
     expect(after?.session.refreshToken).not.toBe(before?.session.refreshToken);
     expect((await stat(store.path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('tells a person erased from the team that signing in again cannot help, and forgets the login', async () => {
+    const admin = new ApiClient({ baseUrl: server.httpUrl });
+    expect(await admin.login({ email: 'ada@editors.test', password })).toMatchObject({ ok: true });
+    const erin = await admin.createUser({
+      email: 'erin@editors.test',
+      displayName: 'Erin',
+      roles: ['participant'],
+      password,
+    });
+    if (!erin.ok) throw new Error(erin.error.message);
+    const erinHome = await mkdtemp(join(tmpdir(), 'pocdojo-config-'));
+    const store = new CredentialStore(join(erinHome, 'pocdojo'));
+    const signedIn = await logIn(store, { server: link.httpUrl, email: 'erin@editors.test', password });
+    expect(signedIn).toMatchObject({ kind: 'signedIn' });
+    await nextSecond();
+    expect(await admin.erasePerson(erin.value.id, { pocs: 'delete' })).toMatchObject({ ok: true });
+    await pause(accessTokenSeconds * 1000 + 500);
+    const stderr = await run(process.execPath, ['clients/cli/bin/pocdojo.js', 'dojos'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, XDG_CONFIG_HOME: erinHome },
+    }).then(
+      () => 'the command succeeded',
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(stderr).toContain('your account was erased from this team');
+    expect(await store.read()).toBeUndefined();
   });
 });
 

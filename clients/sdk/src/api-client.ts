@@ -266,6 +266,8 @@ export class ApiClient {
   private readonly shared: SharedSession;
   private readonly fetchImpl: typeof fetch;
   private refreshing: Promise<boolean> | undefined;
+  /** Why the API refused this client's last refresh, while no session has come since. */
+  private endedBecause: RefreshRefusalReason | undefined;
   /** This client's last write to the shared store. */
   private written: Promise<void> = Promise.resolve();
 
@@ -439,7 +441,7 @@ export class ApiClient {
         ok: false,
         error: { code: 'unavailable', status: 0, message: 'the server cannot be reached', fields: {} },
       };
-    if (!response.ok) return { ok: false, error: await readProblem(response) };
+    if (!response.ok) return { ok: false, error: this.withEndReason(await readProblem(response)) };
     return { ok: true, value: await response.blob() };
   }
 
@@ -459,7 +461,7 @@ export class ApiClient {
         ok: false,
         error: { code: 'unavailable', status: 0, message: 'the server cannot be reached', fields: {} },
       };
-    if (!response.ok) return { ok: false, error: await readProblem(response) };
+    if (!response.ok) return { ok: false, error: this.withEndReason(await readProblem(response)) };
     const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -536,6 +538,7 @@ export class ApiClient {
         // Only a refused token ends the session; an unreachable or throttled API may answer next time.
         if (result.error.code === 'unauthorized') {
           const erased = result.error.reason === ('account_erased' satisfies RefreshRefusalReason);
+          this.endedBecause = erased ? 'account_erased' : undefined;
           this.setSession(undefined, erased ? 'erased' : 'ended');
           await this.written;
         }
@@ -547,8 +550,18 @@ export class ApiClient {
     return this.refreshing;
   }
 
+  /**
+   * A call refused for want of a session, once the API said why it ended the session, says so too: the
+   * caller shows it where the call failed (an erased person cannot mend it by signing in again).
+   */
+  private withEndReason(error: ApiError): ApiError {
+    if (error.code !== 'unauthorized' || error.reason !== undefined || this.endedBecause === undefined) return error;
+    return { ...error, reason: this.endedBecause };
+  }
+
   private setSession(session: Session | undefined, change: SessionChange): void {
     this.session = session;
+    if (session) this.endedBecause = undefined;
     if (change !== 'adopted') this.written = this.shared.write(session);
     this.onSession(session, change);
   }

@@ -134,6 +134,7 @@ describe('ApiClients sharing one session', () => {
     await expiry();
     const refused = await first.client.listPocs();
     expect(refused).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(refused.ok || refused.error.reason).toBeUndefined();
     expect(first.changes.at(-1)).toBe('ended');
     expect(await store.shared.read()).toBeUndefined();
   });
@@ -153,8 +154,15 @@ describe('ApiClients sharing one session', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await admin.client.erasePerson(added.value.id, { pocs: 'delete' })).toMatchObject({ ok: true });
     await expiry();
-    expect(await zoe.client.listPocs()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await zoe.client.listPocs()).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized', reason: 'account_erased' },
+    });
     expect(zoe.changes.at(-1)).toBe('erased');
+    expect(await zoe.client.listDojos()).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized', reason: 'account_erased' },
+    });
     expect(await zoeStore.shared.read()).toBeUndefined();
   });
 });
