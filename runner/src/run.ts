@@ -4,7 +4,13 @@ import { emptyReport, type TestReport } from './reports/test-report.ts';
 import { formatBytes, type RunLimits } from './run-limits.ts';
 import { decodeWhole } from './sandbox/capped-stream.ts';
 import type { Sandbox, SandboxOutcome } from './sandbox/sandbox.ts';
-import { cacheMountPoint, type CheckVerdict, type StartPoint } from './start-point.ts';
+import {
+  cacheMountPoint,
+  type CheckVerdict,
+  hangReportSeconds,
+  hangReportVariable,
+  type StartPoint,
+} from './start-point.ts';
 import { checkFailed, judge } from './verdict.ts';
 
 export interface RunSpec {
@@ -43,7 +49,7 @@ export class Run {
       build: startPoint.build,
       test: startPoint.test,
       report: startPoint.report,
-      env: startPoint.env,
+      env: { ...startPoint.env, [hangReportVariable]: String(hangReportSeconds(limits)) },
       mounts: [...startPoint.mounts, ...(cacheDir ? [{ host: cacheDir, at: cacheMountPoint }] : [])],
       limits,
       signal: this.abort.signal,

@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LanguageId, RunFiles } from '@pocdojo/shared/contract/runs';
 import type { TestReport } from './reports/test-report.ts';
+import type { RunLimits } from './run-limits.ts';
 import type { Mount } from './sandbox/sandbox.ts';
 
 /** A host path a toolchain needs, and what installs it ("Debian package g++"), for the "unavailable" reason. */
@@ -56,6 +57,16 @@ export interface CodeCheck {
 }
 
 export const cacheMountPoint = '/opt/cache';
+
+/**
+ * Every run's environment holds, under this name, how many seconds one test may run before a start point
+ * whose framework can say where a test is (a stack dump) should do so: a run killed at the wall limit then
+ * shows the line that never finished instead of "the run printed nothing". Seven tenths of the wall limit,
+ * so that the dump comes before the kill even after the sandbox's and the framework's own start.
+ */
+export const hangReportVariable = 'RUN_HANG_REPORT_SECONDS';
+
+export const hangReportSeconds = (limits: RunLimits): number => Math.max(1, Math.floor(limits.wallSeconds * 0.7));
 
 /** Reads a start point's kata folder into the files a run (or a fresh dojo) starts with. */
 export async function loadKata(startPoint: StartPoint): Promise<RunFiles> {

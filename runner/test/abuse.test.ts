@@ -43,6 +43,20 @@ describe('a run that never ends', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(await processNames()).not.toContain(marker);
   });
+
+  it('shows where a Python test was stuck when the run was stopped', async () => {
+    const result = await run(
+      'python',
+      {
+        'spin.py': py('def spin():', '    while True:', '        pass'),
+        'test_spin.py': py('from spin import spin', '', 'def test_spins():', '    spin()'),
+      },
+      { wallSeconds: 4 },
+    );
+    expect(result).toMatchObject({ light: 'amber', message: 'timed out after 4 s', limitHit: 'time' });
+    expect(result.output).toMatch(/File ".*spin\.py", line 2 in spin/);
+    expect(result.output).toMatch(/File ".*test_spin\.py", line 4 in test_spins/);
+  });
 });
 
 describe('a fork bomb', () => {

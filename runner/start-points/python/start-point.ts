@@ -13,8 +13,11 @@ export const python: StartPoint = {
   ],
   mounts: [],
   env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
-  // -rP: what passing tests printed is shown too (pytest shows failing tests' by default).
-  test: '/usr/bin/python3 -m pytest -q -rP -p no:cacheprovider --junitxml=/tmp/report.xml',
+  // -rP: what passing tests printed is shown too (pytest shows failing tests' by default). A test still
+  // running after the hang-report time has every thread's stack printed (faulthandler), before the kill.
+  test:
+    '/usr/bin/python3 -m pytest -q -rP -p no:cacheprovider -o faulthandler_timeout="$RUN_HANG_REPORT_SECONDS" ' +
+    '--junitxml=/tmp/report.xml',
   report: '/tmp/report.xml',
   read(report) {
     if (report === undefined) return emptyReport;
