@@ -44,6 +44,18 @@ const mode = async (path: string) => (await stat(join(folder, path))).mode & 0o7
 const saidText = () => said.map((line) => line.text);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Adds a member to the Editors team (`<name>@editors.test`) through an admin's API client. */
+async function addMember(admin: ApiClient, displayName: string, role: 'participant' | 'observer') {
+  const added = await admin.createUser({
+    email: `${displayName.toLowerCase()}@editors.test`,
+    displayName,
+    roles: [role],
+    password,
+  });
+  if (!added.ok) throw new Error(added.error.message);
+  return added.value;
+}
+
 beforeAll(async () => {
   // Three-second access tokens, so that a test crosses an expiry and sees the login refreshed.
   server = await ServerProcess.onTestDatabase({ env: { API_ACCESS_TOKEN_TTL: `${accessTokenSeconds}s` } });
@@ -53,20 +65,8 @@ beforeAll(async () => {
   const signedUp = await api.signup({ tenantName: 'Editors', email: 'ada@editors.test', password, displayName: 'Ada' });
   if (!signedUp.ok) throw new Error(signedUp.error.message);
   adaId = signedUp.value.session.user.id;
-  const created = await api.createUser({
-    email: 'bob@editors.test',
-    displayName: 'Bob',
-    roles: ['participant'],
-    password,
-  });
-  if (!created.ok) throw new Error(created.error.message);
-  const observer = await api.createUser({
-    email: 'olivia@editors.test',
-    displayName: 'Olivia',
-    roles: ['observer'],
-    password,
-  });
-  if (!observer.ok) throw new Error(observer.error.message);
+  await addMember(api, 'Bob', 'participant');
+  await addMember(api, 'Olivia', 'observer');
   const dojo = await api.createDojo({ title: 'FizzBuzz from Vim', format: 'randori', language: 'typescript' });
   if (!dojo.ok) throw new Error(dojo.error.message);
   dojoId = dojo.value.id;
@@ -133,19 +133,13 @@ describe('pocdojo login and dojos', () => {
   it('tells a person erased from the team that signing in again cannot help, and forgets the login', async () => {
     const admin = new ApiClient({ baseUrl: server.httpUrl });
     expect(await admin.login({ email: 'ada@editors.test', password })).toMatchObject({ ok: true });
-    const erin = await admin.createUser({
-      email: 'erin@editors.test',
-      displayName: 'Erin',
-      roles: ['participant'],
-      password,
-    });
-    if (!erin.ok) throw new Error(erin.error.message);
+    const erin = await addMember(admin, 'Erin', 'participant');
     const erinHome = await mkdtemp(join(tmpdir(), 'pocdojo-config-'));
     const store = new CredentialStore(join(erinHome, 'pocdojo'));
     const signedIn = await logIn(store, { server: link.httpUrl, email: 'erin@editors.test', password });
     expect(signedIn).toMatchObject({ kind: 'signedIn' });
     await nextSecond();
-    expect(await admin.erasePerson(erin.value.id, { pocs: 'delete' })).toMatchObject({ ok: true });
+    expect(await admin.erasePerson(erin.id, { pocs: 'delete' })).toMatchObject({ ok: true });
     await pause(accessTokenSeconds * 1000 + 500);
     const stderr = await run(process.execPath, ['clients/cli/bin/pocdojo.js', 'dojos'], {
       cwd: repoRoot,
