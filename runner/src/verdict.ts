@@ -39,6 +39,7 @@ export function judge(outcome: SandboxOutcome, report: TestReport, limits: RunLi
     case 'disk':
       return amber(`stopped: it filled its ${formatBytes(limits.diskBytes)} of disk`, 'disk');
   }
+  if (report.timedOutAfter) return amber(`timed out after ${report.timedOutAfter}`, 'time');
   if (report.outOfMemory) return amber(`ran out of memory (limit ${formatBytes(limits.memoryBytes)})`, 'memory');
   const outputCut = outcome.limitHit === 'output' ? ('output' as const) : undefined;
   if (outcome.buildStatus !== undefined && outcome.buildStatus !== 0) return amber('did not compile', outputCut);

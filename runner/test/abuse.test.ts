@@ -57,6 +57,22 @@ describe('a run that never ends', () => {
     expect(result.output).toMatch(/File ".*spin\.py", line 2 in spin/);
     expect(result.output).toMatch(/File ".*test_spin\.py", line 4 in test_spins/);
   });
+
+  it('shows where a Go test was stuck: Go stops it itself, before the wall limit', async () => {
+    const result = await run(
+      'go',
+      {
+        'go.mod': 'module spin\n\ngo 1.19\n',
+        'spin.go': 'package spin\n\nfunc Spin() {\n\tfor {\n\t}\n}\n',
+        'spin_test.go': 'package spin\n\nimport "testing"\n\nfunc TestSpins(t *testing.T) {\n\tSpin()\n}\n',
+      },
+      // Seven tenths of it, 10 s, is Go's own limit; the rest leaves the build its time on a busy machine.
+      { wallSeconds: 15 },
+    );
+    expect(result).toMatchObject({ light: 'amber', message: 'timed out after 10 s', limitHit: 'time' });
+    expect(result.output).toMatch(/spin\.Spin\(\.\.\.\)\n\t\/sandbox\/spin\.go:4/);
+    expect(result.output).toMatch(/spin\.TestSpins\(.*\)\n\t\/sandbox\/spin_test\.go:6/);
+  });
 });
 
 describe('a fork bomb', () => {

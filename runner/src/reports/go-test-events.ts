@@ -19,14 +19,24 @@ const outcomes: Record<string, TestCase['outcome']> = { pass: 'passed', fail: 'f
  */
 const buildFailed = (line: string) => /^FAIL\t\S+ \[(build|setup) failed\]$/.test(line.trimEnd());
 
+/** The test binary's own line when a test outlived `-timeout`, with the duration as Go prints it ("7s", "1m0s"). */
+const timedOut = (line: string) => /^panic: test timed out after (\S+)$/.exec(line.trimEnd())?.[1];
+
+/** Go's "7s" as the other sentences put it ("7 s"); a longer duration as Go wrote it. */
+const readableDuration = (duration: string) => duration.replace(/^(\d+)s$/, '$1 s');
+
 export function readGoTestEvents(text: string): TestReport {
   const events = readJsonLines(text, goEventSchema);
   const finished = new Map<string, TestCase>();
   let didNotCompile = text.split('\n').some(buildFailed);
   let packageFailed = false;
+  let timedOutAfter: string | undefined;
   let display = '';
   for (const event of events) {
-    if (event.Output !== undefined) display += event.Output;
+    if (event.Output !== undefined) {
+      display += event.Output;
+      timedOutAfter ??= timedOut(event.Output);
+    }
     if (event.Test !== undefined) {
       const outcome = outcomes[event.Action];
       if (outcome) finished.set(event.Test, { name: event.Test, outcome });
@@ -44,5 +54,10 @@ export function readGoTestEvents(text: string): TestReport {
     : packageFailed && tests.length === 0
       ? 'the tests crashed before they ran'
       : undefined;
-  return { tests, display, ...(problem ? { problem } : {}) };
+  return {
+    tests,
+    display,
+    ...(problem ? { problem } : {}),
+    ...(timedOutAfter ? { timedOutAfter: readableDuration(timedOutAfter) } : {}),
+  };
 }

@@ -17,6 +17,11 @@ export interface TestReport {
   problem?: string;
   /** The framework reported running out of memory (a MemoryError, an OutOfMemoryError…). */
   outOfMemory?: boolean;
+  /**
+   * The framework stopped a test that ran past the hang-report time itself (Go's -timeout, which prints
+   * every goroutine's stack first): how long it let it run, as a person reads it ("7 s").
+   */
+  timedOutAfter?: string;
   /** What to show after the run's output, for frameworks that put their human-readable text in the report. */
   display?: string;
 }

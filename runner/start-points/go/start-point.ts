@@ -24,7 +24,9 @@ export const go: StartPoint = {
     // Threads scale with the cores Go sees; the sandbox's process limit counts threads.
     GOMAXPROCS: '2',
   },
-  test: '/usr/bin/go test -json -vet=off ./... > /tmp/report.json',
+  // A test still running after the hang-report time makes the test binary print every goroutine's stack
+  // and stop (Go's -timeout counts from the binary's start, after the build), before the wall limit's kill.
+  test: '/usr/bin/go test -json -vet=off -timeout "${RUN_HANG_REPORT_SECONDS}s" ./... > /tmp/report.json',
   report: '/tmp/report.json',
   read: (report) => (report === undefined ? emptyReport : readGoTestEvents(report)),
 };
