@@ -48,14 +48,18 @@ export function harnessScript(steps: HarnessSteps): string {
     '  done',
     ') &',
     'watcher=$!',
+    // From here the harness's own stderr is not the run's output: a step killed by a limit makes bash report
+    // the job ("line 22: 22 CPU time limit exceeded ( /usr/lib/jvm/… )"), the sandbox's command line and not
+    // anything the code printed; the light already says which limit stopped it. The steps keep theirs.
+    'exec 2>/dev/null',
   ];
   if (steps.build !== undefined) {
-    lines.push(`( ${steps.build}\n) 3>&- {tick}>&-`, 'status=$?', 'echo "build $status" >&3');
+    lines.push(`( ${steps.build}\n) 2>&1 3>&- {tick}>&-`, 'status=$?', 'echo "build $status" >&3');
     lines.push('if [ "$status" -eq 0 ]; then');
   } else {
     lines.push('if true; then');
   }
-  lines.push(`( ${steps.test}\n) 3>&- {tick}>&-`, 'echo "test $?" >&3', 'fi');
+  lines.push(`( ${steps.test}\n) 2>&1 3>&- {tick}>&-`, 'echo "test $?" >&3', 'fi');
   lines.push('kill $watcher 2>/dev/null; wait $watcher 2>/dev/null');
   lines.push(
     `for dir in ${workDirectory} /tmp /dev/shm; do if [ "$(stat -f -c %a "$dir")" -eq 0 ]; then echo "disk full" >&3; break; fi; done`,
