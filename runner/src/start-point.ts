@@ -66,6 +66,9 @@ export const cacheMountPoint = '/opt/cache';
  */
 export const hangReportVariable = 'RUN_HANG_REPORT_SECONDS';
 
+/** Its value as a word of a start point's shell text: `-timeout ${hangReportSecondsWord}s`. */
+export const hangReportSecondsWord = `"$${hangReportVariable}"`;
+
 export const hangReportSeconds = (limits: RunLimits): number => Math.max(1, Math.floor(limits.wallSeconds * 0.7));
 
 /** Reads a start point's kata folder into the files a run (or a fresh dojo) starts with. */

@@ -26,12 +26,14 @@ export function judge(outcome: SandboxOutcome, report: TestReport, limits: RunLi
     ...(limitHit ? { limitHit } : {}),
   });
 
+  const timedOut = (seconds: number) => amber(`timed out after ${seconds} s`, 'time');
+
   if (outcome.cancelled) return amber('cancelled before it finished');
   switch (outcome.limitHit) {
     case 'processes':
       return amber(`stopped: it started more than ${limits.processes} processes and threads`, 'processes');
     case 'time':
-      return amber(`timed out after ${limits.wallSeconds} s`, 'time');
+      return timedOut(limits.wallSeconds);
     case 'cpu':
       return amber(`stopped: it used more than ${limits.cpuSeconds} s of CPU time`, 'cpu');
     case 'files':
@@ -39,7 +41,7 @@ export function judge(outcome: SandboxOutcome, report: TestReport, limits: RunLi
     case 'disk':
       return amber(`stopped: it filled its ${formatBytes(limits.diskBytes)} of disk`, 'disk');
   }
-  if (report.timedOutAfter) return amber(`timed out after ${report.timedOutAfter}`, 'time');
+  if (report.timedOutAfterSeconds !== undefined) return timedOut(report.timedOutAfterSeconds);
   if (report.outOfMemory) return amber(`ran out of memory (limit ${formatBytes(limits.memoryBytes)})`, 'memory');
   const outputCut = outcome.limitHit === 'output' ? ('output' as const) : undefined;
   if (outcome.buildStatus !== undefined && outcome.buildStatus !== 0) return amber('did not compile', outputCut);

@@ -19,23 +19,26 @@ const outcomes: Record<string, TestCase['outcome']> = { pass: 'passed', fail: 'f
  */
 const buildFailed = (line: string) => /^FAIL\t\S+ \[(build|setup) failed\]$/.test(line.trimEnd());
 
-/** The test binary's own line when a test outlived `-timeout`, with the duration as Go prints it ("7s", "1m0s"). */
-const timedOut = (line: string) => /^panic: test timed out after (\S+)$/.exec(line.trimEnd())?.[1];
-
-/** Go's "7s" as the other sentences put it ("7 s"); a longer duration as Go wrote it. */
-const readableDuration = (duration: string) => duration.replace(/^(\d+)s$/, '$1 s');
+/**
+ * The seconds in the test binary's own line when a test outlived `-timeout`. The start point sets it in whole
+ * seconds under a minute (seven tenths of a wall limit of at most 60 s), which Go prints as "42s".
+ */
+function timedOutSeconds(line: string): number | undefined {
+  const seconds = /^panic: test timed out after (\d+)s$/.exec(line.trimEnd())?.[1];
+  return seconds === undefined ? undefined : Number(seconds);
+}
 
 export function readGoTestEvents(text: string): TestReport {
   const events = readJsonLines(text, goEventSchema);
   const finished = new Map<string, TestCase>();
   let didNotCompile = text.split('\n').some(buildFailed);
   let packageFailed = false;
-  let timedOutAfter: string | undefined;
+  let timedOutAfterSeconds: number | undefined;
   let display = '';
   for (const event of events) {
     if (event.Output !== undefined) {
       display += event.Output;
-      timedOutAfter ??= timedOut(event.Output);
+      timedOutAfterSeconds ??= timedOutSeconds(event.Output);
     }
     if (event.Test !== undefined) {
       const outcome = outcomes[event.Action];
@@ -58,6 +61,6 @@ export function readGoTestEvents(text: string): TestReport {
     tests,
     display,
     ...(problem ? { problem } : {}),
-    ...(timedOutAfter ? { timedOutAfter: readableDuration(timedOutAfter) } : {}),
+    ...(timedOutAfterSeconds !== undefined ? { timedOutAfterSeconds } : {}),
   };
 }

@@ -19,9 +19,9 @@ export interface TestReport {
   outOfMemory?: boolean;
   /**
    * The framework stopped a test that ran past the hang-report time itself (Go's -timeout, which prints
-   * every goroutine's stack first): how long it let it run, as a person reads it ("7 s").
+   * every goroutine's stack first): how many seconds it let it run.
    */
-  timedOutAfter?: string;
+  timedOutAfterSeconds?: number;
   /** What to show after the run's output, for frameworks that put their human-readable text in the report. */
   display?: string;
 }

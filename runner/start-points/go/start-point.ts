@@ -1,6 +1,6 @@
 import { readGoTestEvents } from '../../src/reports/go-test-events.ts';
 import { emptyReport } from '../../src/reports/test-report.ts';
-import type { StartPoint } from '../../src/start-point.ts';
+import { hangReportSecondsWord, type StartPoint } from '../../src/start-point.ts';
 
 /**
  * Go (Debian's golang-go) with `go test -json`. Modules only, never the network (GOPROXY=off): a kata
@@ -26,7 +26,7 @@ export const go: StartPoint = {
   },
   // A test still running after the hang-report time makes the test binary print every goroutine's stack
   // and stop (Go's -timeout counts from the binary's start, after the build), before the wall limit's kill.
-  test: '/usr/bin/go test -json -vet=off -timeout "${RUN_HANG_REPORT_SECONDS}s" ./... > /tmp/report.json',
+  test: `/usr/bin/go test -json -vet=off -timeout ${hangReportSecondsWord}s ./... > /tmp/report.json`,
   report: '/tmp/report.json',
   read: (report) => (report === undefined ? emptyReport : readGoTestEvents(report)),
 };

@@ -1,6 +1,6 @@
 import { junitTestCases, readJunit } from '../../src/reports/junit-report.ts';
 import { emptyReport } from '../../src/reports/test-report.ts';
-import type { StartPoint } from '../../src/start-point.ts';
+import { hangReportSecondsWord, type StartPoint } from '../../src/start-point.ts';
 
 /** Python 3 with pytest, both Debian's (/usr/bin/python3, python3-pytest), reported as JUnit XML. */
 export const python: StartPoint = {
@@ -16,7 +16,7 @@ export const python: StartPoint = {
   // -rP: what passing tests printed is shown too (pytest shows failing tests' by default). A test still
   // running after the hang-report time has every thread's stack printed (faulthandler), before the kill.
   test:
-    '/usr/bin/python3 -m pytest -q -rP -p no:cacheprovider -o faulthandler_timeout="$RUN_HANG_REPORT_SECONDS" ' +
+    `/usr/bin/python3 -m pytest -q -rP -p no:cacheprovider -o faulthandler_timeout=${hangReportSecondsWord} ` +
     '--junitxml=/tmp/report.xml',
   report: '/tmp/report.xml',
   read(report) {
